@@ -1,0 +1,61 @@
+import Foundation
+import LifelineCore
+
+/// Seeds the `demo` tenant for `serve --demo`: users with contacts and TOTP tokens whose secrets are fixed and
+/// printed (demo data only — never use these secrets for real accounts), plus fresh API keys.
+public struct DemoSeeder: Sendable {
+    let runtime: LifelineRuntime
+
+    public init(runtime: LifelineRuntime) { self.runtime = runtime }
+
+    /// The demo users: username, display name, language, email, phone, TOTP secret (base32).
+    static let users: [(String, String, String, String, String, String)] = [
+        ("alice", "Alice Novak", "en", "alice@demo.example", "+420777123789", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        ("bob", "Bob Dvořák", "cs", "bob@demo.example", "+420608555111", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+        ("kari", "Kari Nordmann", "nb", "kari@demo.example", "+4791234567", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"),
+    ]
+
+    /// Creates what is missing and returns the text to print: what a newcomer can try.
+    public func seed(baseURL: String) async throws -> String {
+        let caller = Caller(actor: "demo", scope: .admin)
+        let admin = runtime.admin
+        if (try? await admin.tenant("demo", caller: caller)) == nil {
+            _ = try await admin.createTenant(name: "demo", displayName: "Lifeline Demo", caller: caller)
+        }
+        var lines: [String] = []
+        for (username, display, language, email, phone, secret) in Self.users {
+            if (try? await admin.user(tenantName: "demo", username: username, caller: caller)) == nil {
+                var new = AdminService.NewUser(username: username)
+                new.displayName = display; new.language = language; new.emails = [email]; new.phones = [phone]
+                _ = try await admin.createUser(tenantName: "demo", new, caller: caller)
+                var req = EnrollmentRequest(type: .totp)
+                req.secretBase32 = secret
+                req.label = "demo authenticator"
+                _ = try await admin.enrollToken(tenantName: "demo", username: username, req, caller: caller)
+            }
+            let uri = "otpauth://totp/Lifeline%20Demo:\(username)?secret=\(secret)&issuer=Lifeline%20Demo&algorithm=SHA1&digits=6&period=30"
+            lines.append("  \(username)  (\(display), \(email), \(phone))\n    \(uri)\n    oathtool --totp -b \(secret)")
+        }
+        let (_, validateKey) = try await admin.createAPIKey(scope: .validate, tenantName: "demo", name: "demo validate", caller: caller)
+        let (_, adminKey) = try await admin.createAPIKey(scope: .admin, tenantName: nil, name: "demo admin", caller: caller)
+        return """
+
+        Lifeline demo — tenant "demo" (demo data only: these secrets are public)
+
+        Users and their TOTP tokens (add the URI to an authenticator app, or use oathtool):
+        \(lines.joined(separator: "\n"))
+
+        API keys (new on every start; shown only now):
+          validate: \(validateKey)
+          admin:    \(adminKey)
+
+        Try:
+          curl -s -X POST \(baseURL)/api/v1/validate -H 'Authorization: Bearer \(validateKey)' \\
+            -H 'Content-Type: application/json' \\
+            -d "{\\"tenant\\":\\"demo\\",\\"username\\":\\"alice\\",\\"code\\":\\"$(oathtool --totp -b \(Self.users[0].5))\\"}"
+          curl -s \(baseURL)/api/v1/admin/tenants/demo/tokens -H 'Authorization: Bearer \(adminKey)'
+          curl -s \(baseURL)/metrics
+
+        """
+    }
+}

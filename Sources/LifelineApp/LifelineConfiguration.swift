@@ -1,0 +1,97 @@
+import Configuration
+import Foundation
+import LifelineCore
+import SystemPackage
+
+/// Every setting of Lifeline, resolved from (highest first) command-line flags, `LIFELINE_*` environment
+/// variables, a YAML file, and the defaults below. docs/configuration.md lists every key.
+public struct LifelineConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// The data folder (SQLite database and key file).
+    public var dataDir = "./lifeline-data"
+    /// A `postgres://` URL; when set, PostgreSQL is used instead of SQLite.
+    public var databaseURL: String?
+    /// Base64 key-encryption key from configuration, instead of the key file.
+    public var kek: String?
+    /// Base64 keys (comma-separated) that only decrypt, during a rotation of `kek`.
+    public var previousKeks: [String] = []
+    /// Path of the key file; default `<dataDir>/keys.json`.
+    public var keyFile: String?
+    public var logLevel = "info"
+    public var logFormat = "text"
+    public var otp = OTPPolicy()
+    public var demo = false
+
+    public init() {}
+
+    /// Loads settings. `flags` holds values given on the command line, keyed like the configuration keys.
+    public static func load(flags: [String: String], configFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LifelineConfiguration {
+        var providers: [any ConfigProvider] = []
+        // Flags become a provider with the same key encoding as the environment, so precedence is by order only.
+        var flagEnv: [String: String] = [:]
+        for (k, v) in flags { flagEnv[envName(k)] = v }
+        providers.append(EnvironmentVariablesProvider(environmentVariables: flagEnv))
+        var env: [String: String] = [:]
+        for (k, v) in environment where k.hasPrefix("LIFELINE_") { env[String(k.dropFirst("LIFELINE_".count))] = v }
+        providers.append(EnvironmentVariablesProvider(environmentVariables: env, secretsSpecifier: .specific(["KEYS_KEK", "KEYS_PREVIOUS", "DATABASE_URL"])))
+        let file = configFile ?? env["CONFIG"]
+        if let file {
+            guard FileManager.default.fileExists(atPath: file) else { throw LifelineError(.configuration, "config file \(file) does not exist") }
+            do { providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))) } catch {
+                throw LifelineError(.configuration, "config file \(file) is not valid YAML: \(error)")
+            }
+        }
+        let r = ConfigReader(providers: providers)
+        var c = LifelineConfiguration()
+        c.host = r.string(forKey: "server.host", default: c.host)
+        c.port = try intValue(r, "server.port", c.port, 1...65535)
+        c.dataDir = r.string(forKey: "storage.dataDir", default: c.dataDir)
+        c.databaseURL = r.string(forKey: "database.url", isSecret: true)
+        c.kek = r.string(forKey: "keys.kek", isSecret: true)
+        c.previousKeks = r.string(forKey: "keys.previous", isSecret: true)?.split(separator: ",").map(String.init) ?? []
+        c.keyFile = r.string(forKey: "keys.file")
+        c.logLevel = r.string(forKey: "log.level", default: c.logLevel)
+        c.logFormat = r.string(forKey: "log.format", default: c.logFormat)
+        guard ["text", "json"].contains(c.logFormat) else { throw LifelineError(.configuration, "log.format must be text or json") }
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
+            throw LifelineError(.configuration, "log.level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        c.otp.totpWindow = Int64(try intValue(r, "otp.totp.window", Int(c.otp.totpWindow), 0...10))
+        c.otp.totpDriftWindow = Int64(try intValue(r, "otp.totp.driftWindow", Int(c.otp.totpDriftWindow), 0...100))
+        c.otp.totpSyncWindow = Int64(try intValue(r, "otp.totp.syncWindow", Int(c.otp.totpSyncWindow), 1...1000))
+        c.otp.hotpLookahead = Int64(try intValue(r, "otp.hotp.lookahead", Int(c.otp.hotpLookahead), 0...100))
+        c.otp.hotpDriftWindow = Int64(try intValue(r, "otp.hotp.driftWindow", Int(c.otp.hotpDriftWindow), 0...1000))
+        c.otp.hotpSyncWindow = Int64(try intValue(r, "otp.hotp.syncWindow", Int(c.otp.hotpSyncWindow), 1...10000))
+        c.otp.maxFail = try intValue(r, "otp.maxFail", c.otp.maxFail, 1...100)
+        c.demo = (r.string(forKey: "demo") ?? "false") == "true"
+        return c
+    }
+
+    /// `server.port` → `SERVER_PORT`, `storage.dataDir` → `STORAGE_DATA_DIR`.
+    static func envName(_ key: String) -> String {
+        var out = ""
+        var prev: Character = " "
+        for ch in key {
+            if ch == "." { out += "_" } else {
+                if prev.isLowercase && ch.isUppercase { out += "_" }
+                out += ch.uppercased()
+            }
+            prev = ch
+        }
+        return out
+    }
+
+    private static func intValue(_ r: ConfigReader, _ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
+        guard let text = r.string(forKey: ConfigKey(key)) else { return def }
+        guard let v = Int(text), range.contains(v) else {
+            throw LifelineError(.configuration, "\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return v
+    }
+
+    /// The SQLite file inside the data folder.
+    public var sqlitePath: String { (dataDir as NSString).appendingPathComponent("lifeline.sqlite") }
+    /// The key file path.
+    public var keyFilePath: String { keyFile ?? (dataDir as NSString).appendingPathComponent("keys.json") }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// The kind of an OTP token.
+public enum TokenType: String, Sendable, Codable, CaseIterable {
+    case hotp, totp
+}
+
+/// Whether a token may authenticate.
+public enum TokenState: String, Sendable, Codable {
+    /// Usable.
+    case active
+    /// Switched off by an administrator.
+    case disabled
+    /// Locked after too many failed codes; an administrator must reset it.
+    case locked
+}
+
+/// An HOTP or TOTP token of a user. The secret itself is never part of this value: it is kept sealed
+/// (``SealedSecret``) and opened only by the validation service.
+public struct Token: Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var tenantID: UUID
+    public var userID: UUID
+    public var type: TokenType
+    public var algorithm: OTPAlgorithm
+    public var digits: Int
+    /// Seconds per step (TOTP only).
+    public var period: Int?
+    public var state: TokenState
+    public var failCount: Int
+    public var maxFail: Int
+    /// TOTP: the clock offset of the device, in steps.
+    public var drift: Int64
+    /// HOTP: the next counter expected.
+    public var counter: Int64
+    /// The last accepted step (TOTP) or counter (HOTP); nothing at or below it is accepted again.
+    public var lastUsed: Int64?
+    public var label: String
+    public var createdAt: Date
+
+    public init(
+        id: UUID, tenantID: UUID, userID: UUID, type: TokenType, algorithm: OTPAlgorithm, digits: Int,
+        period: Int?, state: TokenState = .active, failCount: Int = 0, maxFail: Int = 10, drift: Int64 = 0,
+        counter: Int64 = 0, lastUsed: Int64? = nil, label: String = "", createdAt: Date
+    ) {
+        self.id = id; self.tenantID = tenantID; self.userID = userID; self.type = type
+        self.algorithm = algorithm; self.digits = digits; self.period = period; self.state = state
+        self.failCount = failCount; self.maxFail = maxFail; self.drift = drift; self.counter = counter
+        self.lastUsed = lastUsed; self.label = label; self.createdAt = createdAt
+    }
+}
+
+/// A token together with its sealed secret, as the store keeps it.
+public struct StoredToken: Sendable {
+    public var token: Token
+    public var secret: SealedSecret
+    public init(token: Token, secret: SealedSecret) { self.token = token; self.secret = secret }
+}

@@ -1,0 +1,34 @@
+/// The HOTP algorithm of RFC 4226 (and, with a time step as counter, TOTP of RFC 6238).
+///
+/// Pure and allocation-light: it is called for every candidate step of every validation.
+public enum HOTP {
+    private static let powersOfTen: [UInt32] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000]
+
+    /// The `digits`-long decimal code for `counter`, zero-padded (RFC 4226 §5.3, dynamic truncation).
+    public static func code(secret: [UInt8], counter: UInt64, digits: Int, algorithm: OTPAlgorithm) -> String {
+        precondition((6...8).contains(digits), "digits must be 6...8")
+        var message = [UInt8](repeating: 0, count: 8)
+        var c = counter
+        for i in stride(from: 7, through: 0, by: -1) {
+            message[i] = UInt8(truncatingIfNeeded: c)
+            c >>= 8
+        }
+        let mac = algorithm.hmac(key: secret, message: message)
+        let offset = Int(mac[mac.count - 1] & 0x0f)
+        let binary = (UInt32(mac[offset] & 0x7f) << 24)
+            | (UInt32(mac[offset + 1]) << 16)
+            | (UInt32(mac[offset + 2]) << 8)
+            | UInt32(mac[offset + 3])
+        let value = binary % powersOfTen[digits]
+        var text = String(value)
+        if text.count < digits { text = String(repeating: "0", count: digits - text.count) + text }
+        return text
+    }
+
+    /// The RFC 6238 time step of `unixTime` for a `period`-second token (T0 = 0).
+    public static func timeStep(unixTime: Int64, period: Int) -> Int64 {
+        // Floor division, so instants before 1970 (never expected) still map to the right step.
+        let p = Int64(period)
+        return unixTime >= 0 ? unixTime / p : -((-unixTime + p - 1) / p)
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Tenants. Contract: names are unique; `insertTenant` throws ``LifelineError/Code/conflict`` for a taken name
+/// and writes nothing; a missing tenant is `nil`, never an error.
+public protocol TenantStore: Sendable {
+    func insertTenant(_ tenant: Tenant, audit: AuditRecord) async throws -> Void
+    func tenant(named name: String) async throws -> Tenant?
+    func tenant(id: UUID) async throws -> Tenant?
+    func tenants() async throws -> [Tenant]
+}
+
+/// Users and their contacts. Contract: `(tenantID, usernameKey)` is unique (``LifelineError/Code/conflict``);
+/// each mutation and its audit record are written in one transaction or not at all.
+public protocol UserStore: Sendable {
+    func insertUser(_ user: User, contacts: [Contact], audit: AuditRecord) async throws -> Void
+    func user(tenantID: UUID, username: String) async throws -> User?
+    func users(tenantID: UUID) async throws -> [User]
+    func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
+    func insertContact(_ contact: Contact, audit: AuditRecord) async throws -> Void
+    func contacts(userID: UUID) async throws -> [Contact]
+}
+
+/// OTP tokens with their sealed secrets.
+///
+/// Contract: every method that changes a token takes the audit record of that change and writes both in one
+/// transaction. ``consume(tokenID:step:drift:audit:)`` is the single-use guard: it must be one atomic
+/// conditional update, so that any number of concurrent calls with the same step succeed exactly once.
+public protocol TokenStore: Sendable {
+    func insertToken(_ token: StoredToken, audit: AuditRecord) async throws -> Void
+    /// All tokens of a user, with secrets, for validation.
+    func storedTokens(userID: UUID) async throws -> [StoredToken]
+    func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken?
+    func tokens(tenantID: UUID, userID: UUID?) async throws -> [Token]
+    /// Records an accepted code: sets `last_used = step`, the drift, (HOTP) `counter = step + 1` and clears the fail
+    /// counter — only if the token is active and `last_used` is null or below `step`. Returns whether it did
+    /// (false means a concurrent request used that step first, or the token is no longer active).
+    func consume(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool
+    /// Adds one failure to each active token and locks those that reach their maximum; appends `audit`.
+    func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws -> Void
+    /// Sets the state (and optionally clears the fail counter) of a token; returns the updated token or nil.
+    func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token?
+    /// Stores a resync (like `consume`, but regardless of state `active`/`locked` counters are untouched).
+    func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool
+    func deleteToken(id: UUID, tenantID: UUID, audit: AuditRecord) async throws -> Bool
+    /// Every sealed secret, for key rotation.
+    func sealedSecrets() async throws -> [(id: UUID, secret: SealedSecret)]
+    /// Replaces a sealed secret only if it still equals `old` (so a concurrent change is never overwritten).
+    func reseal(tokenID: UUID, old: SealedSecret, new: SealedSecret) async throws -> Bool
+}
+
+/// API keys. Contract: keys are looked up by their public id; the secret is never stored.
+public protocol APIKeyStore: Sendable {
+    func insertAPIKey(_ key: APIKey, audit: AuditRecord) async throws -> Void
+    func apiKey(id: String) async throws -> APIKey?
+}
+
+/// The append-only, hash-chained audit log. Contract: appends are serialized, so the chain has no forks, even
+/// with several server processes on one database.
+public protocol AuditLog: Sendable {
+    func append(_ record: AuditRecord) async throws -> Void
+    /// Newest first, at most `limit`, of one tenant or (nil) all.
+    func recentEvents(tenant: String?, limit: Int) async throws -> [AuditEvent]
+    /// Verifies the whole chain in sequence order.
+    func verifyChain() async throws -> (count: Int, broken: AuditChain.Break?)
+}
+
+/// Whether the database answers (for `/ready`).
+public protocol HealthProbe: Sendable {
+    func isReachable() async -> Bool
+}
+
+/// Everything the core needs from storage.
+public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe

@@ -1,0 +1,123 @@
+import Foundation
+
+extension AdminService {
+    /// Enrolls a token for a user and returns its `otpauth://` URI — the only time its secret is shown.
+    public func enrollToken(tenantName: String, username: String, _ request: EnrollmentRequest, caller: Caller) async throws -> Enrollment {
+        let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        guard (6...8).contains(request.digits) else { throw LifelineError(.invalidRequest, "digits must be 6, 7 or 8") }
+        guard request.type == .hotp || request.period == 30 || request.period == 60 else {
+            throw LifelineError(.invalidRequest, "period must be 30 or 60 seconds")
+        }
+        guard request.counter >= 0 else { throw LifelineError(.invalidRequest, "counter must not be negative") }
+        let secret: [UInt8]
+        if let text = request.secretBase32 {
+            guard let decoded = Base32.decode(text) else { throw LifelineError(.invalidRequest, "secret is not valid base32") }
+            // Why 160 bits: RFC 4226 §4 requires at least 128 and recommends 160; shorter seeds are brute-forceable
+            // from a handful of observed codes.
+            guard decoded.count >= 20 else { throw LifelineError(.invalidRequest, "secret must be at least 160 bits (32 base32 characters)") }
+            guard decoded.count <= 128 else { throw LifelineError(.invalidRequest, "secret must be at most 1024 bits") }
+            secret = decoded
+        } else {
+            // A seed as long as the hash output (RFC 4226 §4 recommendation), from the CSPRNG.
+            secret = random.bytes(request.algorithm == .sha1 ? 20 : request.algorithm == .sha256 ? 32 : 64)
+        }
+        let label = try Validation.displayName(request.label)
+        let token = Token(id: random.uuid(), tenantID: tenant.id, userID: user.id, type: request.type, algorithm: request.algorithm,
+                          digits: request.digits, period: request.type == .totp ? request.period : nil, maxFail: policy.maxFail,
+                          counter: request.type == .hotp ? request.counter : 0, label: label, createdAt: clock.now())
+        let sealed = try await vault.seal(secret, context: token.id.uuidString)
+        try await storage.insertToken(StoredToken(token: token, secret: sealed),
+                                      audit: audit(caller, tenant: tenant.name, subject: user.username, event: "token.enroll",
+                                                   reason: "\(token.type.rawValue) \(token.id.uuidString.lowercased())"))
+        let uri = OTPAuthURI.make(token: token, secret: secret, issuer: tenant.displayName, account: user.username)
+        return Enrollment(token: token, otpauthURI: uri)
+    }
+
+    /// Tokens of a tenant, optionally of one user, with their usernames.
+    public func listTokens(tenantName: String, username: String?, caller: Caller) async throws -> (Tenant, [Token], [UUID: String]) {
+        let tenant = try await tenant(tenantName, caller: caller)
+        var userID: UUID? = nil
+        if let username {
+            guard let user = try await storage.user(tenantID: tenant.id, username: username) else { throw LifelineError(.notFound, "no such user") }
+            userID = user.id
+        }
+        let tokens = try await storage.tokens(tenantID: tenant.id, userID: userID)
+        let names = Dictionary(uniqueKeysWithValues: try await storage.users(tenantID: tenant.id).map { ($0.id, $0.username) })
+        return (tenant, tokens, names)
+    }
+
+    public func token(tenantName: String, id: UUID, caller: Caller) async throws -> (Tenant, StoredToken) {
+        let tenant = try await tenant(tenantName, caller: caller)
+        guard let stored = try await storage.storedToken(id: id, tenantID: tenant.id) else { throw LifelineError(.notFound, "no such token") }
+        return (tenant, stored)
+    }
+
+    /// The admin token operations that change state.
+    public enum TokenStateChange: String, Sendable {
+        case disable, enable, reset
+    }
+
+    public func changeTokenState(tenantName: String, id: UUID, _ change: TokenStateChange, caller: Caller) async throws -> Token {
+        let tenant = try await tenant(tenantName, caller: caller)
+        let state: TokenState
+        let resetFailCount: Bool
+        switch change {
+        case .disable: state = .disabled; resetFailCount = false
+        case .enable, .reset: state = .active; resetFailCount = true
+        }
+        let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: "token.\(change.rawValue)")
+        guard let token = try await storage.setState(tokenID: id, tenantID: tenant.id, state: state, resetFailCount: resetFailCount, audit: record) else {
+            throw LifelineError(.notFound, "no such token")
+        }
+        return token
+    }
+
+    /// Resynchronises a token with two consecutive codes.
+    public func resyncToken(tenantName: String, id: UUID, code1: String, code2: String, caller: Caller) async throws -> Token {
+        _ = try Validation.otpCode(code1); _ = try Validation.otpCode(code2)
+        let (tenant, stored) = try await token(tenantName: tenantName, id: id, caller: caller)
+        let secret = try await vault.open(stored.secret, context: stored.token.id.uuidString)
+        let unix = Int64(clock.now().timeIntervalSince1970.rounded(.down))
+        let subject = id.uuidString.lowercased()
+        guard let found = OTPVerifier(policy: policy).resync(code1: code1, code2: code2, token: stored.token, secret: secret, unixTime: unix),
+              try await storage.resync(tokenID: id, step: found.step, drift: found.drift,
+                                       audit: audit(caller, tenant: tenant.name, subject: subject, event: "token.resync")) else {
+            try await storage.append(audit(caller, tenant: tenant.name, subject: subject, event: "token.resync", outcome: "failure", reason: "codes do not match consecutive steps"))
+            throw LifelineError(.resyncFailed, "the two codes are not consecutive codes of this token")
+        }
+        return try await token(tenantName: tenantName, id: id, caller: caller).1.token
+    }
+
+    public func deleteToken(tenantName: String, id: UUID, caller: Caller) async throws {
+        let tenant = try await tenant(tenantName, caller: caller)
+        let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: "token.delete")
+        guard try await storage.deleteToken(id: id, tenantID: tenant.id, audit: record) else { throw LifelineError(.notFound, "no such token") }
+    }
+
+    // MARK: API keys
+
+    /// Creates an API key and returns it in full — the only time it is shown.
+    public func createAPIKey(scope: APIKeyScope, tenantName: String?, name: String, caller: Caller) async throws -> (APIKey, String) {
+        var tenantID: UUID? = nil
+        if let tenantName { tenantID = try await tenant(tenantName, caller: caller).id }
+        guard caller.tenantID == nil || caller.tenantID == tenantID else { throw LifelineError(.forbidden, "a tenant key may only create keys of its tenant") }
+        let id = random.string(length: 12, alphabet: RandomSourceAlphabet.alphanumerics)
+        let secret = random.string(length: 43, alphabet: RandomSourceAlphabet.alphanumerics) // 43 × log2(62) ≈ 256 bits
+        let key = APIKey(id: id, name: try Validation.displayName(name), scope: scope, tenantID: tenantID, secretHash: APIKey.hash(secret: secret), createdAt: clock.now())
+        try await storage.insertAPIKey(key, audit: audit(caller, tenant: tenantName, subject: "apikey:\(id)", event: "apikey.create", reason: scope.rawValue))
+        return (key, "ll_\(id)_\(secret)")
+    }
+
+    /// The caller a presented API key stands for, or nil when it is unknown or wrong.
+    public func authenticate(presentedKey: String, source: String) async throws -> Caller? {
+        guard let (id, secret) = APIKey.parse(presentedKey), let key = try await storage.apiKey(id: id), key.matches(secret: secret) else {
+            return nil
+        }
+        return Caller(actor: "apikey:\(key.id)", source: source, scope: key.scope, tenantID: key.tenantID)
+    }
+}
+
+/// Alphabets for random strings.
+public enum RandomSourceAlphabet {
+    public static let alphanumerics: [Character] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+}

@@ -1,0 +1,125 @@
+import Foundation
+
+/// What to enroll: a new token's parameters and, optionally, an imported secret.
+public struct EnrollmentRequest: Sendable {
+    public var type: TokenType
+    public var algorithm: OTPAlgorithm = .sha1
+    public var digits: Int = 6
+    public var period: Int = 30
+    public var counter: Int64 = 0
+    /// An imported secret, base32; nil to generate one.
+    public var secretBase32: String?
+    public var label: String = ""
+
+    public init(type: TokenType) { self.type = type }
+}
+
+/// A new token and its URI: the only moment the secret leaves Lifeline.
+public struct Enrollment: Sendable {
+    public var token: Token
+    public var otpauthURI: String
+}
+
+/// The administration use cases shared by the admin API and the CLI. Every change is audited in the same
+/// transaction as the change itself (the stores' contract).
+public struct AdminService: Sendable {
+    let storage: any LifelineStorage
+    let vault: any KeyVault
+    let clock: any LifelineClock
+    let random: any RandomSource
+    let policy: OTPPolicy
+
+    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy) {
+        self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.policy = policy
+    }
+
+    func audit(_ caller: Caller, tenant: String?, subject: String, event: String, outcome: String = "success", reason: String = "") -> AuditRecord {
+        AuditRecord(time: clock.now(), tenant: tenant, actor: caller.actor, subject: subject, event: event, outcome: outcome, reason: reason, source: caller.source)
+    }
+
+    // MARK: tenants
+
+    public func createTenant(name: String, displayName: String?, caller: Caller) async throws -> Tenant {
+        guard caller.tenantID == nil else { throw LifelineError(.forbidden, "only a global admin key may create tenants") }
+        let name = try Validation.tenantName(name)
+        let display = try Validation.displayName(displayName ?? name)
+        let tenant = Tenant(id: random.uuid(), name: name, displayName: display, createdAt: clock.now())
+        try await storage.insertTenant(tenant, audit: audit(caller, tenant: name, subject: name, event: "tenant.create"))
+        return tenant
+    }
+
+    public func listTenants(caller: Caller) async throws -> [Tenant] {
+        let all = try await storage.tenants()
+        return all.filter { caller.mayAccess($0.id) }
+    }
+
+    /// The tenant named `name`, if the caller may see it; a hidden tenant is "not found" (why: a tenant-scoped
+    /// key must not learn which other tenants exist).
+    public func tenant(_ name: String, caller: Caller) async throws -> Tenant {
+        let name = try Validation.tenantName(name)
+        guard let tenant = try await storage.tenant(named: name), caller.mayAccess(tenant.id) else {
+            throw LifelineError(.notFound, "no such tenant")
+        }
+        return tenant
+    }
+
+    // MARK: users
+
+    public struct NewUser: Sendable {
+        public var username: String
+        public var displayName: String?
+        public var language: String?
+        public var status: UserStatus?
+        public var emails: [String] = []
+        public var phones: [String] = []
+        public init(username: String) { self.username = username }
+    }
+
+    public func createUser(tenantName: String, _ new: NewUser, caller: Caller) async throws -> User {
+        let tenant = try await tenant(tenantName, caller: caller)
+        let username = try Validation.username(new.username)
+        let user = User(id: random.uuid(), tenantID: tenant.id, username: username,
+                        displayName: try Validation.displayName(new.displayName ?? username),
+                        status: new.status ?? .active, language: try Validation.language(new.language ?? "en"), createdAt: clock.now())
+        var contacts: [Contact] = []
+        for e in new.emails { contacts.append(Contact(id: random.uuid(), userID: user.id, kind: .email, value: try Validation.email(e), verified: true, createdAt: user.createdAt)) }
+        for p in new.phones { contacts.append(Contact(id: random.uuid(), userID: user.id, kind: .phone, value: try Validation.phoneE164(p), verified: true, createdAt: user.createdAt)) }
+        try await storage.insertUser(user, contacts: contacts, audit: audit(caller, tenant: tenant.name, subject: username, event: "user.create"))
+        return user
+    }
+
+    public func user(tenantName: String, username: String, caller: Caller) async throws -> (Tenant, User) {
+        let tenant = try await tenant(tenantName, caller: caller)
+        guard let user = try await storage.user(tenantID: tenant.id, username: username) else {
+            throw LifelineError(.notFound, "no such user")
+        }
+        return (tenant, user)
+    }
+
+    public func listUsers(tenantName: String, caller: Caller) async throws -> (Tenant, [User]) {
+        let tenant = try await tenant(tenantName, caller: caller)
+        return (tenant, try await storage.users(tenantID: tenant.id))
+    }
+
+    public func updateUser(tenantName: String, username: String, displayName: String?, status: UserStatus?, language: String?, caller: Caller) async throws -> (Tenant, User) {
+        var (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        if let displayName { user.displayName = try Validation.displayName(displayName) }
+        if let status { user.status = status }
+        if let language { user.language = try Validation.language(language) }
+        try await storage.updateUser(user, audit: audit(caller, tenant: tenant.name, subject: user.username, event: "user.update"))
+        return (tenant, user)
+    }
+
+    public func addContact(tenantName: String, username: String, kind: ContactKind, value: String, verified: Bool, caller: Caller) async throws -> Contact {
+        let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        let normalized = kind == .phone ? try Validation.phoneE164(value) : try Validation.email(value)
+        let contact = Contact(id: random.uuid(), userID: user.id, kind: kind, value: normalized, verified: verified, createdAt: clock.now())
+        try await storage.insertContact(contact, audit: audit(caller, tenant: tenant.name, subject: user.username, event: "contact.add", reason: kind.rawValue))
+        return contact
+    }
+
+    public func contacts(tenantName: String, username: String, caller: Caller) async throws -> [Contact] {
+        let (_, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        return try await storage.contacts(userID: user.id)
+    }
+}

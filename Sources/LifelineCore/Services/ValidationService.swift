@@ -1,0 +1,111 @@
+import Foundation
+
+/// The result an administrator may see of checking a code; the anonymous validation API only ever sees
+/// accept or reject.
+public enum CheckResult: String, Sendable, Codable {
+    case accept, reject
+    case resyncNeeded = "resync_needed"
+    case locked, disabled, replay
+}
+
+/// Validates one-time codes for login systems: finds the user's tokens, checks the code under the OTP rules,
+/// records the accept atomically (single use) or the failure, and audits either way.
+public struct ValidationService: Sendable {
+    let storage: any LifelineStorage
+    let vault: any KeyVault
+    let clock: any LifelineClock
+    let verifier: OTPVerifier
+    /// A fixed dummy secret used for unknown users so that they cost the same HMAC work as real ones.
+    private let decoySecret: [UInt8] = Array(repeating: 0x5a, count: 20)
+
+    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, policy: OTPPolicy) {
+        self.storage = storage; self.vault = vault; self.clock = clock; self.verifier = OTPVerifier(policy: policy)
+    }
+
+    /// Validates `code` for `username` of `tenantName`. Returns only accept/reject to the caller; the reason is
+    /// audited. Why one answer for every failure: telling "unknown user" from "wrong code" would let anyone
+    /// with a validate key enumerate usernames and probe token states.
+    public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
+        _ = try Validation.otpCode(code)
+        let tenant = try await storage.tenant(named: tenantName)
+        if let tenant, !caller.mayAccess(tenant.id) {
+            throw LifelineError(.forbidden, "this API key is limited to another tenant")
+        }
+        if tenant == nil, caller.tenantID != nil {
+            throw LifelineError(.forbidden, "this API key is limited to another tenant")
+        }
+        let result = try await check(tenant: tenant, username: username, code: code, caller: caller, event: "validate")
+        return result == .accept
+    }
+
+    /// Checks a code and records the outcome; `tenant` nil means unknown tenant. Used by `validate` and by the
+    /// admin `check` endpoint (which may see the detailed result).
+    public func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String) async throws -> CheckResult {
+        let now = clock.now()
+        let unix = Int64(now.timeIntervalSince1970.rounded(.down))
+        func audit(_ outcome: String, _ reason: String) -> AuditRecord {
+            AuditRecord(time: now, tenant: tenant?.name, actor: caller.actor, subject: username, event: event,
+                        outcome: outcome, reason: reason, source: caller.source)
+        }
+        guard let tenant, let user = try await storage.user(tenantID: tenant.id, username: username) else {
+            _ = decoyWork(code: code, unix: unix)
+            try await storage.append(audit("reject", tenant == nil ? "unknown tenant" : "unknown user"))
+            return .reject
+        }
+        guard user.status == .active else {
+            _ = decoyWork(code: code, unix: unix)
+            try await storage.append(audit("reject", "user disabled"))
+            return .reject
+        }
+        let stored = try await storage.storedTokens(userID: user.id)
+        var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
+        var failed: [UUID] = []
+        for entry in stored {
+            let token = entry.token
+            switch token.state {
+            case .locked: sawLocked = true; continue
+            case .disabled: sawDisabled = true; continue
+            case .active: break
+            }
+            let secret = try await vault.open(entry.secret, context: token.id.uuidString)
+            switch verifier.check(code: code, token: token, secret: secret, unixTime: unix) {
+            case .accept(let step, let drift):
+                if try await storage.consume(tokenID: token.id, step: step, drift: drift,
+                                             audit: audit("accept", "token \(token.id.uuidString.lowercased())")) {
+                    return .accept
+                }
+                // Lost the race to a concurrent request with the same code: a replay.
+                sawReplay = true
+            case .replay: sawReplay = true; failed.append(token.id)
+            case .resyncNeeded: sawResync = true; failed.append(token.id)
+            case .reject: failed.append(token.id)
+            }
+        }
+        if stored.isEmpty { _ = decoyWork(code: code, unix: unix) }
+        let result: CheckResult
+        let reason: String
+        if sawReplay { result = .replay; reason = "replayed code" }
+        else if sawResync { result = .resyncNeeded; reason = "code matches outside the window: resync needed" }
+        else if failed.isEmpty && sawLocked { result = .locked; reason = "token locked" }
+        else if failed.isEmpty && sawDisabled { result = .disabled; reason = "token disabled" }
+        else if stored.isEmpty { result = .reject; reason = "no token" }
+        else { result = .reject; reason = "wrong code" }
+        // Why count every failure against all checked tokens: otherwise an attacker could spread guesses over
+        // a user's tokens and multiply the attempts allowed before lockout.
+        if failed.isEmpty {
+            try await storage.append(audit("reject", reason))
+        } else {
+            try await storage.recordFailure(tokenIDs: failed, audit: audit("reject", reason))
+        }
+        return result
+    }
+
+    /// The HMAC work of checking a TOTP window, on a decoy secret.
+    private func decoyWork(code: String, unix: Int64) -> Bool {
+        let token = Token(id: UUID(uuid: UUID_NULL_BYTES), tenantID: UUID(uuid: UUID_NULL_BYTES), userID: UUID(uuid: UUID_NULL_BYTES),
+                          type: .totp, algorithm: .sha1, digits: code.utf8.count, period: 30, createdAt: Date(timeIntervalSince1970: 0))
+        return verifier.check(code: code, token: token, secret: decoySecret, unixTime: unix) == .reject
+    }
+}
+
+private let UUID_NULL_BYTES: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

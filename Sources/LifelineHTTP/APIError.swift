@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import LifelineCore
+
+/// The one place where errors become HTTP statuses and JSON bodies `{"error": code, "message": text}`.
+/// The core never knows about HTTP.
+public struct APIError: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status; self.code = code; self.message = message
+    }
+
+    /// Maps any error to what the client may see. Unknown errors become a 500 with a generic message: their
+    /// text may hold internals (SQL, paths), which a client must never see.
+    public static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let e as APIError:
+            return e
+        case let e as LifelineError:
+            return APIError(status(for: e.code), e.code.description, e.message)
+        case let e as HTTPError:
+            switch e.status {
+            case .notFound: return APIError(.notFound, "not_found", "no such resource")
+            case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than 64 KiB")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "method not allowed")
+            case .badRequest: return APIError(.badRequest, "invalid_request", e.body ?? "bad request")
+            default:
+                return APIError(e.status, e.status.code < 500 ? "invalid_request" : "internal", e.status.reasonPhrase)
+            }
+        case is DecodingError:
+            return APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
+        default:
+            return APIError(.internalServerError, "internal", "internal error")
+        }
+    }
+
+    static func status(for code: LifelineError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidRequest: return .badRequest
+        case .notFound: return .notFound
+        case .conflict: return .conflict
+        case .unauthorized: return .unauthorized
+        case .forbidden: return .forbidden
+        case .resyncFailed: return .unprocessableContent
+        case .unavailable: return .serviceUnavailable
+        default: return .internalServerError
+        }
+    }
+
+    /// The JSON response for this error.
+    public func response() -> Response {
+        let body = (try? JSON.encoder.encode(["error": code, "message": message])) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import LifelineCore
+
+/// The JSON shapes of the API (see docs/openapi.yaml). Keys are snake_cased by the encoder.
+enum DTO {
+    struct TenantOut: Encodable {
+        let id: String, name: String, displayName: String, createdAt: Date
+        init(_ t: Tenant) { id = t.id.uuidString.lowercased(); name = t.name; displayName = t.displayName; createdAt = t.createdAt }
+    }
+
+    struct UserOut: Encodable {
+        let id: String, tenant: String, username: String, displayName: String, status: String, language: String, createdAt: Date
+        init(_ u: User, tenant: Tenant) {
+            id = u.id.uuidString.lowercased(); self.tenant = tenant.name; username = u.username; displayName = u.displayName
+            status = u.status.rawValue; language = u.language; createdAt = u.createdAt
+        }
+    }
+
+    struct ContactOut: Encodable {
+        let id: String, kind: String, value: String, verified: Bool, createdAt: Date
+        init(_ c: Contact) { id = c.id.uuidString.lowercased(); kind = c.kind.rawValue; value = c.value; verified = c.verified; createdAt = c.createdAt }
+    }
+
+    /// A token; `period` and `last_used` are written as explicit nulls, as the API document promises.
+    struct TokenOut: Encodable {
+        let t: Token, tenant: String, username: String
+        enum K: String, CodingKey {
+            case id, tenant, username, type, algorithm, digits, period, state, fail_count, max_fail, drift, counter, last_used, label, created_at
+        }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(t.id.uuidString.lowercased(), forKey: .id)
+            try c.encode(tenant, forKey: .tenant)
+            try c.encode(username, forKey: .username)
+            try c.encode(t.type.rawValue, forKey: .type)
+            try c.encode(t.algorithm.rawValue, forKey: .algorithm)
+            try c.encode(t.digits, forKey: .digits)
+            if let p = t.period { try c.encode(p, forKey: .period) } else { try c.encodeNil(forKey: .period) }
+            try c.encode(t.state.rawValue, forKey: .state)
+            try c.encode(t.failCount, forKey: .fail_count)
+            try c.encode(t.maxFail, forKey: .max_fail)
+            try c.encode(t.drift, forKey: .drift)
+            try c.encode(t.counter, forKey: .counter)
+            if let l = t.lastUsed { try c.encode(l, forKey: .last_used) } else { try c.encodeNil(forKey: .last_used) }
+            try c.encode(t.label, forKey: .label)
+            try c.encode(t.createdAt, forKey: .created_at)
+        }
+    }
+
+    struct AuditEventOut: Encodable {
+        let e: AuditEvent
+        enum K: String, CodingKey { case seq, time, tenant, actor, subject, event, outcome, reason, source }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(e.seq, forKey: .seq)
+            try c.encode(e.record.time, forKey: .time)
+            if let t = e.record.tenant { try c.encode(t, forKey: .tenant) } else { try c.encodeNil(forKey: .tenant) }
+            try c.encode(e.record.actor, forKey: .actor)
+            try c.encode(e.record.subject, forKey: .subject)
+            try c.encode(e.record.event, forKey: .event)
+            try c.encode(e.record.outcome, forKey: .outcome)
+            try c.encode(e.record.reason, forKey: .reason)
+            try c.encode(e.record.source, forKey: .source)
+        }
+    }
+
+    struct ValidateIn: Decodable { let tenant: String; let username: String; let code: String }
+    struct CheckIn: Decodable { let code: String }
+    struct ResyncIn: Decodable { let code1: String; let code2: String }
+    struct ResultOut: Encodable { let result: String }
+    struct TenantIn: Decodable { let name: String; let displayName: String? }
+    struct UserIn: Decodable { let username: String; let displayName: String?; let language: String?; let status: UserStatus? }
+    struct UserPatchIn: Decodable { let displayName: String?; let status: UserStatus?; let language: String? }
+    struct ContactIn: Decodable { let kind: ContactKind; let value: String; let verified: Bool? }
+    struct TokenIn: Decodable {
+        let type: TokenType; let secret: String?; let algorithm: OTPAlgorithm?; let digits: Int?; let period: Int?
+        let counter: Int64?; let label: String?
+    }
+    struct EnrollmentOut: Encodable { let token: TokenOut; let otpauthUri: String }
+}

@@ -1,0 +1,33 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// Turns every error into a JSON error response (never a stack trace) and adds the security headers every
+/// response carries.
+public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status.code >= 500 {
+                // Logged with its type only: an error's text may contain values from the request.
+                context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+            }
+            response = apiError.response()
+        }
+        // Why: API responses must not be cached by proxies (they may hold URIs with secrets), sniffed, or framed.
+        response.headers[.cacheControl] = "no-store"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.init("X-Frame-Options")!] = "DENY"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xContentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+}

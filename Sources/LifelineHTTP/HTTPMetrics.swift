@@ -1,0 +1,30 @@
+import Prometheus
+
+/// The Prometheus metrics the HTTP layer records.
+public struct HTTPMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let accepts: Counter
+    let rejects: Counter
+    let validationDuration: DurationHistogram
+    let requests: Counter
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        let validations = MetricNameDescriptor(namespace: "lifeline", metricName: "validations", unitName: "total",
+                                               helpText: "OTP validations by result")
+        accepts = registry.makeCounter(descriptor: validations, labels: [("result", "accept")])
+        rejects = registry.makeCounter(descriptor: validations, labels: [("result", "reject")])
+        validationDuration = registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "validation_duration", unitName: "seconds",
+                                             helpText: "Time to answer a validation"),
+            buckets: [.microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500)])
+        requests = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "http_requests", unitName: "total",
+                                                                         helpText: "HTTP requests answered"))
+    }
+
+    func recordValidation(accepted: Bool, duration: Duration) {
+        (accepted ? accepts : rejects).increment()
+        validationDuration.record(duration)
+    }
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+import LifelineCore
+import NIOCore
+
+/// `/health`, `/ready` and `/metrics`: public, for load balancers and Prometheus.
+struct HealthController {
+    let probe: any HealthProbe
+    let metrics: HTTPMetrics
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/health") { _, _ in
+            try JSON.response(["status": "ok"])
+        }
+        router.get("/ready") { _, _ in
+            guard await probe.isReachable() else { throw APIError(.serviceUnavailable, "not_ready", "the database is not reachable") }
+            return try JSON.response(["status": "ready"])
+        }
+        router.get("/metrics") { _, _ in
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(4096)
+            metrics.registry.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+    }
+}

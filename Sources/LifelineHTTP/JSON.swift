@@ -1,0 +1,60 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import LifelineCore
+import NIOCore
+
+/// JSON in and out, with the API's conventions: snake_case keys, RFC 3339 dates, a 64 KiB body limit.
+public enum JSON {
+    /// Why 64 KiB: no API request needs more; a limit stops memory exhaustion by huge bodies.
+    public static let maxBodySize = 64 * 1024
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.keyDecodingStrategy = .convertFromSnakeCase
+        return d
+    }()
+
+    /// Decodes the request body as `T`; malformed JSON or wrong types are `invalid_json`, a body over the limit
+    /// `payload_too_large`, a missing required field `invalid_request`.
+    public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodySize)
+        do {
+            return try decoder.decode(T.self, from: Data(buffer: buffer))
+        } catch DecodingError.keyNotFound(let key, _) {
+            throw APIError(.badRequest, "invalid_request", "the field '\(key.stringValue.snakeCased)' is required")
+        } catch DecodingError.valueNotFound(_, let ctx) {
+            throw APIError(.badRequest, "invalid_request", "the field '\(ctx.codingPath.last?.stringValue.snakeCased ?? "?")' must not be null")
+        } catch DecodingError.dataCorrupted(let ctx) where !ctx.codingPath.isEmpty {
+            throw APIError(.badRequest, "invalid_request", "the field '\(ctx.codingPath.last!.stringValue.snakeCased)' has an invalid value")
+        } catch {
+            throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
+        }
+    }
+
+    /// A JSON response with `status`.
+    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension String {
+    /// `displayName` → `display_name`, for error messages naming fields as the client wrote them.
+    var snakeCased: String {
+        var out = ""
+        for ch in self {
+            if ch.isUppercase { out += "_" + ch.lowercased() } else { out.append(ch) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import SQLKit
+
+/// The schema, as an ordered list of migrations. Each runs in its own transaction and is recorded in
+/// `schema_migrations`; applying is idempotent and safe when several processes start at once.
+///
+/// The SQL is kept to what SQLite and PostgreSQL share: TEXT, BIGINT, `ON CONFLICT`, `RETURNING`.
+enum Migrations {
+    struct Migration {
+        let version: Int64
+        let name: String
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(version: 1, name: "foundation", statements: [
+            """
+            CREATE TABLE tenants (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, display_name TEXT NOT NULL,
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE users (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              username TEXT NOT NULL, username_key TEXT NOT NULL, display_name TEXT NOT NULL, status TEXT NOT NULL,
+              language TEXT NOT NULL, created_at BIGINT NOT NULL, UNIQUE (tenant_id, username_key))
+            """,
+            """
+            CREATE TABLE contacts (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              kind TEXT NOT NULL, value TEXT NOT NULL, verified BIGINT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX contacts_user ON contacts (user_id)",
+            """
+            CREATE TABLE tokens (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, type TEXT NOT NULL, algorithm TEXT NOT NULL,
+              digits BIGINT NOT NULL, period BIGINT, state TEXT NOT NULL, fail_count BIGINT NOT NULL,
+              max_fail BIGINT NOT NULL, drift BIGINT NOT NULL, counter BIGINT NOT NULL, last_used BIGINT,
+              label TEXT NOT NULL, secret TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX tokens_user ON tokens (user_id)",
+            "CREATE INDEX tokens_tenant ON tokens (tenant_id)",
+            """
+            CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, scope TEXT NOT NULL, tenant_id TEXT,
+              secret_hash TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE audit_events (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, tenant TEXT, actor TEXT NOT NULL,
+              subject TEXT NOT NULL, event TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL,
+              source TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_tenant ON audit_events (tenant, seq)",
+            "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
+        ]),
+    ]
+
+    /// Applies every migration not yet recorded; returns the versions applied.
+    static func apply(on backend: any SQLBackend) async throws -> [Int64] {
+        try await backend.write { db in
+            try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)").run()
+        }
+        var applied: [Int64] = []
+        for m in all {
+            let did = try await backend.write { db -> Bool in
+                if backend.kind == .postgres {
+                    // Why a lock: two servers starting together must not both create the tables.
+                    try await db.raw("SELECT pg_advisory_xact_lock(7215120251)").run()
+                }
+                let done = try await db.raw("SELECT version FROM schema_migrations WHERE version = \(bind: m.version)").first()
+                if done != nil { return false }
+                for s in m.statements { try await db.raw(SQLQueryString(s)).run() }
+                try await db.raw("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: m.version), \(bind: m.name), \(bind: Int64(Date().timeIntervalSince1970)))").run()
+                return true
+            }
+            if did { applied.append(m.version) }
+        }
+        return applied
+    }
+}

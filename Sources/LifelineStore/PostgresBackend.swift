@@ -1,0 +1,74 @@
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL through PostgresNIO's connection pool (`PostgresClient`), which runs as a task until shutdown.
+public final class PostgresBackend: SQLBackend {
+    public let kind = SQLKind.postgres
+    private let client: PostgresClient
+    private let runTask: Task<Void, Never>
+
+    private init(client: PostgresClient) {
+        self.client = client
+        self.runTask = Task { await client.run() }
+    }
+
+    /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=…]`).
+    public static func connect(url: String, maxConnections: Int = 20, logger: Logger) async throws -> PostgresBackend {
+        let parsed: SQLPostgresConfiguration
+        do { parsed = try SQLPostgresConfiguration(url: url) } catch {
+            throw LifelineStoreError.badURL
+        }
+        let c = parsed.coreConfiguration
+        guard let host = c.host else { throw LifelineStoreError.badURL }
+        let tls: PostgresClient.Configuration.TLS
+        if let ctx = c.tls.sslContext {
+            _ = ctx
+            tls = c.tls.isEnforced ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration())
+        } else {
+            tls = .disable
+        }
+        var config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: c.username,
+                                                  password: c.password, database: c.database, tls: tls)
+        config.options.maximumConnections = maxConnections
+        config.options.minimumConnections = 1
+        let backend = PostgresBackend(client: PostgresClient(configuration: config, backgroundLogger: logger))
+        // Fail fast on a wrong address or password instead of at the first request.
+        do { _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() } } catch {
+            await backend.shutdown()
+            throw LifelineStoreError.unreachable("\(String(reflecting: error).prefix(300))")
+        }
+        return backend
+    }
+
+    public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await client.withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
+    }
+
+    public func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await client.withConnection { conn in
+            try await self.inTransaction(conn.sql(queryLogLevel: nil), begin: "BEGIN", body)
+        }
+    }
+
+    public func shutdown() async {
+        runTask.cancel()
+        _ = await runTask.value
+    }
+}
+
+/// Errors of opening a database.
+public enum LifelineStoreError: Error, CustomStringConvertible {
+    case badURL
+    case unreachable(String)
+    case migration(String)
+
+    public var description: String {
+        switch self {
+        case .badURL: return "the database URL is not a valid postgres:// URL"
+        case .unreachable(let why): return "the database is not reachable: \(why)"
+        case .migration(let why): return "migration failed: \(why)"
+        }
+    }
+}

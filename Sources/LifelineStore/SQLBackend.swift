@@ -1,0 +1,33 @@
+import SQLKit
+
+/// The two databases Lifeline runs on. The SQL is shared; only a few statements differ.
+public enum SQLKind: String, Sendable {
+    case sqlite, postgres
+}
+
+/// A database connection provider: reads on any connection, writes in a transaction on one connection.
+public protocol SQLBackend: Sendable {
+    var kind: SQLKind { get }
+    /// Runs `body` on a connection (no transaction): for reads.
+    func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, so a change
+    /// and its audit event are written together or not at all.
+    func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    /// Closes all connections.
+    func shutdown() async
+}
+
+extension SQLBackend {
+    /// Runs `body` between BEGIN and COMMIT on `db`, rolling back on any error.
+    func inTransaction<R: Sendable>(_ db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await db.raw(SQLQueryString(begin)).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import LifelineCore
+import SQLKit
+
+extension SQLStore: TokenStore {
+    public func insertToken(_ s: StoredToken, audit: AuditRecord) async throws {
+        let t = s.token
+        try await backend.write { db in
+            try await db.raw("""
+                INSERT INTO tokens (id, tenant_id, user_id, type, algorithm, digits, period, state, fail_count, max_fail, drift,
+                  counter, last_used, label, secret, created_at)
+                VALUES (\(bind: Row.id(t.id)), \(bind: Row.id(t.tenantID)), \(bind: Row.id(t.userID)), \(bind: t.type.rawValue),
+                  \(bind: t.algorithm.rawValue), \(bind: Int64(t.digits)), \(bind: t.period.map(Int64.init)), \(bind: t.state.rawValue),
+                  \(bind: Int64(t.failCount)), \(bind: Int64(t.maxFail)), \(bind: t.drift), \(bind: t.counter), \(bind: t.lastUsed),
+                  \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)))
+                """).run()
+            try await self.appendAudit(audit, in: db)
+        }
+    }
+
+    public func storedTokens(userID: UUID) async throws -> [StoredToken] {
+        try await backend.read { db in
+            try await db.raw("SELECT * FROM tokens WHERE user_id = \(bind: Row.id(userID)) ORDER BY created_at, id").all().map(Self.storedToken(from:))
+        }
+    }
+
+    public func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken? {
+        try await backend.read { db in
+            try await db.raw("SELECT * FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID))").first().map(Self.storedToken(from:))
+        }
+    }
+
+    public func tokens(tenantID: UUID, userID: UUID?) async throws -> [Token] {
+        try await backend.read { db in
+            let rows: [any SQLRow]
+            if let userID {
+                rows = try await db.raw("SELECT * FROM tokens WHERE tenant_id = \(bind: Row.id(tenantID)) AND user_id = \(bind: Row.id(userID)) ORDER BY created_at, id").all()
+            } else {
+                rows = try await db.raw("SELECT * FROM tokens WHERE tenant_id = \(bind: Row.id(tenantID)) ORDER BY created_at, id").all()
+            }
+            return try rows.map { try Self.storedToken(from: $0).token }
+        }
+    }
+
+    public func consume(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
+        try await backend.write { db in
+            // The single-use guard: one conditional UPDATE. Whatever the number of concurrent requests, only one
+            // finds last_used below `step`; the others match no row. HOTP's next counter follows the used one.
+            let updated = try await db.raw("""
+                UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift), fail_count = 0,
+                  counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
+                WHERE id = \(bind: Row.id(tokenID)) AND state = 'active' AND (last_used IS NULL OR last_used < \(bind: step))
+                RETURNING id
+                """).first()
+            guard updated != nil else { return false }
+            try await self.appendAudit(audit, in: db)
+            return true
+        }
+    }
+
+    public func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws {
+        try await backend.write { db in
+            for id in tokenIDs {
+                // Why lock at the maximum: NIST SP 800-63B §5.2.2 rate limiting; an admin must look before unlocking.
+                try await db.raw("""
+                    UPDATE tokens SET fail_count = fail_count + 1,
+                      state = CASE WHEN fail_count + 1 >= max_fail THEN 'locked' ELSE state END
+                    WHERE id = \(bind: Row.id(id)) AND state = 'active'
+                    """).run()
+            }
+            try await self.appendAudit(audit, in: db)
+        }
+    }
+
+    public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
+        try await backend.write { db in
+            let row = try await db.raw("""
+                UPDATE tokens SET state = \(bind: state.rawValue),
+                  fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END
+                WHERE id = \(bind: Row.id(tokenID)) AND tenant_id = \(bind: Row.id(tenantID))
+                RETURNING *
+                """).first()
+            guard let row else { return nil }
+            try await self.appendAudit(audit, in: db)
+            return try Self.storedToken(from: row).token
+        }
+    }
+
+    public func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
+        try await backend.write { db in
+            let updated = try await db.raw("""
+                UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift),
+                  counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
+                WHERE id = \(bind: Row.id(tokenID)) AND (last_used IS NULL OR last_used < \(bind: step))
+                RETURNING id
+                """).first()
+            guard updated != nil else { return false }
+            try await self.appendAudit(audit, in: db)
+            return true
+        }
+    }
+
+    public func deleteToken(id: UUID, tenantID: UUID, audit: AuditRecord) async throws -> Bool {
+        try await backend.write { db in
+            let deleted = try await db.raw("DELETE FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID)) RETURNING id").first()
+            guard deleted != nil else { return false }
+            try await self.appendAudit(audit, in: db)
+            return true
+        }
+    }
+
+    public func sealedSecrets() async throws -> [(id: UUID, secret: SealedSecret)] {
+        try await backend.read { db in
+            try await db.raw("SELECT id, secret FROM tokens ORDER BY id").all().map { row in
+                guard let s = SealedSecret(text: try row.decode(column: "secret", as: String.self)) else {
+                    throw LifelineError(.integrity, "a token secret is not in sealed form")
+                }
+                return (try Row.uuid(row, "id"), s)
+            }
+        }
+    }
+
+    public func reseal(tokenID: UUID, old: SealedSecret, new: SealedSecret) async throws -> Bool {
+        try await backend.write { db in
+            try await db.raw("""
+                UPDATE tokens SET secret = \(bind: new.text) WHERE id = \(bind: Row.id(tokenID)) AND secret = \(bind: old.text) RETURNING id
+                """).first() != nil
+        }
+    }
+
+    static func storedToken(from row: any SQLRow) throws -> StoredToken {
+        let period = try row.decodeNil(column: "period") ? nil : Int(try row.decode(column: "period", as: Int64.self))
+        let lastUsed = try row.decodeNil(column: "last_used") ? nil : try row.decode(column: "last_used", as: Int64.self)
+        let token = Token(
+            id: try Row.uuid(row, "id"), tenantID: try Row.uuid(row, "tenant_id"), userID: try Row.uuid(row, "user_id"),
+            type: try Row.enumValue(row, "type", as: TokenType.self), algorithm: try Row.enumValue(row, "algorithm", as: OTPAlgorithm.self),
+            digits: Int(try row.decode(column: "digits", as: Int64.self)), period: period,
+            state: try Row.enumValue(row, "state", as: TokenState.self), failCount: Int(try row.decode(column: "fail_count", as: Int64.self)),
+            maxFail: Int(try row.decode(column: "max_fail", as: Int64.self)), drift: try row.decode(column: "drift", as: Int64.self),
+            counter: try row.decode(column: "counter", as: Int64.self), lastUsed: lastUsed, label: try row.decode(column: "label", as: String.self),
+            createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)))
+        guard let secret = SealedSecret(text: try row.decode(column: "secret", as: String.self)) else {
+            throw LifelineError(.integrity, "a token secret is not in sealed form")
+        }
+        return StoredToken(token: token, secret: secret)
+    }
+}

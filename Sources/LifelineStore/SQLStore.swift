@@ -1,0 +1,75 @@
+import Foundation
+import LifelineCore
+import Logging
+import SQLKit
+
+/// The storage adapter: every store port of the core, in one SQL implementation for SQLite and PostgreSQL.
+public final class SQLStore: Sendable {
+    let backend: any SQLBackend
+
+    public init(backend: any SQLBackend) { self.backend = backend }
+
+    /// Opens SQLite at `path` or PostgreSQL at `url`.
+    public static func open(sqlitePath: String? = nil, postgresURL: String? = nil, logger: Logger) async throws -> SQLStore {
+        if let postgresURL {
+            return SQLStore(backend: try await PostgresBackend.connect(url: postgresURL, logger: logger))
+        }
+        guard let sqlitePath else { throw LifelineStoreError.badURL }
+        return SQLStore(backend: try await SQLiteBackend.open(path: sqlitePath, logger: logger))
+    }
+
+    /// Applies pending schema migrations; returns the versions applied.
+    @discardableResult
+    public func migrate() async throws -> [Int64] { try await Migrations.apply(on: backend) }
+
+    /// The database kind.
+    public var kind: SQLKind { backend.kind }
+
+    public func shutdown() async { await backend.shutdown() }
+
+    /// Appends one chained audit event inside the caller's transaction `db`.
+    ///
+    /// The head row is updated first: on PostgreSQL that row lock serializes concurrent appends (also across
+    /// processes); on SQLite the write transaction already does. So the chain never forks.
+    func appendAudit(_ r: AuditRecord, in db: any SQLDatabase) async throws {
+        guard let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first() else {
+            throw LifelineError(.internalError, "audit head missing")
+        }
+        let seq = try head.decode(column: "seq", as: Int64.self)
+        let prev = try head.decode(column: "hash", as: String.self)
+        let event = AuditChain.append(r, after: (seq - 1, prev))
+        try await db.raw("""
+            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+            VALUES (\(bind: seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: prev), \(bind: event.hash))
+            """).run()
+        try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
+    }
+}
+
+extension SQLStore: HealthProbe {
+    public func isReachable() async -> Bool {
+        (try? await backend.read { try await $0.raw("SELECT 1 AS one").first() != nil }) ?? false
+    }
+}
+
+/// Row decoding helpers shared by the store's files.
+enum Row {
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+
+    static func uuid(_ row: any SQLRow, _ column: String) throws -> UUID {
+        guard let u = UUID(uuidString: try row.decode(column: column, as: String.self)) else {
+            throw LifelineError(.integrity, "column \(column) holds no UUID")
+        }
+        return u
+    }
+
+    static func enumValue<E: RawRepresentable>(_ row: any SQLRow, _ column: String, as: E.Type) throws -> E where E.RawValue == String {
+        guard let e = E(rawValue: try row.decode(column: column, as: String.self)) else {
+            throw LifelineError(.integrity, "column \(column) holds an unknown value")
+        }
+        return e
+    }
+}

@@ -1,0 +1,71 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteKit
+import SQLKit
+
+/// SQLite in WAL mode: one writer connection behind an in-process queue, and a few reader connections.
+///
+/// Why one writer: SQLite allows one writer at a time anyway; queueing in process avoids the busy handler's
+/// sleeps and lock-upgrade deadlocks. `busy_timeout` still covers other processes (the CLI) on the same file.
+public final class SQLiteBackend: SQLBackend {
+    public let kind = SQLKind.sqlite
+    private let writer: SQLiteConnection
+    private let writeLock = AsyncLock()
+    private let readers: ResourcePool<SQLiteConnection>
+    private let all: [SQLiteConnection]
+
+    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+        self.writer = writer
+        self.readers = ResourcePool(readers)
+        self.all = [writer] + readers
+    }
+
+    /// Opens (creating if needed) the database file at `path`.
+    public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteBackend {
+        var conns: [SQLiteConnection] = []
+        for _ in 0..<(readers + 1) {
+            let c = try await SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger,
+                                                    on: MultiThreadedEventLoopGroup.singleton.any())
+            let db = c.sql(queryLogLevel: nil)
+            try await db.raw("PRAGMA busy_timeout = 10000").run()
+            try await db.raw("PRAGMA foreign_keys = ON").run()
+            conns.append(c)
+        }
+        let w = conns[0].sql(queryLogLevel: nil)
+        try await w.raw("PRAGMA journal_mode = WAL").run()
+        // Why NORMAL: in WAL mode it keeps the database consistent across a crash; only the last commits before
+        // a power loss may be lost, never half of one (https://sqlite.org/pragma.html#pragma_synchronous).
+        try await w.raw("PRAGMA synchronous = NORMAL").run()
+        return SQLiteBackend(writer: conns[0], readers: Array(conns.dropFirst()))
+    }
+
+    public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let c = await readers.take()
+        do {
+            let r = try await body(c.sql(queryLogLevel: nil))
+            await readers.give(c)
+            return r
+        } catch {
+            await readers.give(c)
+            throw error
+        }
+    }
+
+    public func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        await writeLock.lock()
+        do {
+            // BEGIN IMMEDIATE takes the write lock at once, so no transaction fails later on a lock upgrade.
+            let r = try await inTransaction(writer.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body)
+            await writeLock.unlock()
+            return r
+        } catch {
+            await writeLock.unlock()
+            throw error
+        }
+    }
+
+    public func shutdown() async {
+        for c in all { try? await c.close() }
+    }
+}

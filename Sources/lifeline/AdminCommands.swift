@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import LifelineApp
+import LifelineCore
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "Tenant name (a-z, 0-9, '-').") var name: String
+        @Option(help: "Display name.") var displayName: String?
+        func run() async throws {
+            let t = try await withRuntime(storage) { try await $0.admin.createTenant(name: name, displayName: displayName, caller: .cli) }
+            print("created tenant \(t.name) (\(t.id.uuidString.lowercased()))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var storage: StorageOptions
+        func run() async throws {
+            for t in try await withRuntime(storage, { try await $0.admin.listTenants(caller: .cli) }) { print("\(t.name)\t\(t.displayName)") }
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user with optional contacts.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Tenant name.") var tenant: String
+        @Argument(help: "Username.") var username: String
+        @Option(help: "Email address (repeatable).") var email: [String] = []
+        @Option(help: "Phone number in international form (repeatable).") var phone: [String] = []
+        @Option(help: "Display name.") var displayName: String?
+        @Option(help: "Language (en, cs, nb).") var language: String?
+        func run() async throws {
+            var new = AdminService.NewUser(username: username)
+            new.emails = email; new.phones = phone; new.displayName = displayName; new.language = language
+            let u = try await withRuntime(storage) { try await $0.admin.createUser(tenantName: tenant, new, caller: .cli) }
+            print("created user \(u.username) in \(tenant)")
+        }
+    }
+}
+
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage OTP tokens.", subcommands: [Enroll.self, List.self])
+
+    struct Enroll: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enroll a token; prints its otpauth:// URI (the only time the secret is shown).")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Tenant name.") var tenant: String
+        @Option(help: "Username.") var user: String
+        @Option(help: "totp or hotp.") var type: String
+        @Option(help: "Import this base32 secret instead of generating one (at least 160 bits).") var secret: String?
+        @Option(help: "sha1, sha256 or sha512.") var algorithm: String = "sha1"
+        @Option(help: "6, 7 or 8.") var digits: Int = 6
+        @Option(help: "TOTP period: 30 or 60 seconds.") var period: Int = 30
+        func run() async throws {
+            guard let t = TokenType(rawValue: type) else { throw LifelineError(.invalidRequest, "--type must be totp or hotp") }
+            guard let a = OTPAlgorithm(rawValue: algorithm) else { throw LifelineError(.invalidRequest, "--algorithm must be sha1, sha256 or sha512") }
+            var req = EnrollmentRequest(type: t)
+            req.algorithm = a; req.digits = digits; req.period = period; req.secretBase32 = secret
+            let e = try await withRuntime(storage) { try await $0.admin.enrollToken(tenantName: tenant, username: user, req, caller: .cli) }
+            print(e.otpauthURI)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens of a tenant or a user.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Tenant name.") var tenant: String
+        @Option(help: "Only this user's tokens.") var user: String?
+        func run() async throws {
+            let (_, tokens, names) = try await withRuntime(storage) { try await $0.admin.listTokens(tenantName: tenant, username: user, caller: .cli) }
+            print("id\tuser\ttype\talgorithm\tdigits\tstate\tfail_count")
+            for t in tokens {
+                print("\(t.id.uuidString.lowercased())\t\(names[t.userID] ?? "?")\t\(t.type.rawValue)\t\(t.algorithm.rawValue)\t\(t.digits)\t\(t.state.rawValue)\t\(t.failCount)/\(t.maxFail)")
+            }
+        }
+    }
+}
+
+struct APIKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key; prints it once (it is stored hashed).")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "validate or admin.") var scope: String
+        @Option(help: "Limit the key to this tenant.") var tenant: String?
+        @Option(help: "A name for the key.") var name: String = ""
+        func run() async throws {
+            guard let s = APIKeyScope(rawValue: scope) else { throw LifelineError(.invalidRequest, "--scope must be validate or admin") }
+            let (_, key) = try await withRuntime(storage) { try await $0.admin.createAPIKey(scope: s, tenantName: tenant, name: name, caller: .cli) }
+            print(key)
+        }
+    }
+}
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage the key-encryption keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a new key-encryption key and re-encrypt every secret under it (safe while servers run).")
+        @OptionGroup var storage: StorageOptions
+        func run() async throws {
+            try await withRuntime(storage) { runtime in
+                if let fileVault = runtime.fileVault {
+                    let id = try fileVault.addKey(random: runtime.random)
+                    print("new current key \(id)")
+                }
+                let n = try await KeyRotation(storage: runtime.store, vault: runtime.vault).reencryptAll()
+                print("re-encrypted \(n) secrets")
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Verify the audit hash chain; reports the first broken link.")
+        @OptionGroup var storage: StorageOptions
+        func run() async throws {
+            let (count, broken) = try await withRuntime(storage) { try await $0.store.verifyChain() }
+            if let broken {
+                print("audit chain broken at event \(broken.seq): \(broken.reason)")
+                throw ExitCode(1)
+            }
+            print("audit chain ok: \(count) events")
+        }
+    }
+}

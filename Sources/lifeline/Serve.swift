@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import LifelineApp
+import LifelineCore
+import Logging
+
+/// `lifeline serve`: the HTTP server. Stops gracefully on SIGINT/SIGTERM (in-flight requests finish).
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Lifeline server.")
+
+    @OptionGroup var storage: StorageOptions
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080).") var port: Int?
+    @Flag(help: "Seed the demo tenant and print what to try.") var demo = false
+    @Option(help: "Log format: text or json.") var logFormat: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
+
+    func run() async throws {
+        var flags = storage.flags
+        if let host { flags["server.host"] = host }
+        if let port { flags["server.port"] = String(port) }
+        if let logFormat { flags["log.format"] = logFormat }
+        if let logLevel { flags["log.level"] = logLevel }
+        if demo { flags["demo"] = "true" }
+        let config = try await LifelineConfiguration.load(flags: flags, configFile: storage.config)
+        LogSetup.bootstrap(format: config.logFormat, level: config.logLevel)
+        let logger = Logger(label: "lifeline")
+        let runtime = try await LifelineRuntime.open(config, logger: logger)
+        let banner: String? = config.demo
+            ? try await DemoSeeder(runtime: runtime).seed(baseURL: "http://\(config.host):\(config.port)") : nil
+        let app = buildApplication(runtime: runtime, logger: logger) { port in
+            if let banner { FileHandle.standardOutput.write(Data((banner + "\n").utf8)) }
+            FileHandle.standardOutput.write(Data(("Lifeline listening on http://\(config.host):\(port) (\(config.databaseURL == nil ? "SQLite in \(config.dataDir)" : "PostgreSQL"))\n").utf8))
+        }
+        do {
+            try await app.runService()
+        } catch {
+            await runtime.shutdown()
+            throw error
+        }
+        await runtime.shutdown()
+    }
+}
+
+/// `lifeline migrate`: applies pending schema migrations (the server also does this on start).
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations.")
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await withRuntime(storage) { _ in print("database is up to date") }
+    }
+}

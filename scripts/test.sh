@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The single test command: ./scripts/test.sh [swift test arguments, e.g. --filter OTP]
+#
+# 1. installs what the tests need if missing (Debian: oathtool, postgresql; PyPI: schemathesis for the fuzz step)
+# 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL
+# 3. swift build --build-tests, then swift test --skip-build "$@"
+# 4. scripts/api-fuzz.sh (schemathesis against the live server), unless LIFELINE_SKIP_FUZZ=1 outside CI
+#
+# Everything it starts is stopped, and its temp folders removed, on exit, Ctrl-C or TERM.
+# Works as root on a fresh Debian 12 machine and in CI (CI=true, no stdin).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+# shellcheck source=lib/postgres.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/postgres.sh"
+
+log() { printf '== test.sh: %s\n' "$*" >&2; }
+
+RUN_FUZZ=1
+if [ "${LIFELINE_SKIP_FUZZ:-}" = "1" ] && [ "${CI:-}" != "true" ]; then
+    RUN_FUZZ=0
+fi
+
+WORK=""
+CHILD_PGID=""
+
+# shellcheck disable=SC2317  # called from the traps
+# Stops the running child's whole process group (TERM, then KILL after 10 s).
+stop_child() {
+    local pgid="$CHILD_PGID" i=0
+    CHILD_PGID=""
+    [ -n "$pgid" ] || return 0
+    kill -TERM -- "-$pgid" 2>/dev/null || return 0
+    while [ "$i" -lt 100 ] && kill -0 -- "-$pgid" 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill -KILL -- "-$pgid" 2>/dev/null || true
+}
+
+# shellcheck disable=SC2317
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    stop_child
+    # The fuzz step's server, should api-fuzz.sh have been unable to stop it itself.
+    if [ -n "$WORK" ] && [ -s "$WORK/fuzz-server.pid" ]; then
+        pid="$(cat "$WORK/fuzz-server.pid")"
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            sleep 1
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    pg_stop || true
+    if [ -n "$WORK" ]; then rm -rf -- "$WORK"; fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs "$@" in its own process group, in the background so that the traps above run at once on INT/TERM
+# (bash defers traps while a foreground child runs). Returns the command's exit code.
+run_child() {
+    local rc=0
+    setsid "$@" &
+    CHILD_PGID=$!
+    wait "$CHILD_PGID" || rc=$?
+    CHILD_PGID=""
+    return "$rc"
+}
+
+# --- 1. dependencies -------------------------------------------------------------------------------------
+missing=()
+command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
+[ -n "$(_pg_find_bindir)" ] || missing+=(postgresql)
+command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+if [ "${#missing[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+        log "missing ${missing[*]}; install them (Debian packages) or run as root"
+        exit 1
+    fi
+    log "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ "$RUN_FUZZ" = "1" ]; then
+    "$ROOT/scripts/api-fuzz.sh" --install
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lifeline-test.XXXXXX")"
+
+# --- 2. PostgreSQL ---------------------------------------------------------------------------------------
+pg_start
+export LIFELINE_TEST_POSTGRES_URL
+
+# --- 3. swift build / swift test -------------------------------------------------------------------------
+log "swift build --build-tests"
+rc=0
+run_child swift build --build-tests || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "swift build failed (exit $rc)"
+    exit "$rc"
+fi
+
+log "swift test --skip-build $*"
+# tee keeps the output visible and lets the summary be repeated last, after the fuzz step's output.
+# shellcheck disable=SC2016  # expanded by the inner bash
+run_child bash -c 'set -o pipefail; swift test --skip-build "$@" 2>&1 | tee "$0"' "$WORK/swift-test.log" "$@" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "swift test failed (exit $rc)"
+    exit "$rc"
+fi
+
+# --- 4. API fuzzing --------------------------------------------------------------------------------------
+if [ "$RUN_FUZZ" = "1" ]; then
+    log "api-fuzz"
+    run_child env LIFELINE_FUZZ_PIDFILE="$WORK/fuzz-server.pid" "$ROOT/scripts/api-fuzz.sh" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        log "api-fuzz failed (exit $rc)"
+        exit "$rc"
+    fi
+else
+    log "api-fuzz skipped (LIFELINE_SKIP_FUZZ=1)"
+fi
+
+# Repeat swift test's closing summary so that it is the last thing printed.
+log "all steps passed; swift test summary:"
+# (the last XCTest total and the Swift Testing line, in the order swift test printed them)
+grep -E '^[[:space:]]*Executed [0-9]+ tests?, with|Test run with [0-9]+ tests?' "$WORK/swift-test.log" | tail -n 2 || true
+exit 0
