@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LifelineStoreTests",
-            dependencies: ["LifelineCore", "LifelineStore"]
+            dependencies: ["LifelineCore", "LifelineStore", "LifelineApp"]
         ),
         .testTarget(
             name: "LifelineHTTPTests",

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import LifelineCore
+import NIOCore
 
 /// The one place where errors become HTTP statuses and JSON bodies `{"error": code, "message": text}`.
 /// The core never knows about HTTP.
@@ -31,6 +32,9 @@ public struct APIError: Error, Sendable {
             default:
                 return APIError(e.status, e.status.code < 500 ? "invalid_request" : "internal", e.status.reasonPhrase)
             }
+        case is NIOTooManyBytesError:
+            // What `Request.collectBody(upTo:)` throws for a body over the limit (not an HTTPError).
+            return APIError(.contentTooLarge, "payload_too_large", "the request body is larger than 64 KiB")
         case is DecodingError:
             return APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
         default:

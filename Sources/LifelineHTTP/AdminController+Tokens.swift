@@ -48,11 +48,9 @@ extension AdminController {
         }
         group.post("/tenants/:tenant/tokens/:id/check") { request, context in
             let input = try await JSON.decode(DTO.CheckIn.self, from: request)
-            _ = try Validation.otpCode(input.code)
             let caller = try context.requireCaller()
-            let (tenant, stored) = try await admin.token(tenantName: try context.parameters.require("tenant"), id: try tokenID(context), caller: caller)
-            let user = try await admin.listUsers(tenantName: tenant.name, caller: caller).1.first { $0.id == stored.token.userID }
-            let result = try await validation.check(tenant: tenant, username: user?.username ?? "", code: input.code, caller: caller, event: "token.check")
+            let tenant = try await admin.tenant(try context.parameters.require("tenant"), caller: caller)
+            let result = try await validation.checkToken(tenant: tenant, tokenID: try tokenID(context), code: input.code, caller: caller)
             return try JSON.response(DTO.ResultOut(result: result.rawValue))
         }
         group.delete("/tenants/:tenant/tokens/:id") { _, context in

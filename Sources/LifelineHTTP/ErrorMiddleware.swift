@@ -5,12 +5,22 @@ import Logging
 /// Turns every error into a JSON error response (never a stack trace) and adds the security headers every
 /// response carries.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let methods: MethodTable
+
+    init(methods: MethodTable) { self.methods = methods }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && context.coreContext.endpointPath.value == "NotFound" {
+            // No route for this method: a known path with another method is a 405, anything else a 404.
+            if let allowed = methods.allowedMethods(for: request.uri.path) {
+                response = APIError(.methodNotAllowed, "method_not_allowed", "use \(allowed.map(\.rawValue).joined(separator: ", "))").response()
+                response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            } else {
+                response = APIError.from(error).response()
+            }
         } catch {
             let apiError = APIError.from(error)
             if apiError.status.code >= 500 {

@@ -28,3 +28,15 @@ public struct HTTPMetrics: Sendable {
         validationDuration.record(duration)
     }
 }
+
+import Hummingbird
+
+/// Counts every HTTP request answered (`lifeline_http_requests_total`).
+struct RequestCountMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HTTPMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        defer { metrics.requests.increment() }
+        return try await next(request, context)
+    }
+}

@@ -25,6 +25,12 @@ extension SQLStore: UserStore {
         }
     }
 
+    public func user(id: UUID) async throws -> User? {
+        try await backend.read { db in
+            try await db.raw("SELECT * FROM users WHERE id = \(bind: Row.id(id))").first().map(Self.user(from:))
+        }
+    }
+
     public func users(tenantID: UUID) async throws -> [User] {
         try await backend.read { db in
             try await db.raw("SELECT * FROM users WHERE tenant_id = \(bind: Row.id(tenantID)) ORDER BY username_key").all().map(Self.user(from:))

@@ -14,6 +14,7 @@ public protocol TenantStore: Sendable {
 public protocol UserStore: Sendable {
     func insertUser(_ user: User, contacts: [Contact], audit: AuditRecord) async throws -> Void
     func user(tenantID: UUID, username: String) async throws -> User?
+    func user(id: UUID) async throws -> User?
     func users(tenantID: UUID) async throws -> [User]
     func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
     func insertContact(_ contact: Contact, audit: AuditRecord) async throws -> Void

@@ -38,9 +38,20 @@ public struct ValidationService: Sendable {
         return result == .accept
     }
 
-    /// Checks a code and records the outcome; `tenant` nil means unknown tenant. Used by `validate` and by the
-    /// admin `check` endpoint (which may see the detailed result).
-    public func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String) async throws -> CheckResult {
+    /// The admin diagnostic: checks `code` against the one token `tokenID` of the tenant (consuming it like a
+    /// validation) and returns the detailed result, which only an administrator may see.
+    public func checkToken(tenant: Tenant, tokenID: UUID, code: String, caller: Caller) async throws -> CheckResult {
+        _ = try Validation.otpCode(code)
+        guard let stored = try await storage.storedToken(id: tokenID, tenantID: tenant.id),
+              let user = try await storage.user(id: stored.token.userID) else {
+            throw LifelineError(.notFound, "no such token")
+        }
+        return try await check(tenant: tenant, username: user.username, code: code, caller: caller, event: "token.check", onlyToken: tokenID)
+    }
+
+    /// Checks a code and records the outcome; `tenant` nil means unknown tenant. `onlyToken` limits the check to
+    /// one token of the user (the admin diagnostic); otherwise every token of the user is tried.
+    func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String, onlyToken: UUID? = nil) async throws -> CheckResult {
         let now = clock.now()
         let unix = Int64(now.timeIntervalSince1970.rounded(.down))
         func audit(_ outcome: String, _ reason: String) -> AuditRecord {
@@ -57,7 +68,7 @@ public struct ValidationService: Sendable {
             try await storage.append(audit("reject", "user disabled"))
             return .reject
         }
-        let stored = try await storage.storedTokens(userID: user.id)
+        let stored = try await storage.storedTokens(userID: user.id).filter { onlyToken == nil || $0.token.id == onlyToken }
         var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
         var failed: [UUID] = []
         for entry in stored {
