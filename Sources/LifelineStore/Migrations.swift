@@ -55,6 +55,12 @@ enum Migrations {
     /// Applies every migration not yet recorded; returns the versions applied.
     static func apply(on backend: any SQLBackend) async throws -> [Int64] {
         try await backend.write { db in
+            if backend.kind == .postgres {
+                // Why the lock here too: on PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe against a concurrent
+                // one (both pass the check, the loser fails on pg_type's unique index), so servers starting
+                // together on a fresh database must take turns already for this statement.
+                try await db.raw("SELECT pg_advisory_xact_lock(7215120251)").run()
+            }
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)").run()
         }
         var applied: [Int64] = []

@@ -16,8 +16,10 @@ extension SQLStore: TenantStore {
     }
 
     public func tenant(named name: String) async throws -> Tenant? {
-        try await backend.read { db in
-            try await db.raw("SELECT * FROM tenants WHERE name = \(bind: name)").first().map(Self.tenant(from:))
+        try await tenantsByName.value(for: name) {
+            try await backend.read { db in
+                try await db.raw("SELECT * FROM tenants WHERE name = \(bind: name)").first().map(Self.tenant(from:))
+            }
         }
     }
 
@@ -53,6 +55,10 @@ extension SQLStore: APIKeyStore {
     }
 
     public func apiKey(id: String) async throws -> APIKey? {
+        try await apiKeysByID.value(for: id) { try await loadAPIKey(id: id) }
+    }
+
+    private func loadAPIKey(id: String) async throws -> APIKey? {
         try await backend.read { db in
             guard let row = try await db.raw("SELECT * FROM api_keys WHERE id = \(bind: id)").first() else { return nil }
             let hex = try row.decode(column: "secret_hash", as: String.self)

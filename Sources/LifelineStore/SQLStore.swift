@@ -6,6 +6,8 @@ import SQLKit
 /// The storage adapter: every store port of the core, in one SQL implementation for SQLite and PostgreSQL.
 public final class SQLStore: Sendable {
     let backend: any SQLBackend
+    let tenantsByName = LookupCache<Tenant>()
+    let apiKeysByID = LookupCache<APIKey>()
 
     public init(backend: any SQLBackend) { self.backend = backend }
 

@@ -1,0 +1,136 @@
+import Foundation
+import LifelineCore
+@testable import LifelineStore
+import Testing
+
+@Suite("Audit chain in the store")
+struct AuditChainStoreTests {
+    static let n = 12
+
+    /// Appends `n` events (alternating tenants) and returns their records.
+    static func appendEvents(_ store: SQLStore, count: Int = n) async throws -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        for i in 1...count {
+            let r = Fixture.audit("event.\(i)", tenant: i % 3 == 0 ? nil : (i.isMultiple(of: 2) ? "acme" : "beta"),
+                                  subject: "subject \(i)", outcome: "success", reason: "reason \(i)", time: Fixture.time(Int64(i) * 1000))
+            try await store.append(r)
+            records.append(r)
+        }
+        return records
+    }
+
+    @Test("appended events read back chained and verify", arguments: Backend.available)
+    func appendAndVerify(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let records = try await Self.appendEvents(store)
+            let result = try await store.verifyChain()
+            #expect(result.count == Self.n)
+            #expect(result.broken == nil)
+
+            let all = try await store.recentEvents(tenant: nil, limit: 100)
+            #expect(all.map(\.seq) == Array((1...Int64(Self.n)).reversed()))
+            #expect(all.reversed().map(\.record) == records)
+            let chronological = Array(all.reversed())
+            #expect(chronological.first?.previousHash == AuditChain.genesis)
+            for (prev, next) in zip(chronological, chronological.dropFirst()) {
+                #expect(next.previousHash == prev.hash)
+            }
+            for e in all { #expect(e.hash == AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash)) }
+            #expect(try await store.recentEvents(tenant: nil, limit: 3).map(\.seq) == [12, 11, 10])
+            #expect(try await store.recentEvents(tenant: "acme", limit: 100).map(\.seq) == [10, 8, 4, 2])
+            #expect(try await store.recentEvents(tenant: "acme", limit: 2).map(\.seq) == [10, 8])
+            #expect(try await store.int("SELECT seq AS n FROM audit_head WHERE id = 1") == Int64(Self.n))
+        }
+    }
+
+    @Test("an edited event breaks the chain at that event", arguments: Backend.available)
+    func editedEvent(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await Self.appendEvents(store)
+            try await store.exec("UPDATE audit_events SET reason = 'nothing happened' WHERE seq = 7")
+            let result = try await store.verifyChain()
+            #expect(result.broken?.seq == 7)
+            #expect(result.broken?.reason.contains("edited") == true)
+        }
+    }
+
+    @Test("a deleted middle event breaks the chain", arguments: Backend.available)
+    func deletedMiddleEvent(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await Self.appendEvents(store)
+            try await store.exec("DELETE FROM audit_events WHERE seq = 5")
+            let result = try await store.verifyChain()
+            #expect(result.broken?.seq == 5)
+            #expect(result.broken?.reason.contains("missing") == true)
+        }
+    }
+
+    @Test("a deleted last event breaks the chain (head mismatch)", arguments: Backend.available)
+    func deletedLastEvent(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await Self.appendEvents(store)
+            try await store.exec("DELETE FROM audit_events WHERE seq = \(bind: Int64(Self.n))")
+            let result = try await store.verifyChain()
+            #expect(result.broken?.seq == Int64(Self.n))
+            #expect(result.broken?.reason.contains("tail deleted") == true)
+        }
+    }
+
+    @Test("an event forged beyond the head breaks the chain", arguments: Backend.available)
+    func forgedTail(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            _ = try await Self.appendEvents(store)
+            let last = try #require(try await store.recentEvents(tenant: nil, limit: 1).first)
+            let forged = AuditChain.append(Fixture.audit("forged"), after: (last.seq, last.hash))
+            try await store.exec("""
+                INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+                VALUES (\(bind: forged.seq), \(bind: Int64(1_700_000_000_123)), 'acme', 'cli', 'alice', 'forged', 'success', '',
+                  '127.0.0.1', \(bind: forged.previousHash), \(bind: forged.hash))
+                """)
+            let result = try await store.verifyChain()
+            #expect(result.broken?.seq == Int64(Self.n + 1))
+        }
+    }
+
+    @Test("50 concurrent appends leave one valid chain without gaps", arguments: Backend.available)
+    func concurrentAppends(_ backend: Backend) async throws {
+        try await withStore(backend, maxConnections: 20) { store, _ in
+            try await Self.appendConcurrently([store], count: 50)
+            try await Self.expectCompleteChain(store, count: 50)
+        }
+    }
+
+    @Test("two store instances appending 25 + 25 at once leave one valid chain", arguments: Backend.available)
+    func concurrentAppendsTwoProcesses(_ backend: Backend) async throws {
+        try await withStore(backend, maxConnections: 20) { first, db in
+            let second = try await db.openStore(migrate: false, maxConnections: 20)
+            do {
+                try await Self.appendConcurrently([first, second], count: 50)
+            } catch {
+                await second.shutdown()
+                throw error
+            }
+            await second.shutdown()
+            try await Self.expectCompleteChain(first, count: 50)
+        }
+    }
+
+    static func appendConcurrently(_ stores: [SQLStore], count: Int) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<count {
+                let store = stores[i % stores.count]
+                group.addTask { try await store.append(Fixture.audit("concurrent", reason: "\(i)", time: Fixture.time(Int64(i)))) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func expectCompleteChain(_ store: SQLStore, count: Int) async throws {
+        let result = try await store.verifyChain()
+        #expect(result.count == count)
+        #expect(result.broken == nil)
+        #expect(try await store.auditSeqs() == Array(1...Int64(count)))
+        let reasons = Set(try await store.recentEvents(tenant: nil, limit: count + 10).map(\.record.reason))
+        #expect(reasons == Set((0..<count).map(String.init)))
+    }
+}
