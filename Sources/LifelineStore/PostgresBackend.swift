@@ -46,7 +46,7 @@ public final class PostgresBackend: SQLBackend {
         try await client.withConnection { conn in try await body(conn.sql(queryLogLevel: nil)) }
     }
 
-    public func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+    public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await client.withConnection { conn in
             try await self.inTransaction(conn.sql(queryLogLevel: nil), begin: "BEGIN", body)
         }

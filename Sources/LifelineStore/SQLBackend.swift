@@ -12,7 +12,7 @@ public protocol SQLBackend: Sendable {
     func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, so a change
     /// and its audit event are written together or not at all.
-    func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     /// Closes all connections.
     func shutdown() async
 }

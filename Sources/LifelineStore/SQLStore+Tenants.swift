@@ -48,7 +48,7 @@ extension SQLStore: APIKeyStore {
             try await db.raw("""
                 INSERT INTO api_keys (id, name, scope, tenant_id, secret_hash, created_at)
                 VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.scope.rawValue), \(bind: k.tenantID.map(Row.id)),
-                  \(bind: k.secretHash.map { String(format: "%02x", $0) }.joined()), \(bind: Row.millis(k.createdAt)))
+                  \(bind: Hex.encode(k.secretHash)), \(bind: Row.millis(k.createdAt)))
                 """).run()
             try await self.appendAudit(audit, in: db)
         }

@@ -4,20 +4,22 @@ import NIOPosix
 import SQLiteKit
 import SQLKit
 
-/// SQLite in WAL mode: one writer connection behind an in-process queue, and a few reader connections.
+/// SQLite in WAL mode: one writer connection behind an in-process group-commit queue (`GroupCommitWriter`),
+/// and a few reader connections.
 ///
 /// Why one writer: SQLite allows one writer at a time anyway; queueing in process avoids the busy handler's
 /// sleeps and lock-upgrade deadlocks. `busy_timeout` still covers other processes (the CLI) on the same file.
 public final class SQLiteBackend: SQLBackend {
     public let kind = SQLKind.sqlite
     private let writer: SQLiteConnection
-    private let writeLock = AsyncLock()
+    private let groupCommit: GroupCommitWriter
     private let readers: ResourcePool<SQLiteConnection>
     private let all: [SQLiteConnection]
     private let threadPool: NIOThreadPool
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool) {
         self.writer = writer
+        self.groupCommit = GroupCommitWriter(db: writer.sql(queryLogLevel: nil))
         self.readers = ResourcePool(readers)
         self.all = [writer] + readers
         self.threadPool = threadPool
@@ -68,17 +70,8 @@ public final class SQLiteBackend: SQLBackend {
         }
     }
 
-    public func write<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        await writeLock.lock()
-        do {
-            // BEGIN IMMEDIATE takes the write lock at once, so no transaction fails later on a lock upgrade.
-            let r = try await inTransaction(writer.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body)
-            await writeLock.unlock()
-            return r
-        } catch {
-            await writeLock.unlock()
-            throw error
-        }
+    public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await groupCommit.submit(body)
     }
 
     public func shutdown() async {

@@ -61,3 +61,10 @@ import Testing
         #expect(uri == "otpauth://totp/ACME%20Corp:alice%40acme?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Corp&algorithm=SHA256&digits=8&period=60")
     }
 }
+
+@Suite struct HexTests {
+    @Test func encodesLowerCase() {
+        #expect(Hex.encode([0x00, 0x0f, 0xa5, 0xff]) == "000fa5ff")
+        #expect(Hex.encode([UInt8]()) == "")
+    }
+}

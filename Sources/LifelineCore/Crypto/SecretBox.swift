@@ -70,6 +70,6 @@ public struct KeyRing: Sendable {
 
     /// A key id derived from the key (first 8 bytes of SHA-256, hex), so ids never collide by accident.
     public static func deriveID(for key: [UInt8]) -> String {
-        "k" + SHA256.hash(data: key).prefix(8).map { String(format: "%02x", $0) }.joined()
+        "k" + Hex.encode(SHA256.hash(data: key).prefix(8))
     }
 }

@@ -45,7 +45,7 @@ public enum AuditChain {
             let bytes = Array(field.utf8)
             h.update(data: Array(String(bytes.count).utf8) + [0x3a] + bytes)
         }
-        return h.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(h.finalize())
     }
 
     /// Makes the event that follows `previous` (nil for the first).

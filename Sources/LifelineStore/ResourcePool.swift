@@ -1,19 +1,3 @@
-/// A fair asynchronous mutex: waiters resume in arrival order. Used to give SQLite's single writer one
-/// in-process queue instead of SQLite's sleep-and-retry busy handler.
-actor AsyncLock {
-    private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func lock() async {
-        if !locked { locked = true; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    func unlock() {
-        if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
-    }
-}
-
 /// A pool of reusable values handed out one caller at a time.
 actor ResourcePool<Resource: Sendable> {
     private var idle: [Resource]

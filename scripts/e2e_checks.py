@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""Helpers for scripts/e2e.sh (Python 3 standard library only).
+
+    e2e_checks.py free-port                      a TCP port on 127.0.0.1 that is free right now
+    e2e_checks.py secret                         20 random bytes as base32 (what `token enroll --secret` takes)
+    e2e_checks.py kek                            32 random bytes as base64 (a keys.kek value)
+    e2e_checks.py exec CMD [ARG...]              exec CMD with default SIGINT/SIGTERM/SIGQUIT handling (a background
+                                                 job of a non-interactive bash starts with SIGINT ignored)
+    e2e_checks.py wait-http URL [--status N] [--pid PID] [--timeout S]
+                                                 poll URL until it answers status N (default 200); fails early when
+                                                 process PID is gone
+    e2e_checks.py status URL [--key K]           print the HTTP status of GET URL, with the API key K as bearer
+                                                 token if given (0 when there is no answer)
+    e2e_checks.py validate BASE KEY TENANT USER CODE
+                                                 POST BASE/api/v1/validate; print the result ("accept"/"reject") or
+                                                 "http STATUS BODY"
+    e2e_checks.py race --key K --tenant T --user U --code C --count N BASE [BASE...]
+                                                 N validations of the same code at once (threads behind a barrier,
+                                                 spread evenly over the BASE URLs); print "accept=A reject=R other=O"
+    e2e_checks.py banner FILE [--pid PID] [--timeout S]
+                                                 wait for `serve --demo`'s banner in FILE; print "VALIDATE_KEY ADMIN_KEY"
+    e2e_checks.py tamper DB SEQ                  UPDATE audit_events SET reason='x' WHERE seq=SEQ in the SQLite file DB
+    e2e_checks.py scan SECRET_BASE32 FILE...     exit 1 (and name what was found) when any FILE holds the secret as
+                                                 base32, hex or raw bytes
+"""
+
+import argparse
+import base64
+import binascii
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import urllib.parse
+
+
+def free_port(_args):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        print(s.getsockname()[1])
+
+
+def secret(_args):
+    print(base64.b32encode(os.urandom(20)).decode("ascii"))
+
+
+def kek(_args):
+    print(base64.b64encode(os.urandom(32)).decode("ascii"))
+
+
+def exec_cmd(args):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_DFL)
+    os.execvp(args.cmd[0], args.cmd)
+
+
+def request(method, url, body=None, headers=None, timeout=10.0):
+    """One request on a fresh connection; returns (status, body text)."""
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        path = u.path or "/"
+        if u.query:
+            path += "?" + u.query
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def alive(pid):
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) still answers kill(0).
+    try:
+        with open(f"/proc/{pid}/stat", "r", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def wait_http(args):
+    deadline = time.monotonic() + args.timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if not alive(args.pid):
+            print(f"process {args.pid} exited ({last})", file=sys.stderr)
+            return 1
+        try:
+            status, body = request("GET", args.url, timeout=2)
+            if status == args.status:
+                return 0
+            last = f"HTTP {status} {body[:200]}"
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.1)
+    print(f"no HTTP {args.status} from {args.url} within {args.timeout:g} s ({last})", file=sys.stderr)
+    return 1
+
+
+def status(args):
+    headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
+    try:
+        code, _ = request("GET", args.url, headers=headers, timeout=5)
+    except OSError:
+        code = 0
+    print(code)
+
+
+def validate_once(base, key, tenant, user, code, timeout=15.0):
+    body = json.dumps({"tenant": tenant, "username": user, "code": code})
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    try:
+        st, text = request("POST", base.rstrip("/") + "/api/v1/validate", body, headers, timeout)
+    except OSError as e:
+        return f"error {e}"
+    if st == 200:
+        try:
+            result = json.loads(text).get("result")
+        except ValueError:
+            result = None
+        if result in ("accept", "reject"):
+            return result
+    return f"http {st} {text[:200]}"
+
+
+def validate(args):
+    print(validate_once(args.base, args.key, args.tenant, args.user, args.code))
+
+
+def race(args):
+    n = args.count
+    barrier = threading.Barrier(n)
+    results = [None] * n
+
+    def worker(i):
+        base = args.bases[i % len(args.bases)]
+        try:
+            barrier.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            results[i] = "error barrier"
+            return
+        results[i] = validate_once(base, args.key, args.tenant, args.user, args.code, timeout=30)
+
+    threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    accept = sum(1 for r in results if r == "accept")
+    reject = sum(1 for r in results if r == "reject")
+    others = [r or "no result" for r in results if r not in ("accept", "reject")]
+    line = f"accept={accept} reject={reject} other={len(others)}"
+    if others:
+        line += " (" + "; ".join(sorted(set(others))[:3]) + ")"
+    print(line)
+
+
+def banner(args):
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(args.file, "r", encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError:
+            text = ""
+        v = re.search(r"^\s*validate:\s*(ll_\S+)\s*$", text, re.M)
+        a = re.search(r"^\s*admin:\s*(ll_\S+)\s*$", text, re.M)
+        if v and a and "Lifeline listening on" in text:
+            print(v.group(1), a.group(1))
+            return 0
+        if not alive(args.pid):
+            print(f"process {args.pid} exited without the full banner", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+    print(f"no banner with validate: and admin: keys in {args.file} within {args.timeout:g} s", file=sys.stderr)
+    return 1
+
+
+def tamper(args):
+    db = sqlite3.connect(args.db, timeout=10)
+    try:
+        cur = db.execute("UPDATE audit_events SET reason = 'x' WHERE seq = ?", (args.seq,))
+        db.commit()
+        if cur.rowcount != 1:
+            print(f"no audit event with seq {args.seq}", file=sys.stderr)
+            return 1
+    finally:
+        db.close()
+    return 0
+
+
+def scan(args):
+    raw = base64.b32decode(args.secret.upper())
+    needles = {
+        "base32": args.secret.upper().encode(),
+        "base32 (lower case)": args.secret.lower().encode(),
+        "hex": binascii.hexlify(raw),
+        "hex (upper case)": binascii.hexlify(raw).upper(),
+        "raw bytes": raw,
+    }
+    found = []
+    for path in args.files:
+        with open(path, "rb") as f:
+            data = f.read()
+        for what, needle in needles.items():
+            if needle in data:
+                found.append(f"{what} in {os.path.basename(path)}")
+    if found:
+        print("; ".join(found))
+        return 1
+    return 0
+
+
+def main():
+    p = argparse.ArgumentParser(description="helpers for scripts/e2e.sh")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("free-port").set_defaults(func=free_port)
+    sub.add_parser("secret").set_defaults(func=secret)
+    sub.add_parser("kek").set_defaults(func=kek)
+    s = sub.add_parser("exec")
+    s.add_argument("cmd", nargs=argparse.REMAINDER)
+    s.set_defaults(func=exec_cmd)
+    s = sub.add_parser("wait-http")
+    s.add_argument("url")
+    s.add_argument("--status", type=int, default=200)
+    s.add_argument("--pid", type=int)
+    s.add_argument("--timeout", type=float, default=60)
+    s.set_defaults(func=wait_http)
+    s = sub.add_parser("status")
+    s.add_argument("url")
+    s.add_argument("--key")
+    s.set_defaults(func=status)
+    s = sub.add_parser("validate")
+    for name in ("base", "key", "tenant", "user", "code"):
+        s.add_argument(name)
+    s.set_defaults(func=validate)
+    s = sub.add_parser("race")
+    s.add_argument("--key", required=True)
+    s.add_argument("--tenant", required=True)
+    s.add_argument("--user", required=True)
+    s.add_argument("--code", required=True)
+    s.add_argument("--count", type=int, default=50)
+    s.add_argument("bases", nargs="+")
+    s.set_defaults(func=race)
+    s = sub.add_parser("banner")
+    s.add_argument("file")
+    s.add_argument("--pid", type=int)
+    s.add_argument("--timeout", type=float, default=60)
+    s.set_defaults(func=banner)
+    s = sub.add_parser("tamper")
+    s.add_argument("db")
+    s.add_argument("seq", type=int)
+    s.set_defaults(func=tamper)
+    s = sub.add_parser("scan")
+    s.add_argument("secret")
+    s.add_argument("files", nargs="+")
+    s.set_defaults(func=scan)
+    args = p.parse_args()
+    if args.command == "exec" and not args.cmd:
+        p.error("exec needs a command")
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
