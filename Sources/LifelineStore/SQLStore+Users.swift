@@ -39,10 +39,11 @@ extension SQLStore: UserStore {
 
     public func updateUser(_ u: User, audit: AuditRecord) async throws {
         try await backend.write { db in
-            try await db.raw("""
+            let updated = try await db.raw("""
                 UPDATE users SET display_name = \(bind: u.displayName), status = \(bind: u.status.rawValue), language = \(bind: u.language)
-                WHERE id = \(bind: Row.id(u.id))
-                """).run()
+                WHERE id = \(bind: Row.id(u.id)) RETURNING id
+                """).first()
+            guard updated != nil else { throw LifelineError(.notFound, "no such user") }
             try await self.appendAudit(audit, in: db)
         }
     }

@@ -42,6 +42,27 @@ struct StoreContractTests {
         }
     }
 
+    @Test("updating a user that does not exist is not_found and writes nothing", arguments: Backend.available)
+    func updateMissingUser(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (_, user) = try await Fixture.seedUser(store)
+            let before = try await store.auditCount()
+            var ghost = user
+            ghost.id = UUID()
+            ghost.displayName = "Ghost"
+            let error = await #expect(throws: LifelineError.self) {
+                try await store.updateUser(ghost, audit: Fixture.audit("user.update"))
+            }
+            #expect(error?.code == .notFound)
+            #expect(try await store.auditCount() == before)
+            var renamed = user
+            renamed.displayName = "Renamed"
+            try await store.updateUser(renamed, audit: Fixture.audit("user.update"))
+            #expect(try await store.user(id: user.id)?.displayName == "Renamed")
+            #expect(try await store.auditCount() == before + 1)
+        }
+    }
+
     @Test("a user and its contacts read back with every field; lookup ignores case", arguments: Backend.available)
     func userRoundTrip(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in

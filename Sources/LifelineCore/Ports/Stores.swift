@@ -16,6 +16,7 @@ public protocol UserStore: Sendable {
     func user(tenantID: UUID, username: String) async throws -> User?
     func user(id: UUID) async throws -> User?
     func users(tenantID: UUID) async throws -> [User]
+    /// Throws ``LifelineError/Code/notFound`` (writing nothing) when the user does not exist.
     func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
     func insertContact(_ contact: Contact, audit: AuditRecord) async throws -> Void
     func contacts(userID: UUID) async throws -> [Contact]
@@ -40,7 +41,9 @@ public protocol TokenStore: Sendable {
     func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws -> Void
     /// Sets the state (and optionally clears the fail counter) of a token; returns the updated token or nil.
     func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token?
-    /// Stores a resync (like `consume`, but regardless of state `active`/`locked` counters are untouched).
+    /// Stores the result of a two-code resync: `last_used = step`, the drift and (HOTP) `counter = step + 1`, only if
+    /// `step` is above `last_used`. Unlike `consume` it works in any state and leaves the state and the fail counter
+    /// alone (an administrator resyncs; unlocking is a separate, audited `setState`). Returns whether it stored.
     func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool
     func deleteToken(id: UUID, tenantID: UUID, audit: AuditRecord) async throws -> Bool
     /// Every sealed secret, for key rotation.
