@@ -4,7 +4,8 @@
 # 1. installs what the tests need if missing (Debian: oathtool, postgresql; PyPI: schemathesis for the fuzz step)
 # 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL
 # 3. swift build --build-tests, then swift test --skip-build "$@"
-# 4. scripts/api-fuzz.sh (schemathesis against the live server), unless LIFELINE_SKIP_FUZZ=1 outside CI
+# 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI)
+# 5. scripts/api-fuzz.sh (schemathesis against the live server), unless LIFELINE_SKIP_FUZZ=1 outside CI
 #
 # Everything it starts is stopped, and its temp folders removed, on exit, Ctrl-C or TERM.
 # Works as root on a fresh Debian 12 machine and in CI (CI=true, no stdin).
@@ -116,7 +117,15 @@ if [ "$rc" -ne 0 ]; then
     exit "$rc"
 fi
 
-# --- 4. API fuzzing --------------------------------------------------------------------------------------
+# --- 4. end-to-end checks of the binary ------------------------------------------------------------------
+log "e2e"
+run_child "$ROOT/scripts/e2e.sh" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "e2e failed (exit $rc)"
+    exit "$rc"
+fi
+
+# --- 5. API fuzzing --------------------------------------------------------------------------------------
 if [ "$RUN_FUZZ" = "1" ]; then
     log "api-fuzz"
     run_child env LIFELINE_FUZZ_PIDFILE="$WORK/fuzz-server.pid" "$ROOT/scripts/api-fuzz.sh" || rc=$?
@@ -128,7 +137,7 @@ else
     log "api-fuzz skipped (LIFELINE_SKIP_FUZZ=1)"
 fi
 
-# Repeat swift test's closing summary so that it is the last thing printed.
+# Repeat swift test's closing summary so that it is the last thing printed (after the e2e and fuzz output).
 log "all steps passed; swift test summary:"
 # (the last XCTest total and the Swift Testing line, in the order swift test printed them)
 grep -E '^[[:space:]]*Executed [0-9]+ tests?, with|Test run with [0-9]+ tests?' "$WORK/swift-test.log" | tail -n 2 || true

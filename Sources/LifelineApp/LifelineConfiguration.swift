@@ -39,7 +39,7 @@ public struct LifelineConfiguration: Sendable {
         if let file {
             guard FileManager.default.fileExists(atPath: file) else { throw LifelineError(.configuration, "config file \(file) does not exist") }
             do { providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))) } catch {
-                throw LifelineError(.configuration, "config file \(file) is not valid YAML: \(error)")
+                throw LifelineError(.configuration, "config file \(file) is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "parse error")")
             }
         }
         let r = ConfigReader(providers: providers)

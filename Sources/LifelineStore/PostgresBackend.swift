@@ -15,7 +15,7 @@ public final class PostgresBackend: SQLBackend {
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=…]`).
-    public static func connect(url: String, maxConnections: Int = 20, logger: Logger) async throws -> PostgresBackend {
+    public static func connect(url: String, maxConnections: Int = 20, connectTimeout: Duration = .seconds(10), logger: Logger) async throws -> PostgresBackend {
         let parsed: SQLPostgresConfiguration
         do { parsed = try SQLPostgresConfiguration(url: url) } catch {
             throw LifelineStoreError.badURL
@@ -34,10 +34,24 @@ public final class PostgresBackend: SQLBackend {
         config.options.maximumConnections = maxConnections
         config.options.minimumConnections = 1
         let backend = PostgresBackend(client: PostgresClient(configuration: config, backgroundLogger: logger))
-        // Fail fast on a wrong address or password instead of at the first request.
-        do { _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() } } catch {
+        // Let the pool's run() task start before the first lease (otherwise PostgresNIO warns that it was not run).
+        try? await Task.sleep(for: .milliseconds(20))
+        // Fail fast on a wrong address, password or database instead of at the first request. Why a deadline: the
+        // pool retries a failing connection forever, so a lease alone would wait forever.
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() }; return true }
+                group.addTask { try await Task.sleep(for: connectTimeout); return false }
+                let reached = try await group.next() ?? false
+                group.cancelAll()
+                if !reached { throw LifelineStoreError.unreachable("no connection within \(connectTimeout) (check the address, password and database name)") }
+            }
+        } catch let error as LifelineStoreError {
             await backend.shutdown()
-            throw LifelineStoreError.unreachable("\(String(reflecting: error).prefix(300))")
+            throw error
+        } catch {
+            await backend.shutdown()
+            throw LifelineStoreError.unreachable("\(String(describing: error).split(separator: "\n").first ?? "")".prefix(300).description)
         }
         return backend
     }

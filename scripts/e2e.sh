@@ -1,0 +1,586 @@
+#!/usr/bin/env bash
+# End-to-end checks of the real `lifeline` binary: the CLI on SQLite, seeds at rest, `keys rotate` under a
+# running server, two servers on one PostgreSQL database racing for one code, graceful shutdown, `serve --demo`,
+# configuration errors.
+#
+#   scripts/e2e.sh            (scripts/test.sh runs it after swift test; it does not build)
+#
+# Needs the debug binary (.build/debug/lifeline: swift build), oathtool, python3 (stdlib only: scripts/e2e_checks.py)
+# and LIFELINE_TEST_POSTGRES_URL: a PostgreSQL server whose user may create databases (scripts/lib/postgres.sh
+# pg_start sets it). The run creates a fresh database e2e_<random> there (dropped on exit) and temporary folders for
+# SQLite; servers listen on 127.0.0.1 on free ports and are stopped by pid on exit, Ctrl-C or TERM.
+#
+# Prints "ok - NAME" or "not ok - NAME: REASON" per check, then exactly one line "e2e: N passed, N failed";
+# exits 1 when any check failed.
+#
+# Environment:
+#   LIFELINE_BIN        binary under test (default .build/debug/lifeline)
+#   PYTHON              Python 3 interpreter (default python3)
+#   LIFELINE_E2E_KEEP   1: keep the temporary folder (every command's stdout/stderr) and print its path
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${LIFELINE_BIN:-$ROOT/.build/debug/lifeline}"
+if [ -e "$BIN" ]; then BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"; fi
+PY="${PYTHON:-python3}"
+HELPER="$ROOT/scripts/e2e_checks.py"
+
+CMD_TIMEOUT=60      # seconds for any one CLI command
+READY_TIMEOUT=60    # seconds for a server to answer
+STOP_TIMEOUT=10     # seconds for a server to exit after SIGTERM/SIGINT
+
+PASS=0
+FAIL=0
+SUMMARY_DONE=0
+WORK=""
+LOGS=""
+SERVERS=()          # pids of running servers
+CMD_PID=""          # the command run_cmd is waiting for
+PG_ADMIN_URL=""     # set once the e2e database exists, to drop it on exit
+PG_DB=""
+PSQL=""
+
+ok() {
+    PASS=$((PASS + 1))
+    printf 'ok - %s\n' "$1"
+}
+
+not_ok() {
+    FAIL=$((FAIL + 1))
+    printf 'not ok - %s: %s\n' "$1" "$2"
+}
+
+# check NAME REASON: ok when REASON is empty.
+check() {
+    if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "$2"; fi
+}
+
+summary() {
+    SUMMARY_DONE=1
+    printf 'e2e: %d passed, %d failed\n' "$PASS" "$FAIL"
+}
+
+# The first line of a file, shortened (for failure reasons).
+first_line() {
+    if [ -s "$1" ]; then head -n 1 -- "$1" | cut -c1-200; else printf '(empty)'; fi
+}
+
+line_count() {
+    awk 'END { print NR }' "$1"
+}
+
+py() {
+    "$PY" "$HELPER" "$@"
+}
+
+# --- processes -------------------------------------------------------------------------------------------
+
+# run_cmd CMD [ARG...]: runs the command with a time limit, stdin from /dev/null; sets OUT and ERR (files with
+# its stdout and stderr) and RC. Runs in the background so that a TERM/INT trap fires at once.
+run_cmd() {
+    local n
+    n=$(( $(find "$LOGS" -maxdepth 1 -name 'cmd-*.args' | wc -l) + 1 ))
+    OUT="$LOGS/cmd-$n.out"
+    ERR="$LOGS/cmd-$n.err"
+    printf '%q ' "$@" >"$LOGS/cmd-$n.args"
+    RC=0
+    timeout -k 5 "$CMD_TIMEOUT" "$@" </dev/null >"$OUT" 2>"$ERR" &
+    CMD_PID=$!
+    wait "$CMD_PID" || RC=$?
+    CMD_PID=""
+}
+
+cli() {
+    run_cmd "$BIN" "$@"
+}
+
+# start_server NAME ARG...: starts `lifeline ARG...` in the background with default signal handling; its
+# output goes to $LOGS/NAME.out and .err. Sets SERVER_PID.
+start_server() {
+    local name="$1"
+    shift
+    # A simple command, not a function: $! must be the server's own pid (python execs it in place).
+    "$PY" "$HELPER" exec "$BIN" "$@" </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err" &
+    SERVER_PID=$!
+    SERVERS+=("$SERVER_PID")
+}
+
+forget_server() {
+    local pid="$1" p rest=()
+    for p in "${SERVERS[@]}"; do
+        if [ "$p" != "$pid" ]; then rest+=("$p"); fi
+    done
+    SERVERS=("${rest[@]}")
+}
+
+# stop_server PID SIGNAL: sends SIGNAL and waits up to STOP_TIMEOUT s (then KILL). Sets STOP_RC to the exit
+# status, or to "timeout" when it had to be killed; STOP_SECS to the tenths of seconds waited.
+stop_server() {
+    local pid="$1" sig="$2" i=0 rc=0
+    STOP_RC=""
+    kill -s "$sig" "$pid" 2>/dev/null || true
+    while [ "$i" -lt $((STOP_TIMEOUT * 10)) ] && kill -0 "$pid" 2>/dev/null; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -KILL "$pid" 2>/dev/null || true
+        STOP_RC=timeout
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    if [ -z "$STOP_RC" ]; then STOP_RC=$rc; fi
+    STOP_SECS="$((i / 10)).$((i % 10))"
+    forget_server "$pid"
+}
+
+# wait_ready BASE PID: waits until BASE/ready answers 200; prints the reason on failure.
+wait_ready() {
+    { py wait-http "$1/ready" --pid "$2" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1
+}
+
+# totp SECRET [EPOCH]: the TOTP code at EPOCH (default now).
+totp() {
+    oathtool --totp -b "$1" --now "@${2:-$(date +%s)}"
+}
+
+# shellcheck disable=SC2317  # called from the traps
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    if [ -n "$CMD_PID" ]; then kill -TERM "$CMD_PID" 2>/dev/null || true; fi
+    for pid in "${SERVERS[@]}"; do
+        stop_server "$pid" TERM
+    done
+    if [ -n "$PG_DB" ] && [ -n "$PSQL" ]; then
+        timeout -k 5 30 "$PSQL" "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 \
+            -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" </dev/null >/dev/null 2>&1 || true
+    fi
+    if [ "$SUMMARY_DONE" != 1 ]; then
+        not_ok "e2e.sh" "stopped early (exit $rc)"
+        summary
+        if [ "$rc" -eq 0 ]; then rc=1; fi
+    fi
+    if [ -n "$WORK" ]; then
+        if [ "${LIFELINE_E2E_KEEP:-}" = "1" ]; then
+            printf 'e2e: kept %s\n' "$WORK" >&2
+        else
+            cd / && rm -rf -- "$WORK"
+        fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- assertions on the last run_cmd ----------------------------------------------------------------------
+
+# expect_success NAME [STDOUT_REGEX]: exit 0; with a regex, stdout is exactly one line matching it.
+expect_success() {
+    local name="$1" re="${2:-}" reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif [ -n "$re" ]; then
+        if [ "$(line_count "$OUT")" -ne 1 ]; then
+            reason="expected one line on stdout, got $(line_count "$OUT"): $(first_line "$OUT")"
+        elif ! grep -Eq -- "$re" "$OUT"; then
+            reason="stdout does not match $re: $(first_line "$OUT")"
+        fi
+    fi
+    check "$name" "$reason"
+}
+
+# expect_one_line_error NAME [TEXT]: a non-zero exit (not a timeout or signal) with exactly one line on stderr,
+# starting "lifeline:" (and containing TEXT if given).
+expect_one_line_error() {
+    local name="$1" text="${2:-}" reason="" lines
+    lines="$(line_count "$ERR")"
+    if [ "$RC" -eq 0 ]; then
+        reason="exit 0, expected a failure"
+    elif [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
+        reason="still running after $CMD_TIMEOUT s"
+    elif [ "$RC" -gt 128 ]; then
+        reason="killed by signal $((RC - 128))"
+    elif [ "$lines" -ne 1 ]; then
+        reason="expected one line on stderr, got $lines: $(tr '\n' '|' <"$ERR" | cut -c1-200)"
+    elif ! grep -q '^lifeline: ' "$ERR"; then
+        reason="stderr does not start with 'lifeline:': $(first_line "$ERR")"
+    elif [ -n "$text" ] && ! grep -qF -- "$text" "$ERR"; then
+        reason="stderr does not mention $text: $(first_line "$ERR")"
+    fi
+    check "$name" "$reason"
+}
+
+# --- 1. CLI on SQLite ------------------------------------------------------------------------------------
+SQLITE_DIR=""
+SECRET=""
+VALIDATE_KEY=""
+
+check_cli() {
+    local d="$WORK/sqlite" reason
+    SQLITE_DIR="$d"
+
+    cli migrate --data-dir "$d"
+    expect_success "cli: migrate"
+    cli tenant create acme --data-dir "$d"
+    expect_success "cli: tenant create acme"
+    cli tenant create acme --data-dir "$d"
+    expect_one_line_error "cli: duplicate tenant create acme fails with one line"
+    cli tenant create Bad_Name --data-dir "$d"
+    expect_one_line_error "cli: tenant create Bad_Name fails with one line"
+    cli user create --tenant acme alice --email alice@acme.example --phone "+420 777 123 789" --data-dir "$d"
+    expect_success "cli: user create alice with email and phone"
+    cli user create --tenant acme bob --phone "777 12" --data-dir "$d"
+    expect_one_line_error "cli: user create with a bad phone fails with one line"
+
+    SECRET="$(py secret)"
+    cli token enroll --tenant acme --user alice --type totp --secret "$SECRET" --data-dir "$d"
+    expect_success "cli: token enroll prints one otpauth://totp/ line" '^otpauth://totp/'
+    reason=""
+    if ! grep -qF "secret=$SECRET" "$OUT"; then reason="the URI does not carry the imported secret"; fi
+    check "cli: token enroll URI carries the imported secret" "$reason"
+    cli token enroll --tenant acme --user nobody --type totp --data-dir "$d"
+    expect_one_line_error "cli: token enroll for an unknown user fails with one line"
+
+    cli token list --tenant acme --data-dir "$d"
+    reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif ! grep -Pq '^[0-9a-f-]{36}\talice\ttotp\t' "$OUT"; then
+        reason="no totp token of alice in: $(tr '\n' '|' <"$OUT" | cut -c1-200)"
+    fi
+    check "cli: token list shows alice's token" "$reason"
+
+    cli apikey create --scope validate --tenant acme --data-dir "$d"
+    expect_success "cli: apikey create prints one ll_ key" '^ll_[A-Za-z0-9]{12}_[A-Za-z0-9]{43}$'
+    VALIDATE_KEY="$(head -n 1 "$OUT")"
+    cli apikey create --scope bogus --data-dir "$d"
+    expect_one_line_error "cli: apikey create --scope bogus fails with one line"
+
+    cli audit verify --data-dir "$d"
+    expect_success "cli: audit verify ok" '^audit chain ok: [0-9]+ events$'
+
+    # Tamper with a copy, so that the other checks keep an intact chain.
+    local t="$WORK/tampered"
+    cp -a -- "$d" "$t"
+    reason=""
+    if ! py tamper "$t/lifeline.sqlite" 2 >"$LOGS/tamper.err" 2>&1; then
+        reason="could not tamper: $(first_line "$LOGS/tamper.err")"
+    else
+        cli audit verify --data-dir "$t"
+        if [ "$RC" -ne 1 ]; then
+            reason="exit $RC (expected 1), stdout: $(first_line "$OUT")"
+        elif ! grep -q '^audit chain broken at event 2\b' "$OUT"; then
+            reason="stdout: $(first_line "$OUT")"
+        fi
+    fi
+    check "cli: audit verify detects the tampered event 2" "$reason"
+}
+
+# --- 2. seeds never on disk ------------------------------------------------------------------------------
+
+# check_seeds LABEL: the SQLite files (database, WAL, shared memory) hold no form of SECRET.
+check_seeds() {
+    local label="$1" reason="" files=() f found
+    for f in "$SQLITE_DIR"/lifeline.sqlite*; do
+        if [ -f "$f" ]; then files+=("$f"); fi
+    done
+    if [ -z "$SECRET" ] || [ "${#files[@]}" -eq 0 ]; then
+        reason="no secret enrolled or no SQLite files in $SQLITE_DIR"
+    elif ! found="$(py scan "$SECRET" "${files[@]}")"; then
+        reason="found the secret: $found"
+    fi
+    check "seeds: not in the SQLite files $label (${#files[@]} files)" "$reason"
+}
+
+check_modes() {
+    local label="$1" mode
+    mode="$(stat -c %a "$SQLITE_DIR/keys.json" 2>/dev/null || echo missing)"
+    check "seeds: keys.json is mode 600 $label" "$([ "$mode" = 600 ] || echo "mode $mode")"
+}
+
+# --- 3. keys rotate under a running server ---------------------------------------------------------------
+check_rotate() {
+    local port base pid reason now code result second
+    port="$(py free-port)"
+    base="http://127.0.0.1:$port"
+    start_server rotate-server serve --data-dir "$SQLITE_DIR" --port "$port"
+    pid="$SERVER_PID"
+    reason="$(wait_ready "$base" "$pid")"
+    check "rotate: server ready on the SQLite data folder" "$reason"
+    if [ -n "$reason" ]; then
+        not_ok "rotate: validations around keys rotate" "no server (log: $(first_line "$LOGS/rotate-server.err"))"
+        stop_server "$pid" TERM
+        return 0
+    fi
+
+    now="$(date +%s)"
+    result="$(py validate "$base" "$VALIDATE_KEY" acme alice "$(totp "$SECRET" "$now")")"
+    check "rotate: validate before the rotation accepts" "$([ "$result" = accept ] || echo "$result")"
+
+    cli keys rotate --data-dir "$SQLITE_DIR"
+    reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif ! grep -qx 're-encrypted 1 secrets' "$OUT"; then
+        reason="stdout: $(tr '\n' '|' <"$OUT" | cut -c1-200)"
+    fi
+    check "rotate: keys rotate prints 're-encrypted 1 secrets' while the server runs" "$reason"
+
+    code="$(totp "$SECRET" $((now + 30)))"
+    result="$(py validate "$base" "$VALIDATE_KEY" acme alice "$code")"
+    check "rotate: validate with the next step's code accepts after the rotation (no restart)" \
+        "$([ "$result" = accept ] || echo "$result")"
+
+    # A token enrolled after the rotation is encrypted only under the new key: the running server must load it.
+    second="$(py secret)"
+    cli user create --tenant acme carol --data-dir "$SQLITE_DIR"
+    reason="$([ "$RC" -eq 0 ] || echo "user create: exit $RC, $(first_line "$ERR")")"
+    if [ -z "$reason" ]; then
+        cli token enroll --tenant acme --user carol --type totp --secret "$second" --data-dir "$SQLITE_DIR"
+        reason="$([ "$RC" -eq 0 ] || echo "token enroll: exit $RC, $(first_line "$ERR")")"
+    fi
+    if [ -z "$reason" ]; then
+        result="$(py validate "$base" "$VALIDATE_KEY" acme carol "$(totp "$second")")"
+        reason="$([ "$result" = accept ] || echo "$result")"
+    fi
+    check "rotate: a token enrolled under the new key validates on the running server" "$reason"
+
+    cli audit verify --data-dir "$SQLITE_DIR"
+    expect_success "rotate: audit verify ok while the server runs" '^audit chain ok: [0-9]+ events$'
+
+    check_seeds "while the server runs, after rotation"
+    check_modes "after rotation"
+
+    stop_server "$pid" TERM
+    check "rotate: server stops with exit 0" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"
+}
+
+# --- 4. two servers on one PostgreSQL database -----------------------------------------------------------
+check_postgres() {
+    local url="${LIFELINE_TEST_POSTGRES_URL:-}" base query pg_url reason secret key port1 port2 pid1 pid2 b1 b2
+    local result rc1 rc2
+    if [ -z "$url" ]; then
+        not_ok "postgres: fresh database" "LIFELINE_TEST_POSTGRES_URL is not set (scripts/lib/postgres.sh pg_start)"
+        return 0
+    fi
+    PSQL="psql"
+    if [ -n "${LIFELINE_PG_BINDIR:-}" ] && [ -x "$LIFELINE_PG_BINDIR/psql" ]; then PSQL="$LIFELINE_PG_BINDIR/psql"; fi
+    if ! command -v "$PSQL" >/dev/null 2>&1; then
+        not_ok "postgres: fresh database" "psql not found"
+        PSQL=""
+        return 0
+    fi
+    local db
+    db="e2e_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+    query=""
+    base="${url%%\?*}"
+    if [ "$base" != "$url" ]; then query="?${url#*\?}"; fi
+    pg_url="${base%/*}/$db$query"
+    run_cmd "$PSQL" "$url" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $db"
+    if [ "$RC" -ne 0 ]; then
+        not_ok "postgres: fresh database" "CREATE DATABASE: exit $RC, $(first_line "$ERR")"
+        return 0
+    fi
+    PG_ADMIN_URL="$url"
+    PG_DB="$db"
+    ok "postgres: fresh database $db"
+
+    # Several servers share one database: the key-encryption key comes from the environment, not a file.
+    LIFELINE_KEYS_KEK="$(py kek)"
+    export LIFELINE_KEYS_KEK
+
+    cli migrate --database "$pg_url"
+    expect_success "postgres: migrate"
+
+    secret="$(py secret)"
+    reason=""
+    cli tenant create acme --database "$pg_url"
+    if [ "$RC" -ne 0 ]; then reason="tenant create: exit $RC, $(first_line "$ERR")"; fi
+    if [ -z "$reason" ]; then
+        cli user create --tenant acme alice --database "$pg_url"
+        if [ "$RC" -ne 0 ]; then reason="user create: exit $RC, $(first_line "$ERR")"; fi
+    fi
+    if [ -z "$reason" ]; then
+        cli token enroll --tenant acme --user alice --type totp --secret "$secret" --database "$pg_url"
+        if [ "$RC" -ne 0 ]; then reason="token enroll: exit $RC, $(first_line "$ERR")"; fi
+    fi
+    if [ -z "$reason" ]; then
+        cli apikey create --scope validate --tenant acme --database "$pg_url"
+        if [ "$RC" -ne 0 ]; then reason="apikey create: exit $RC, $(first_line "$ERR")"; fi
+        key="$(head -n 1 "$OUT")"
+    fi
+    check "postgres: tenant, user, token and validate key through the CLI" "$reason"
+    if [ -n "$reason" ]; then
+        unset LIFELINE_KEYS_KEK
+        return 0
+    fi
+
+    port1="$(py free-port)"
+    start_server pg-server-1 serve --database "$pg_url" --port "$port1"
+    pid1="$SERVER_PID"
+    port2="$(py free-port)"
+    while [ "$port2" = "$port1" ]; do port2="$(py free-port)"; done
+    start_server pg-server-2 serve --database "$pg_url" --port "$port2"
+    pid2="$SERVER_PID"
+    unset LIFELINE_KEYS_KEK
+    b1="http://127.0.0.1:$port1"
+    b2="http://127.0.0.1:$port2"
+    reason="$(wait_ready "$b1" "$pid1")"
+    if [ -n "$reason" ]; then reason="server 1: $reason"; else
+        reason="$(wait_ready "$b2" "$pid2")"
+        if [ -n "$reason" ]; then reason="server 2: $reason"; fi
+    fi
+    check "postgres: two servers ready on one database" "$reason"
+
+    if [ -z "$reason" ]; then
+        result="$(py race --key "$key" --tenant acme --user alice --code "$(totp "$secret")" --count 50 "$b1" "$b2")"
+        check "postgres: 50 concurrent validations of one code over two servers: exactly 1 accept" \
+            "$([ "$result" = "accept=1 reject=49 other=0" ] || echo "$result")"
+    fi
+
+    cli audit verify --database "$pg_url"
+    expect_success "postgres: audit verify ok" '^audit chain ok: [0-9]+ events$'
+
+    stop_server "$pid1" TERM
+    rc1="$STOP_RC"
+    stop_server "$pid2" TERM
+    rc2="$STOP_RC"
+    check "postgres: both servers stop with exit 0" \
+        "$([ "$rc1" = 0 ] && [ "$rc2" = 0 ] || echo "server 1: exit $rc1, server 2: exit $rc2")"
+}
+
+# --- 5. graceful shutdown --------------------------------------------------------------------------------
+check_shutdown() {
+    local sig port base pid reason st
+    for sig in TERM INT; do
+        port="$(py free-port)"
+        base="http://127.0.0.1:$port"
+        start_server "shutdown-$sig" serve --data-dir "$SQLITE_DIR" --port "$port"
+        pid="$SERVER_PID"
+        reason="$(wait_ready "$base" "$pid")"
+        if [ -z "$reason" ]; then
+            st="$(py status "$base/ready")"
+            if [ "$st" != 200 ]; then reason="GET /ready: $st"; fi
+        fi
+        check "shutdown: GET /ready is 200 before SIG$sig" "$reason"
+        stop_server "$pid" "$sig"
+        reason=""
+        if [ "$STOP_RC" = timeout ]; then
+            reason="still running after $STOP_TIMEOUT s"
+        elif [ "$STOP_RC" != 0 ]; then
+            reason="exit $STOP_RC after ${STOP_SECS} s"
+        elif [ "$(py status "$base/health")" != 0 ]; then
+            reason="the port still answers"
+        fi
+        check "shutdown: SIG$sig exits 0 within $STOP_TIMEOUT s" "$reason"
+    done
+}
+
+# --- 6. serve --demo -------------------------------------------------------------------------------------
+check_demo() {
+    local d="$WORK/demo" port base pid keys vkey akey reason result round now
+    now="$(date +%s)"
+    for round in 1 2; do
+        port="$(py free-port)"
+        base="http://127.0.0.1:$port"
+        start_server "demo-$round" serve --demo --data-dir "$d" --port "$port"
+        pid="$SERVER_PID"
+        reason=""
+        if ! keys="$(py banner "$LOGS/demo-$round.out" --pid "$pid" --timeout "$READY_TIMEOUT" 2>"$LOGS/demo-$round.banner")"; then
+            reason="$(first_line "$LOGS/demo-$round.banner"); stderr: $(first_line "$LOGS/demo-$round.err")"
+        fi
+        if [ "$round" = 1 ]; then
+            check "demo: banner prints validate: and admin: keys" "$reason"
+        else
+            check "demo: restart on the same folder prints the banner again" "$reason"
+        fi
+        if [ -z "$reason" ]; then
+            vkey="${keys% *}"
+            akey="${keys#* }"
+            # Round 2 uses the next step's code: round 1's is spent.
+            result="$(py validate "$base" "$vkey" demo alice \
+                "$(totp JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP $((now + (round - 1) * 30)))")"
+            check "demo: printed validate key accepts alice's code (start $round)" \
+                "$([ "$result" = accept ] || echo "$result")"
+            result="$(py status "$base/api/v1/admin/tenants" --key "$akey")"
+            check "demo: printed admin key lists tenants (start $round)" "$([ "$result" = 200 ] || echo "HTTP $result")"
+        fi
+        stop_server "$pid" TERM
+        check "demo: server stops with exit 0 (start $round)" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"
+    done
+}
+
+# --- 7. configuration errors -----------------------------------------------------------------------------
+check_config() {
+    local port base pid reason cfg="$WORK/lifeline.yaml"
+    run_cmd env LIFELINE_SERVER_PORT=99999 "$BIN" serve --data-dir "$WORK/config-data"
+    expect_one_line_error "config: LIFELINE_SERVER_PORT=99999 fails with one line naming server.port" "server.port"
+    cli serve --config /nonexistent.yaml
+    expect_one_line_error "config: serve --config /nonexistent.yaml fails with one line"
+    printf 'server:\n  port: [1,\n  x: }\n' >"$WORK/bad.yaml"
+    cli serve --config "$WORK/bad.yaml" --data-dir "$WORK/config-data"
+    expect_one_line_error "config: an invalid YAML file fails with one line" "not valid YAML"
+    # A database that refuses the password must end with one line after the connect deadline, never hang.
+    cli tenant list --data-dir "$WORK/config-data" \
+        --database "$(printf '%s' "$LIFELINE_TEST_POSTGRES_URL" | sed -E 's#//([^:/@]+):[^@]*@#//\1:wrong-password@#')"
+    expect_one_line_error "config: a wrong PostgreSQL password fails with one line" "not reachable"
+
+    port="$(py free-port)"
+    base="http://127.0.0.1:$port"
+    printf 'server:\n  host: 127.0.0.1\n  port: %s\nstorage:\n  dataDir: %s\n' "$port" "$WORK/yaml-data" >"$cfg"
+    start_server yaml serve --config "$cfg"
+    pid="$SERVER_PID"
+    reason="$(wait_ready "$base" "$pid")"
+    if [ -z "$reason" ] && ! grep -qF "listening on http://127.0.0.1:$port " "$LOGS/yaml.out"; then
+        reason="stdout: $(first_line "$LOGS/yaml.out")"
+    fi
+    if [ -z "$reason" ] && [ ! -f "$WORK/yaml-data/lifeline.sqlite" ]; then
+        reason="storage.dataDir from the file not used"
+    fi
+    check "config: server.port (and storage.dataDir) from a YAML file" "$reason"
+    stop_server "$pid" TERM
+}
+
+# --- 8. no crashes anywhere ------------------------------------------------------------------------------
+check_no_traces() {
+    local hits
+    hits="$(grep -lE 'Fatal error|Stack dump|Backtrace|Program crashed' "$LOGS"/*.err "$LOGS"/*.out 2>/dev/null \
+        | xargs -r -n1 basename | tr '\n' ' ' || true)"
+    check "no stack traces in any output" "$([ -z "$hits" ] || echo "in $hits(LIFELINE_E2E_KEEP=1 keeps them)")"
+}
+
+# --- main ------------------------------------------------------------------------------------------------
+missing=""
+if [ ! -x "$BIN" ]; then missing="$missing $BIN (swift build)"; fi
+if ! command -v oathtool >/dev/null 2>&1; then missing="$missing oathtool"; fi
+if ! command -v "$PY" >/dev/null 2>&1; then missing="$missing $PY"; fi
+if [ -n "$missing" ]; then
+    not_ok "prerequisites" "missing$missing"
+    summary
+    exit 1
+fi
+# The interpreter itself, not a wrapper script (e.g. a pyenv shim), so that `exec` keeps the server's pid.
+PY="$("$PY" -c 'import sys; print(sys.executable)')"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/lifeline-e2e.XXXXXX")"
+LOGS="$WORK/logs"
+mkdir -p "$LOGS"
+# Nothing may land in the repository (e.g. a default ./lifeline-data).
+cd "$WORK"
+
+check_cli
+check_seeds "after enroll"
+check_modes "after enroll"
+dmode="$(stat -c %a "$SQLITE_DIR" 2>/dev/null || echo missing)"
+check "seeds: data folder is mode 700" "$([ "$dmode" = 700 ] || echo "mode $dmode")"
+check_rotate
+check_postgres
+check_shutdown
+check_demo
+check_config
+check_no_traces
+
+summary
+if [ "$FAIL" -gt 0 ]; then exit 1; fi
+exit 0
