@@ -16,8 +16,7 @@ extension AdminController {
             let username = try context.parameters.require("username")
             let tenantName = try context.parameters.require("tenant")
             let enrollment = try await admin.enrollToken(tenantName: tenantName, username: username, req, caller: try context.requireCaller())
-            let (_, user) = try await admin.user(tenantName: tenantName, username: username, caller: try context.requireCaller())
-            return try JSON.response(DTO.EnrollmentOut(token: DTO.TokenOut(t: enrollment.token, tenant: tenantName, username: user.username),
+            return try JSON.response(DTO.EnrollmentOut(token: DTO.TokenOut(t: enrollment.token, tenant: tenantName, username: enrollment.username),
                                                        otpauthUri: enrollment.otpauthURI), status: .created)
         }
         group.get("/tenants/:tenant/tokens") { request, context in
@@ -67,7 +66,6 @@ extension AdminController {
     }
 
     private func out(_ token: Token, tenant: Tenant, caller: Caller) async throws -> DTO.TokenOut {
-        let users = try await admin.listUsers(tenantName: tenant.name, caller: caller).1
-        return DTO.TokenOut(t: token, tenant: tenant.name, username: users.first { $0.id == token.userID }?.username ?? "")
+        DTO.TokenOut(t: token, tenant: tenant.name, username: try await admin.username(of: token))
     }
 }

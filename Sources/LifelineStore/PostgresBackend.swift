@@ -23,8 +23,7 @@ public final class PostgresBackend: SQLBackend {
         let c = parsed.coreConfiguration
         guard let host = c.host else { throw LifelineStoreError.badURL }
         let tls: PostgresClient.Configuration.TLS
-        if let ctx = c.tls.sslContext {
-            _ = ctx
+        if c.tls.sslContext != nil {
             tls = c.tls.isEnforced ? .require(.makeClientConfiguration()) : .prefer(.makeClientConfiguration())
         } else {
             tls = .disable

@@ -28,10 +28,9 @@ public struct KeyRing: Sendable {
 
     /// A ring from raw 256-bit keys; `currentID` must be among them.
     public init(currentID: String, keys: [String: [UInt8]]) throws(LifelineError) {
-        guard let current = keys[currentID], current.count == 32 else {
+        guard keys[currentID]?.count == 32 else {
             throw LifelineError(.configuration, "the current key '\(currentID)' is missing or not 256 bits")
         }
-        _ = current
         for (id, key) in keys where key.count != 32 || id.isEmpty || id.contains(":") {
             throw LifelineError(.configuration, "key '\(id)' must be 256 bits with an id without ':'")
         }

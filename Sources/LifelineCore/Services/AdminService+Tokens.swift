@@ -30,7 +30,7 @@ extension AdminService {
                                       audit: audit(caller, tenant: tenant.name, subject: user.username, event: "token.enroll",
                                                    reason: "\(token.type.rawValue) \(token.id.uuidString.lowercased())"))
         let uri = OTPAuthURI.make(token: token, secret: secret, issuer: tenant.displayName, account: user.username)
-        return Enrollment(token: token, otpauthURI: uri)
+        return Enrollment(token: token, username: user.username, otpauthURI: uri)
     }
 
     /// Tokens of a tenant, optionally of one user, with their usernames.
@@ -86,6 +86,11 @@ extension AdminService {
             throw LifelineError(.resyncFailed, "the two codes are not consecutive codes of this token")
         }
         return try await token(tenantName: tenantName, id: id, caller: caller).1.token
+    }
+
+    /// The username of a token's owner (empty if the user is gone), for responses that show it.
+    public func username(of token: Token) async throws -> String {
+        try await storage.user(id: token.userID)?.username ?? ""
     }
 
     public func deleteToken(tenantName: String, id: UUID, caller: Caller) async throws {

@@ -17,6 +17,8 @@ public struct EnrollmentRequest: Sendable {
 /// A new token and its URI: the only moment the secret leaves Lifeline.
 public struct Enrollment: Sendable {
     public var token: Token
+    /// The owner's username as stored (its case may differ from the one in the request).
+    public var username: String
     public var otpauthURI: String
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who is calling a service, for authorization and the audit log.
 public struct Caller: Sendable, Equatable {
     /// The audit actor (`apikey:<id>`, `cli`, `system`).
@@ -19,5 +21,3 @@ public struct Caller: Sendable, Equatable {
     /// Whether this caller may act on `tenant`.
     public func mayAccess(_ tenant: UUID) -> Bool { tenantID == nil || tenantID == tenant }
 }
-
-import Foundation

@@ -28,10 +28,8 @@ public struct ValidationService: Sendable {
     public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
         _ = try Validation.otpCode(code)
         let tenant = try await storage.tenant(named: tenantName)
-        if let tenant, !caller.mayAccess(tenant.id) {
-            throw LifelineError(.forbidden, "this API key is limited to another tenant")
-        }
-        if tenant == nil, caller.tenantID != nil {
+        // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
+        if caller.tenantID != nil, tenant.map({ !caller.mayAccess($0.id) }) ?? true {
             throw LifelineError(.forbidden, "this API key is limited to another tenant")
         }
         let result = try await check(tenant: tenant, username: username, code: code, caller: caller, event: "validate")
