@@ -6,6 +6,10 @@
 #
 # Starts `lifeline serve` on a free 127.0.0.1 port with a temporary data dir, an admin API key, a tenant
 # "fuzz" with a user "alice" (most generated requests use these names); stops it by pid on exit. Exits non-zero when schemathesis reports a failure.
+# For the recovery API, the tenant "demo" of Sources/LifelineApp/Resources/demo-tenant.yaml (most generated
+# flows start there) gets a user "alice" with contacts, and "fuzz" the same recovery configuration (for the admin
+# recovery operations, which may replace it); the server's per-address limit is raised so that the fuzzer is
+# not answered 429 throughout.
 #
 # Environment:
 #   LIFELINE_BIN                 server binary (default .build/debug/lifeline)
@@ -149,24 +153,45 @@ if ! "$BIN" user create --tenant fuzz "$FUZZ_USER" --data-dir "$DATA" </dev/null
     FUZZ_USER=""
 fi
 
+# Recovery: flows are started in "demo" (body.tenant below), which no generated admin request names, so its
+# configuration survives the run; its alice has the contacts of the documented examples (the choose_contact
+# example sends a real code). "fuzz" gets the same configuration for the admin recovery operations.
+RECOVERY_FILE="$ROOT/Sources/LifelineApp/Resources/demo-tenant.yaml"
+sed 's/^tenant: demo$/tenant: fuzz/' "$RECOVERY_FILE" >"$WORK/fuzz-tenant.yaml"
+fixture() {
+    if ! "$BIN" "$@" --data-dir "$DATA" </dev/null >/dev/null 2>"$WORK/cli.log"; then
+        log "'lifeline $*' failed:"
+        cat "$WORK/cli.log" >&2
+        exit 1
+    fi
+}
+fixture tenant apply -f "$RECOVERY_FILE"
+fixture tenant apply -f "$WORK/fuzz-tenant.yaml"
+fixture user create --tenant demo alice --phone +420777123789 --email alice@demo.example
+
 # Most generated requests name the existing tenant (and user), the rest keep generated values, so that both
 # the code behind the 404s and the not-found paths get exercised.
 {
     printf '[dictionaries.tenants]\nvalues = ["fuzz"]\n'
+    printf '[dictionaries.recovery_tenants]\nvalues = ["demo"]\n'
     if [ -n "$FUZZ_USER" ]; then printf '[dictionaries.users]\nvalues = ["%s"]\n' "$FUZZ_USER"; fi
     printf '[parameters]\n'
     printf '"path.tenant" = { dictionary = "tenants", probability = 0.8 }\n'
     printf '"query.tenant" = { dictionary = "tenants", probability = 0.8 }\n'
+    printf '"body.tenant" = { dictionary = "recovery_tenants", probability = 0.8 }\n'
     if [ -n "$FUZZ_USER" ]; then
         printf '"path.username" = { dictionary = "users", probability = 0.8 }\n'
         printf '"query.username" = { dictionary = "users", probability = 0.8 }\n'
+        printf '"body.username" = { dictionary = "users", probability = 0.8 }\n'
     fi
 } >"$WORK/schemathesis.toml"
 
 # --- server ----------------------------------------------------------------------------------------------
 PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
-"$BIN" serve --data-dir "$DATA" --host 127.0.0.1 --port "$PORT" </dev/null >"$WORK/server.log" 2>&1 &
+# No per-address limit worth the name: every generated request comes from 127.0.0.1.
+LIFELINE_RECOVERY_REQUESTS_PER_MINUTE=100000 \
+    "$BIN" serve --data-dir "$DATA" --host 127.0.0.1 --port "$PORT" </dev/null >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 if [ -n "${LIFELINE_FUZZ_PIDFILE:-}" ]; then printf '%s\n' "$SERVER_PID" >"$LIFELINE_FUZZ_PIDFILE"; fi
 

@@ -2,14 +2,20 @@ import Hummingbird
 import LifelineCore
 import LifelineHTTP
 import Logging
+import ServiceLifecycle
 
 /// Builds the HTTP application over a runtime: the one place where adapters meet the HTTP layer.
-public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HTTPMetrics(), logger: Logger,
+/// `services` run beside the server (the dispatcher and janitor of ``LifelineRuntime/backgroundServices(logger:)``).
+public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HTTPMetrics(), logger: Logger, services: [any Service] = [],
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-    let router = buildRouter(HTTPDependencies(admin: runtime.admin, validation: runtime.validation, storage: runtime.store, metrics: metrics))
+    let router = buildRouter(HTTPDependencies(admin: runtime.admin, validation: runtime.validation, storage: runtime.store, metrics: metrics,
+                                              recovery: runtime.recovery, devOutbox: runtime.devOutbox,
+                                              recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
+                                              secureCookies: runtime.config.webSecureCookies))
     return Application(
         router: router,
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: nil),
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
 }

@@ -15,13 +15,26 @@ public struct DemoSeeder: Sendable {
         ("kari", "Kari Nordmann", "nb", "kari@demo.example", "+4791234567", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"),
     ]
 
+    /// The demo users' security answers (question id → answer).
+    static let answers: [String: [String: String]] = [
+        "alice": ["pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"],
+        "bob": ["pet": "Micka", "city": "Praha", "teacher": "Svoboda", "school": "Komenskeho", "street": "Dlouha"],
+        "kari": ["pet": "Fido", "city": "Bergen", "teacher": "Hansen", "school": "Nordnes", "street": "Strandgaten"],
+    ]
+
+    /// The demo tenant's configuration (the bundled `demo-tenant.yaml`).
+    public static func tenantFile() throws -> TenantFile {
+        guard let url = Bundle.module.url(forResource: "demo-tenant", withExtension: "yaml", subdirectory: "Resources") else {
+            throw LifelineError(.configuration, "the demo tenant file is missing")
+        }
+        return try TenantFile.parse(String(decoding: try Data(contentsOf: url), as: UTF8.self))
+    }
+
     /// Creates what is missing and returns the text to print: what a newcomer can try.
     public func seed(baseURL: String) async throws -> String {
         let caller = Caller(actor: "demo", scope: .admin)
         let admin = runtime.admin
-        if (try? await admin.tenant("demo", caller: caller)) == nil {
-            _ = try await admin.createTenant(name: "demo", displayName: "Lifeline Demo", caller: caller)
-        }
+        _ = try await Self.tenantFile().apply(admin: admin, caller: caller)
         var lines: [String] = []
         for (username, display, language, email, phone, secret) in Self.users {
             if (try? await admin.user(tenantName: "demo", username: username, caller: caller)) == nil {
@@ -32,9 +45,11 @@ public struct DemoSeeder: Sendable {
                 req.secretBase32 = secret
                 req.label = "demo authenticator"
                 _ = try await admin.enrollToken(tenantName: "demo", username: username, req, caller: caller)
+                try await admin.setSecurityAnswers(tenantName: "demo", username: username, answers: Self.answers[username] ?? [:], caller: caller)
             }
             let uri = "otpauth://totp/Lifeline%20Demo:\(username)?secret=\(secret)&issuer=Lifeline%20Demo&algorithm=SHA1&digits=6&period=30"
-            lines.append("  \(username)  (\(display), \(email), \(phone))\n    \(uri)\n    oathtool --totp -b \(secret)")
+            let answers = (Self.answers[username] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+            lines.append("  \(username)  (\(display), \(email), \(phone))\n    \(uri)\n    oathtool --totp -b \(secret)\n    answers: \(answers)")
         }
         let (_, validateKey) = try await admin.createAPIKey(scope: .validate, tenantName: "demo", name: "demo validate", caller: caller)
         let (_, adminKey) = try await admin.createAPIKey(scope: .admin, tenantName: nil, name: "demo admin", caller: caller)
@@ -42,7 +57,11 @@ public struct DemoSeeder: Sendable {
 
         Lifeline demo — tenant "demo" (demo data only: these secrets are public)
 
-        Users and their TOTP tokens (add the URI to an authenticator app, or use oathtool):
+        Emergency access in a browser: \(baseURL)/recover?tenant=demo
+          flows: "sms-totp" (text message, then authenticator) and "email-questions" (email, then 2 questions)
+          codes sent by SMS and email appear at \(baseURL)/dev/outbox (demo mode keeps them instead of sending)
+
+        Users, their TOTP tokens and security answers (add the URI to an authenticator app, or use oathtool):
         \(lines.joined(separator: "\n"))
 
         API keys (new on every start; shown only now):

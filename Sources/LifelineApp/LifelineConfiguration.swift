@@ -22,6 +22,12 @@ public struct LifelineConfiguration: Sendable {
     public var logFormat = "text"
     public var otp = OTPPolicy()
     public var demo = false
+    /// Where messages are delivered.
+    public var delivery = DeliverySettings()
+    /// Requests per minute per client address on the public recovery API and pages.
+    public var recoveryRequestsPerMinute = 60
+    /// Whether web cookies carry `Secure` (turn off only for plain-http development on another host than localhost).
+    public var webSecureCookies = true
 
     public init() {}
 
@@ -34,7 +40,7 @@ public struct LifelineConfiguration: Sendable {
         providers.append(EnvironmentVariablesProvider(environmentVariables: flagEnv))
         var env: [String: String] = [:]
         for (k, v) in environment where k.hasPrefix("LIFELINE_") { env[String(k.dropFirst("LIFELINE_".count))] = v }
-        providers.append(EnvironmentVariablesProvider(environmentVariables: env, secretsSpecifier: .specific(["KEYS_KEK", "KEYS_PREVIOUS", "DATABASE_URL"])))
+        providers.append(EnvironmentVariablesProvider(environmentVariables: env, secretsSpecifier: .specific(["KEYS_KEK", "KEYS_PREVIOUS", "DATABASE_URL", "DELIVERY_SMTP_PASSWORD", "DELIVERY_SMS_PASSWORD", "DELIVERY_SMS_TOKEN"])))
         let file = configFile ?? env["CONFIG"]
         if let file {
             guard FileManager.default.fileExists(atPath: file) else { throw LifelineError(.configuration, "config file \(file) does not exist") }
@@ -65,6 +71,9 @@ public struct LifelineConfiguration: Sendable {
         c.otp.hotpSyncWindow = Int64(try intValue(r, "otp.hotp.syncWindow", Int(c.otp.hotpSyncWindow), 1...10000))
         c.otp.maxFail = try intValue(r, "otp.maxFail", c.otp.maxFail, 1...100)
         c.demo = (r.string(forKey: "demo") ?? "false") == "true"
+        c.delivery = try DeliverySettings.load(r)
+        c.recoveryRequestsPerMinute = try intValue(r, "recovery.requestsPerMinute", c.recoveryRequestsPerMinute, 1...100_000)
+        c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
         return c
     }
 

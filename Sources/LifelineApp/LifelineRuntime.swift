@@ -1,5 +1,6 @@
 import Foundation
 import LifelineCore
+import LifelineHTTP
 import LifelineStore
 import Logging
 
@@ -13,6 +14,11 @@ public struct LifelineRuntime: Sendable {
     public let random: any RandomSource
     public let admin: AdminService
     public let validation: ValidationService
+    public let recovery: RecoveryService
+    /// Demo mode only: keeps messages for `/dev/outbox` instead of sending them where no provider is configured.
+    public let devOutbox: DevelopmentOutbox?
+    /// Fired when a flow queued a message; the dispatcher listens to it.
+    public let outboxSignal: OutboxSignal
 
     /// Opens the database (creating the data folder with mode 0700 for SQLite), applies migrations and opens
     /// the key vault (creating the key file on first start).
@@ -43,10 +49,21 @@ public struct LifelineRuntime: Sendable {
             await store.shutdown()
             throw error
         }
+        let catalog: Catalog
+        do { catalog = try WebResources.catalog() } catch {
+            await store.shutdown()
+            throw error
+        }
+        let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        let signal = OutboxSignal()
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
             admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp),
-            validation: ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp))
+            validation: validation,
+            recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
+                                      catalog: catalog, onQueued: { signal.fire() }),
+            devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
+            outboxSignal: signal)
     }
 
     public func shutdown() async { await store.shutdown() }

@@ -10,9 +10,11 @@ public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
+    /// Seconds for a `Retry-After` header (429).
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
-        self.status = status; self.code = code; self.message = message
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter
     }
 
     /// Maps any error to what the client may see. Unknown errors become a 500 with a generic message: their
@@ -22,7 +24,7 @@ public struct APIError: Error, Sendable {
         case let e as APIError:
             return e
         case let e as LifelineError:
-            return APIError(status(for: e.code), e.code.description, e.message)
+            return APIError(status(for: e.code), e.code.description, e.message, retryAfter: e.retryAfter)
         case let e as HTTPError:
             switch e.status {
             case .notFound: return APIError(.notFound, "not_found", "no such resource")
@@ -51,6 +53,9 @@ public struct APIError: Error, Sendable {
         case .forbidden: return .forbidden
         case .resyncFailed: return .unprocessableContent
         case .unavailable: return .serviceUnavailable
+        case .rateLimited: return .tooManyRequests
+        case .expired: return .gone
+        case .actionUnavailable: return .conflict
         default: return .internalServerError
         }
     }
@@ -61,6 +66,7 @@ public struct APIError: Error, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -30,7 +30,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             response = apiError.response()
         }
         // Why: API responses must not be cached by proxies (they may hold URIs with secrets), sniffed, or framed.
-        response.headers[.cacheControl] = "no-store"
+        // A route may choose its own caching (the web app's static assets); everything else is never stored.
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"

@@ -7,9 +7,19 @@ public struct HTTPDependencies: Sendable {
     public var validation: ValidationService
     public var storage: any LifelineStorage
     public var metrics: HTTPMetrics
+    public var recovery: RecoveryService
+    /// Set in demo mode only: enables `/dev/outbox`.
+    public var devOutbox: DevelopmentOutbox?
+    /// Requests per minute per client address on the public recovery routes.
+    public var recoveryRequestsPerMinute: Int
+    /// Whether the web app's cookies get `Secure` (false only for plain-http local development).
+    public var secureCookies: Bool
 
-    public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics) {
+    public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
+                recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true) {
         self.admin = admin; self.validation = validation; self.storage = storage; self.metrics = metrics
+        self.recovery = recovery; self.devOutbox = devOutbox; self.recoveryRequestsPerMinute = recoveryRequestsPerMinute
+        self.secureCookies = secureCookies
     }
 }
 
@@ -28,6 +38,17 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
         .addRoutes(to: api.group("/admin")
             .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
             .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
+    AdminRecoveryController(admin: deps.admin)
+        .addRoutes(to: api.group("/admin")
+            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
+            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
+    let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
+    RecoveryController(recovery: deps.recovery)
+        .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
+    if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }
+    // The self-service web app (docs/web.md): HTML pages behind the same per-address budget as the recovery API,
+    // static assets outside it.
+    WebController(deps).addRoutes(to: router, limiter: limiter)
     methods.load(from: router.routes)
     return router
 }

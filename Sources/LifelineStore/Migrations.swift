@@ -50,6 +50,28 @@ enum Migrations {
             "CREATE TABLE audit_head (id BIGINT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
             "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '\(String(repeating: "0", count: 64))')",
         ]),
+        Migration(version: 2, name: "recovery", statements: [
+            """
+            CREATE TABLE recovery_configs (tenant_id TEXT PRIMARY KEY REFERENCES tenants(id), document TEXT NOT NULL,
+              updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE security_answers (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, question_id TEXT NOT NULL,
+              hash TEXT NOT NULL, PRIMARY KEY (user_id, question_id))
+            """,
+            """
+            CREATE TABLE recovery_flows (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              expires_at BIGINT NOT NULL, version BIGINT NOT NULL, state TEXT NOT NULL)
+            """,
+            "CREATE INDEX recovery_flows_expiry ON recovery_flows (expires_at)",
+            """
+            CREATE TABLE outbox (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+              subject TEXT NOT NULL, body TEXT, status TEXT NOT NULL, attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+              lease_until BIGINT, last_error TEXT NOT NULL, created_at BIGINT NOT NULL, sent_at BIGINT)
+            """,
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE TABLE counters (key TEXT PRIMARY KEY, count BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

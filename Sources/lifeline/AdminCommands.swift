@@ -4,7 +4,19 @@ import LifelineApp
 import LifelineCore
 
 struct TenantCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self, Apply.self])
+
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create or update a tenant and its recovery configuration from a YAML file (idempotent).")
+        @OptionGroup var storage: StorageOptions
+        @Option(name: .shortAndLong, help: "The YAML file (see docs/recovery.md).") var file: String
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw LifelineError(.invalidRequest, "cannot read \(file)") }
+            // Parsed and validated before the database is opened: a bad file changes nothing.
+            let parsed = try TenantFile.parse(String(decoding: data, as: UTF8.self))
+            print(try await withRuntime(storage) { try await parsed.apply(admin: $0.admin, caller: .cli) })
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a tenant.")
@@ -27,7 +39,24 @@ struct TenantCommand: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self, Answers.self])
+
+    struct Answers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's security answers (replaces all of them).")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Tenant name.") var tenant: String
+        @Argument(help: "Username.") var username: String
+        @Option(name: .customLong("answer"), help: "QUESTION_ID=ANSWER (repeatable).") var answers: [String] = []
+        func run() async throws {
+            var map: [String: String] = [:]
+            for a in answers {
+                guard let eq = a.firstIndex(of: "="), eq != a.startIndex else { throw LifelineError(.invalidRequest, "--answer must be QUESTION_ID=ANSWER") }
+                map[String(a[..<eq])] = String(a[a.index(after: eq)...])
+            }
+            try await withRuntime(storage) { try await $0.admin.setSecurityAnswers(tenantName: tenant, username: username, answers: map, caller: .cli) }
+            print("stored \(map.count) answers for \(username)")
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user with optional contacts.")

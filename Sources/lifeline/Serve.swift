@@ -4,6 +4,7 @@ import Hummingbird
 import LifelineApp
 import LifelineCore
 import Logging
+import ServiceLifecycle
 
 /// `lifeline serve`: the HTTP server. Stops gracefully on SIGINT/SIGTERM (in-flight requests finish).
 struct Serve: AsyncParsableCommand {
@@ -29,7 +30,12 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await LifelineRuntime.open(config, logger: logger)
         let banner: String? = config.demo
             ? try await DemoSeeder(runtime: runtime).seed(baseURL: "http://\(config.host):\(config.port)") : nil
-        let app = buildApplication(runtime: runtime, logger: logger) { port in
+        let services: [any Service]
+        do { services = try runtime.backgroundServices(logger: logger) } catch {
+            await runtime.shutdown()
+            throw error
+        }
+        let app = buildApplication(runtime: runtime, logger: logger, services: services) { port in
             if let banner { FileHandle.standardOutput.write(Data((banner + "\n").utf8)) }
             FileHandle.standardOutput.write(Data(("Lifeline listening on http://\(config.host):\(port) (\(config.databaseURL == nil ? "SQLite in \(config.dataDir)" : "PostgreSQL"))\n").utf8))
         }

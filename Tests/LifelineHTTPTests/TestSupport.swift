@@ -44,6 +44,8 @@ struct Fixture: Sendable {
         var config = LifelineConfiguration()
         config.dataDir = dir.path
         config.port = 0
+        // Router tests come from one (empty) address; the limiter has its own test.
+        config.recoveryRequestsPerMinute = 100_000
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let clock = TestClock(startTime)

@@ -72,3 +72,11 @@ public struct KeyRing: Sendable {
         "k" + Hex.encode(SHA256.hash(data: key).prefix(8))
     }
 }
+
+extension KeyRing {
+    /// A key derived (HKDF-SHA256) from the current key for one purpose, e.g. the HMAC key of flow codes.
+    /// Why derived: one secret to protect and rotate, yet no key used for two purposes.
+    public func derivedKey(info: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: keys[currentID]!, info: Array(info.utf8), outputByteCount: 32)
+    }
+}

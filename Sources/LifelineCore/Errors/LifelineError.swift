@@ -14,6 +14,9 @@ public struct LifelineError: Error, Sendable, CustomStringConvertible {
             case unknownKey = "unknown_key"
             case integrity
             case unavailable
+            case rateLimited = "rate_limited"
+            case expired
+            case actionUnavailable = "action_unavailable"
             case internalError = "internal"
         }
         private let base: Base
@@ -39,6 +42,12 @@ public struct LifelineError: Error, Sendable, CustomStringConvertible {
         public static let integrity = Code(.integrity)
         /// A dependency (database) is not reachable.
         public static let unavailable = Code(.unavailable)
+        /// Too many attempts; try again later.
+        public static let rateLimited = Code(.rateLimited)
+        /// The flow (or grant) ran out of time.
+        public static let expired = Code(.expired)
+        /// The recovery action is not offered (not unlocked, used, or not available in this version).
+        public static let actionUnavailable = Code(.actionUnavailable)
         /// A bug or an impossible state.
         public static let internalError = Code(.internalError)
 
@@ -50,7 +59,10 @@ public struct LifelineError: Error, Sendable, CustomStringConvertible {
     /// A message safe to show the caller: never a secret, never a stack trace.
     public var message: String
 
-    public init(_ code: Code, _ message: String) { self.code = code; self.message = message }
+    /// Seconds after which a rate-limited request may be repeated.
+    public var retryAfter: Int?
+
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) { self.code = code; self.message = message; self.retryAfter = retryAfter }
 
     public var description: String { "\(code): \(message)" }
 }

@@ -74,4 +74,4 @@ public protocol HealthProbe: Sendable {
 }
 
 /// Everything the core needs from storage.
-public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe
+public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore

@@ -1,0 +1,27 @@
+import Foundation
+
+/// Recovery configuration, security answers, flows and their counters.
+///
+/// Contract: ``insertFlow(_:outbox:audit:counters:)`` and ``updateFlow(_:outbox:audit:counters:)`` write the flow,
+/// its outbox messages, its audit records and its counter increments in one transaction or not at all.
+/// `updateFlow` is a compare-and-set on `flow.version`: it stores `version + 1` only if the stored version still
+/// equals `flow.version`, so of two concurrent submissions on one flow exactly one takes effect — which is what
+/// makes a sent code single-use.
+public protocol RecoveryStore: Sendable {
+    /// The tenant's recovery configuration, or nil when none was applied.
+    func recoveryConfig(tenantID: UUID) async throws -> RecoveryConfig?
+    /// Stores a configuration; returns false (writing nothing, not even the audit record) when it is unchanged.
+    func putRecoveryConfig(tenantID: UUID, config: RecoveryConfig, audit: AuditRecord) async throws -> Bool
+    /// Replaces all answers of a user (question id → ``SecurityAnswer`` hash).
+    func setAnswers(userID: UUID, hashes: [String: String], audit: AuditRecord) async throws
+    /// The answer hashes of a user by question id (empty for an unknown user).
+    func answerHashes(userID: UUID) async throws -> [String: String]
+    func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws
+    func flow(id: UUID) async throws -> RecoveryFlow?
+    /// Compare-and-set on `flow.version`; returns false when another change came first (nothing written).
+    func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool
+    /// A counter's value and when it last changed (0, nil when never counted).
+    func counter(_ key: String) async throws -> (count: Int, updatedAt: Date?)
+    /// Deletes flows that expired before `cutoff` and counters not touched since then; returns flows deleted.
+    func purgeRecovery(before cutoff: Date) async throws -> Int
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Translated texts: per language, message id → text with `{name}` placeholders. Pure: the composition root
+/// loads the catalogs (files) and hands them in.
+public struct Catalog: Sendable {
+    /// Languages with a catalog, in menu order.
+    public let languages: [String]
+    private let texts: [String: [String: String]]
+
+    /// `texts` maps a language to its messages; `en` must exist (it is the fallback).
+    public init(texts: [String: [String: String]], order: [String] = ["en", "cs", "nb"]) {
+        self.texts = texts
+        self.languages = order.filter { texts[$0] != nil } + texts.keys.filter { !order.contains($0) }.sorted()
+    }
+
+    /// The best supported language for a requested tag (`nb-NO` → `nb`; `no` → `nb`), else `en`.
+    public func resolve(_ tag: String?) -> String {
+        guard let tag = tag?.lowercased(), !tag.isEmpty else { return "en" }
+        let primary = String(tag.split(separator: "-").first ?? "")
+        if texts[primary] != nil { return primary }
+        if primary == "no" || primary == "nn", texts["nb"] != nil { return "nb" }
+        return "en"
+    }
+
+    /// The language an `Accept-Language` header prefers most among ours (by q-value, then order).
+    public func negotiate(acceptLanguage: String?) -> String {
+        guard let header = acceptLanguage else { return "en" }
+        var best: (q: Double, lang: String)? = nil
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first, !tag.isEmpty, tag != "*" else { continue }
+            let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            let lang = resolve(tag)
+            guard lang != "en" || tag.lowercased().hasPrefix("en") else { continue }
+            if best == nil || q > best!.q { best = (q, lang) }
+        }
+        return best?.lang ?? "en"
+    }
+
+    /// The text of `id` in `language` (falling back to English, then to the id itself) with `args` filled in.
+    public func text(_ id: String, _ language: String, _ args: [String: String] = [:]) -> String {
+        var s = texts[language]?[id] ?? texts["en"]?[id] ?? id
+        for (k, v) in args { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
+        return s
+    }
+
+    /// Whether a message id exists in `language` itself (for catalog completeness tests).
+    public func has(_ id: String, in language: String) -> Bool { texts[language]?[id] != nil }
+
+    /// All ids of a language.
+    public func ids(_ language: String) -> Set<String> { Set(texts[language]?.keys.map { $0 } ?? []) }
+}

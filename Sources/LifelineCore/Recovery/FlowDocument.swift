@@ -1,0 +1,129 @@
+import Foundation
+
+/// A translated text with its stable catalog id (clients may translate by id themselves).
+public struct FlowText: Sendable, Codable, Equatable {
+    public var id: String
+    public var text: String
+    public init(id: String, text: String) { self.id = id; self.text = text }
+}
+
+/// A message shown with the flow: an error of the last submission or information.
+public struct FlowMessage: Sendable, Codable, Equatable {
+    public var id: String
+    public var type: String
+    public var text: String
+}
+
+/// One choice of a radio field.
+public struct FlowOption: Sendable, Codable, Equatable {
+    public var value: String
+    public var label: String
+}
+
+/// An input the client must render and submit by `name`.
+public struct FlowField: Sendable, Codable, Equatable {
+    public var name: String
+    /// `radio`, `text`, `tel`, `email` or `code`.
+    public var type: String
+    public var label: FlowText
+    public var required: Bool
+    public var options: [FlowOption]?
+    /// The HTML `autocomplete` hint (`one-time-code`, `tel`, `email`, `off`).
+    public var autocomplete: String?
+}
+
+/// An action a verified flow unlocks.
+public struct FlowActionItem: Sendable, Codable, Equatable {
+    public var id: String
+    public var label: String
+    public var available: Bool
+}
+
+/// What a client needs to render a flow and submit the next step (the Ory Kratos "ui" idea): the same for a
+/// real and a decoy flow, field by field.
+public struct FlowDocument: Sendable, Codable, Equatable {
+    public var id: String
+    public var tenant: String
+    public var username: String
+    /// A ``FlowPhase`` raw value, or `expired`.
+    public var state: String
+    public var language: String
+    public var expiresAt: Date
+    public var step: StepInfo?
+    public var prompt: FlowText
+    public var fields: [FlowField]
+    public var messages: [FlowMessage]
+    /// When "send again" becomes available (enter_code only).
+    public var resendAvailableAt: Date?
+    /// The unlocked actions (verified only).
+    public var actions: [FlowActionItem]
+
+    /// The position of the current step.
+    public struct StepInfo: Sendable, Codable, Equatable {
+        public var index: Int
+        public var count: Int
+        public var method: String
+    }
+
+    /// Renders `flow` in its language at `now`.
+    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date) {
+        let lang = flow.language
+        func t(_ id: String, _ args: [String: String] = [:]) -> FlowText { FlowText(id: id, text: catalog.text(id, lang, args)) }
+        id = flow.id.uuidString.lowercased(); tenant = flow.tenant; username = flow.username; language = lang
+        expiresAt = flow.expiresAt
+        fields = []; actions = []; resendAvailableAt = nil
+        messages = flow.notices.map { FlowMessage(id: $0.id, type: $0.kind.rawValue, text: catalog.text($0.id, lang, $0.args)) }
+        let def = flow.definitionID.flatMap(config.flow)
+        step = nil
+        if let def, let s = flow.step {
+            step = StepInfo(index: flow.stepIndex + 1, count: def.steps.count, method: s.type.rawValue)
+        }
+        if flow.isExpired(at: now) {
+            state = "expired"; prompt = t("prompt.expired"); return
+        }
+        state = flow.phase.rawValue
+        let s = flow.step
+        switch flow.phase {
+        case .chooseFlow:
+            prompt = t("prompt.choose_flow")
+            fields = [FlowField(name: "flow", type: "radio", label: t("field.flow"), required: true,
+                                options: config.flows.map { FlowOption(value: $0.id, label: $0.name(in: lang)) }, autocomplete: nil)]
+        case .chooseContact:
+            let sms = s?.type == .sms
+            prompt = t(sms ? "prompt.choose_number" : "prompt.choose_address")
+            let options = (s?.contacts ?? []).enumerated().map { i, c in
+                FlowOption(value: String(i), label: sms ? ContactFormat.maskPhone(c) : ContactFormat.maskEmail(c))
+            }
+            fields = [
+                FlowField(name: "contact", type: "radio", label: t(sms ? "field.number_choice" : "field.address_choice"), required: true, options: options, autocomplete: nil),
+                FlowField(name: sms ? "number" : "address", type: sms ? "tel" : "email", label: t(sms ? "field.number" : "field.address"),
+                          required: true, options: nil, autocomplete: sms ? "tel" : "email"),
+            ]
+        case .enterCode:
+            prompt = t("prompt.enter_code")
+            fields = [FlowField(name: "code", type: "code", label: t("field.code"), required: true, options: nil, autocomplete: "one-time-code")]
+            let delay = TimeInterval(config.limits.resendDelay)
+            resendAvailableAt = s?.lastSentAt.map { $0.addingTimeInterval(delay) }
+        case .answerQuestions:
+            prompt = t("prompt.questions")
+            fields = (s?.questionIDs ?? []).map { qid in
+                let text = config.questions.first { $0.id == qid }?.text(in: lang) ?? qid
+                return FlowField(name: "answer.\(qid)", type: "text", label: FlowText(id: "question.\(qid)", text: text), required: true, options: nil, autocomplete: "off")
+            }
+        case .enterTOTP:
+            prompt = t("prompt.totp")
+            fields = [FlowField(name: "code", type: "code", label: t("field.totp_code"), required: true, options: nil, autocomplete: "one-time-code")]
+        case .resyncTOTP:
+            prompt = t("prompt.totp_resync")
+            fields = [FlowField(name: "code", type: "code", label: t("field.totp_code_first"), required: true, options: nil, autocomplete: "off"),
+                      FlowField(name: "code_next", type: "code", label: t("field.totp_code_next"), required: true, options: nil, autocomplete: "off")]
+        case .verified:
+            prompt = t("prompt.verified")
+            actions = flow.grants.map { g in
+                FlowActionItem(id: g.action.rawValue, label: catalog.text("action.\(g.action.rawValue)", lang), available: g.usedAt == nil && g.expiresAt > now)
+            }
+        case .failed:
+            prompt = t("prompt.failed")
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// A rule a recovery configuration breaks, with where (a path like `flows.1.actions`).
+public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+    /// Keys and list indexes from the document root to the offending value.
+    public var path: [String]
+    public var reason: String
+    public init(path: [String], reason: String) { self.path = path; self.reason = reason }
+    public var description: String { (path.isEmpty ? "" : path.joined(separator: ".") + ": ") + reason }
+}
+
+extension RecoveryConfig {
+    /// Every problem of this configuration; empty when it is safe to apply.
+    public func problems() -> [ConfigProblem] {
+        var out: [ConfigProblem] = []
+        func bad(_ path: [String], _ reason: String) { out.append(ConfigProblem(path: path, reason: reason)) }
+        let idPattern = { (s: String) in !s.isEmpty && s.count <= 63 && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f } }
+
+        var methodIDs = Set<String>()
+        for (i, m) in methods.enumerated() {
+            let p = ["methods", String(i)]
+            if !idPattern(m.id) { bad(p + ["id"], "must be 1-63 characters of a-z, 0-9, '-' and '_'") }
+            if !methodIDs.insert(m.id).inserted { bad(p + ["id"], "method id '\(m.id)' is used twice") }
+            switch m.type {
+            case .sms, .email:
+                if let l = m.codeLength, !(6...8).contains(l) { bad(p + ["code_length"], "must be 6 to 8") }
+                // Why these caps: a code that lives longer gives a guesser and a message thief more time.
+                let cap = m.type == .sms ? 600 : 1800
+                if let t = m.codeLifetime, !(30...cap).contains(t) { bad(p + ["code_lifetime"], "must be 30 to \(cap) seconds for \(m.type.rawValue)") }
+                if m.questionCount != nil { bad(p + ["question_count"], "applies only to questions") }
+            case .questions:
+                if let k = m.questionCount, !(1...10).contains(k) { bad(p + ["question_count"], "must be 1 to 10") }
+                if let k = m.questionCount, k > questions.count { bad(p + ["question_count"], "asks \(k) questions but the catalog has \(questions.count)") }
+                if m.questionCount == nil, questions.count < 3 { bad(p + ["question_count"], "the default of 3 questions needs at least 3 in the catalog") }
+                if m.codeLength != nil || m.codeLifetime != nil { bad(p, "code_length and code_lifetime apply only to sms and email") }
+            case .totp:
+                if m.codeLength != nil || m.codeLifetime != nil || m.questionCount != nil { bad(p, "totp takes no settings (the token's own apply)") }
+            }
+        }
+        var flowIDs = Set<String>()
+        for (i, f) in flows.enumerated() {
+            let p = ["flows", String(i)]
+            if !idPattern(f.id) { bad(p + ["id"], "must be 1-63 characters of a-z, 0-9, '-' and '_'") }
+            if !flowIDs.insert(f.id).inserted { bad(p + ["id"], "flow id '\(f.id)' is used twice") }
+            if (f.names["en"] ?? "").isEmpty { bad(p + ["names"], "needs an English name (en)") }
+            if f.steps.isEmpty { bad(p + ["steps"], "needs at least one step") }
+            if f.steps.count > 5 { bad(p + ["steps"], "has more than 5 steps") }
+            if Set(f.steps).count != f.steps.count { bad(p + ["steps"], "uses a method twice") }
+            for (j, s) in f.steps.enumerated() where method(s) == nil { bad(p + ["steps", String(j)], "unknown method '\(s)'") }
+            if f.actions.isEmpty { bad(p + ["actions"], "unlocks no action") }
+            if Set(f.actions).count != f.actions.count { bad(p + ["actions"], "lists an action twice") }
+            // Why: answers to security questions are often researchable or guessable (NIST SP 800-63B §5.1.1.2 bars
+            // them as an authenticator), so they alone must never yield a new credential.
+            let types = f.steps.compactMap { method($0)?.type }
+            if !types.isEmpty, types.allSatisfy({ $0 == .questions }) {
+                for a in [RecoveryAction.emergencyCode, .resetPassword] where f.actions.contains(a) {
+                    bad(p + ["actions"], "a flow whose only step is questions cannot unlock \(a.rawValue)")
+                }
+            }
+            if f.actions.contains(.selfservice), selfserviceURL == nil { bad(p + ["actions"], "selfservice needs selfservice_url") }
+        }
+        var questionIDs = Set<String>()
+        for (i, q) in questions.enumerated() {
+            let p = ["questions", String(i)]
+            if !idPattern(q.id) { bad(p + ["id"], "must be 1-63 characters of a-z, 0-9, '-' and '_'") }
+            if !questionIDs.insert(q.id).inserted { bad(p + ["id"], "question id '\(q.id)' is used twice") }
+            if (q.texts["en"] ?? "").isEmpty { bad(p + ["texts"], "needs an English text (en)") }
+        }
+        let l = limits
+        let ranges: [(String, Int, ClosedRange<Int>)] = [
+            ("wrong_per_step", l.wrongPerStep, 1...10), ("resend_delay", l.resendDelay, 10...3600),
+            ("sends_per_flow", l.sendsPerFlow, 1...10), ("sends_per_user_per_hour", l.sendsPerUserPerHour, 1...100),
+            ("flow_lifetime", l.flowLifetime, 60...3600), ("failed_flows_per_day", l.failedFlowsPerDay, 1...100),
+            ("grant_lifetime", l.grantLifetime, 30...3600),
+        ]
+        for (k, v, r) in ranges where !r.contains(v) { bad(["limits", k], "must be \(r.lowerBound) to \(r.upperBound)") }
+        if let u = selfserviceURL {
+            let ok = URL(string: u).map { url in
+                url.scheme == "https" || (url.scheme == "http" && ["localhost", "127.0.0.1"].contains(url.host ?? ""))
+            } ?? false
+            // Why https only: the redirect follows a verified recovery; a plain-http target could be rewritten.
+            if !ok { bad(["selfservice_url"], "must be an https URL (http only for localhost)") }
+        }
+        if !(defaultCountryCode.hasPrefix("+") && (2...4).contains(defaultCountryCode.count) && defaultCountryCode.dropFirst().allSatisfy(\.isASCII) && defaultCountryCode.dropFirst().allSatisfy(\.isNumber)) {
+            bad(["default_country_code"], "must look like +47 (1-3 digits)")
+        }
+        if emailDomain.isEmpty || emailDomain.contains("@") || !emailDomain.contains(".") { bad(["email_domain"], "must be a domain like example.com") }
+        return out
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// The kinds of identity proof a verification step can ask for.
+public enum VerificationMethodType: String, Sendable, Codable, CaseIterable {
+    case sms, email, questions, totp
+}
+
+/// What a verified flow lets the user do next.
+public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
+    case resetPassword = "reset-password"
+    case unlockAccount = "unlock-account"
+    case cardUnblock = "card-unblock"
+    case emergencyCode = "emergency-code"
+    case selfservice
+}
+
+/// One verification method of a tenant (a Kratos "strategy"): a stable id, its type and its settings.
+public struct VerificationMethod: Sendable, Codable, Equatable {
+    public var id: String
+    public var type: VerificationMethodType
+    /// Digits of a sent one-time code (sms, email): 6–8, default 6.
+    public var codeLength: Int?
+    /// Seconds a sent code stays valid: sms ≤ 600 (default 300), email ≤ 1800 (default 900).
+    public var codeLifetime: Int?
+    /// How many of the user's questions are asked (questions): default 3.
+    public var questionCount: Int?
+
+    public init(id: String, type: VerificationMethodType, codeLength: Int? = nil, codeLifetime: Int? = nil, questionCount: Int? = nil) {
+        self.id = id; self.type = type; self.codeLength = codeLength; self.codeLifetime = codeLifetime; self.questionCount = questionCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type
+        case codeLength = "code_length", codeLifetime = "code_lifetime", questionCount = "question_count"
+    }
+
+    /// The effective code length.
+    public var effectiveCodeLength: Int { codeLength ?? 6 }
+    /// The effective code lifetime in seconds.
+    public var effectiveCodeLifetime: Int { codeLifetime ?? (type == .email ? 900 : 300) }
+    /// The effective number of questions.
+    public var effectiveQuestionCount: Int { questionCount ?? 3 }
+}
+
+/// A named, ordered list of verification steps and the actions a completed flow unlocks.
+public struct FlowDefinition: Sendable, Codable, Equatable {
+    public var id: String
+    /// The flow's name per language (`en` is required; others fall back to it).
+    public var names: [String: String]
+    /// Method ids, run in order.
+    public var steps: [String]
+    public var actions: [RecoveryAction]
+
+    public init(id: String, names: [String: String], steps: [String], actions: [RecoveryAction]) {
+        self.id = id; self.names = names; self.steps = steps; self.actions = actions
+    }
+
+    /// The name in `language`, else English.
+    public func name(in language: String) -> String { names[language] ?? names["en"] ?? id }
+}
+
+/// A security question of the tenant's catalog; users enrol answers to some of them.
+public struct SecurityQuestion: Sendable, Codable, Equatable {
+    public var id: String
+    /// The question per language (`en` is required).
+    public var texts: [String: String]
+
+    public init(id: String, texts: [String: String]) { self.id = id; self.texts = texts }
+
+    /// The text in `language`, else English.
+    public func text(in language: String) -> String { texts[language] ?? texts["en"] ?? id }
+}
+
+/// Limits of the recovery flows of a tenant. Every default is the safe choice; each is a bound on something an
+/// attacker could otherwise repeat.
+public struct RecoveryLimits: Sendable, Codable, Equatable {
+    /// Wrong submissions per step before the flow fails. Why 5: a 6-digit code then has a 5 in 10^6 chance.
+    public var wrongPerStep = 5
+    /// Seconds before "send again". Why: stops SMS pumping and bombing a victim's phone.
+    public var resendDelay = 60
+    /// Codes sent per flow (first send included).
+    public var sendsPerFlow = 3
+    /// Codes sent per user per hour, over all flows. Why: a flow limit alone is bypassed by starting new flows.
+    public var sendsPerUserPerHour = 10
+    /// Seconds a flow lives. Why 15 min: long enough to fetch a phone, short enough to bound a stolen flow id.
+    public var flowLifetime = 900
+    /// Failed flows per user per day before new flows are paused, with a delay that doubles per extra failure.
+    public var failedFlowsPerDay = 5
+    /// Seconds a verified flow's action grants stay usable.
+    public var grantLifetime = 600
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case wrongPerStep = "wrong_per_step", resendDelay = "resend_delay", sendsPerFlow = "sends_per_flow"
+        case sendsPerUserPerHour = "sends_per_user_per_hour", flowLifetime = "flow_lifetime"
+        case failedFlowsPerDay = "failed_flows_per_day", grantLifetime = "grant_lifetime"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RecoveryLimits()
+        wrongPerStep = try c.decodeIfPresent(Int.self, forKey: .wrongPerStep) ?? d.wrongPerStep
+        resendDelay = try c.decodeIfPresent(Int.self, forKey: .resendDelay) ?? d.resendDelay
+        sendsPerFlow = try c.decodeIfPresent(Int.self, forKey: .sendsPerFlow) ?? d.sendsPerFlow
+        sendsPerUserPerHour = try c.decodeIfPresent(Int.self, forKey: .sendsPerUserPerHour) ?? d.sendsPerUserPerHour
+        flowLifetime = try c.decodeIfPresent(Int.self, forKey: .flowLifetime) ?? d.flowLifetime
+        failedFlowsPerDay = try c.decodeIfPresent(Int.self, forKey: .failedFlowsPerDay) ?? d.failedFlowsPerDay
+        grantLifetime = try c.decodeIfPresent(Int.self, forKey: .grantLifetime) ?? d.grantLifetime
+    }
+}
+
+/// A tenant's recovery configuration: methods, flows, the question catalog, limits and the self-service URL.
+public struct RecoveryConfig: Sendable, Codable, Equatable {
+    public var methods: [VerificationMethod]
+    public var flows: [FlowDefinition]
+    public var questions: [SecurityQuestion]
+    public var limits: RecoveryLimits
+    /// Where the `selfservice` action sends a verified user (https, or http on localhost).
+    public var selfserviceURL: String?
+    /// The country code (`+47`) for numbers typed without one, and for decoy numbers.
+    public var defaultCountryCode: String
+    /// The domain shown in decoy email addresses (use the tenant's own mail domain).
+    public var emailDomain: String
+
+    public init(methods: [VerificationMethod] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
+                limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
+                emailDomain: String = "example.com") {
+        self.methods = methods; self.flows = flows; self.questions = questions; self.limits = limits
+        self.selfserviceURL = selfserviceURL; self.defaultCountryCode = defaultCountryCode; self.emailDomain = emailDomain
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case methods, flows, questions, limits
+        case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        methods = try c.decodeIfPresent([VerificationMethod].self, forKey: .methods) ?? []
+        flows = try c.decodeIfPresent([FlowDefinition].self, forKey: .flows) ?? []
+        questions = try c.decodeIfPresent([SecurityQuestion].self, forKey: .questions) ?? []
+        limits = try c.decodeIfPresent(RecoveryLimits.self, forKey: .limits) ?? RecoveryLimits()
+        selfserviceURL = try c.decodeIfPresent(String.self, forKey: .selfserviceURL)
+        defaultCountryCode = try c.decodeIfPresent(String.self, forKey: .defaultCountryCode) ?? "+1"
+        emailDomain = try c.decodeIfPresent(String.self, forKey: .emailDomain) ?? "example.com"
+    }
+
+    /// The method with `id`.
+    public func method(_ id: String) -> VerificationMethod? { methods.first { $0.id == id } }
+    /// The flow with `id`.
+    public func flow(_ id: String) -> FlowDefinition? { flows.first { $0.id == id } }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+extension AdminService {
+    /// The recovery configuration of a tenant (an empty one when none was applied).
+    public func recoveryConfig(tenantName: String, caller: Caller) async throws -> RecoveryConfig {
+        let tenant = try await tenant(tenantName, caller: caller)
+        return try await storage.recoveryConfig(tenantID: tenant.id) ?? RecoveryConfig()
+    }
+
+    /// Validates and stores a tenant's recovery configuration. Returns whether it changed (applying the same
+    /// configuration twice is a no-op). A configuration with problems is refused whole: nothing changes.
+    @discardableResult
+    public func applyRecoveryConfig(tenantName: String, _ config: RecoveryConfig, caller: Caller) async throws -> Bool {
+        let tenant = try await tenant(tenantName, caller: caller)
+        let problems = config.problems()
+        guard problems.isEmpty else {
+            throw LifelineError(.invalidRequest, problems.map(\.description).joined(separator: "; "))
+        }
+        return try await storage.putRecoveryConfig(tenantID: tenant.id, config: config,
+                                                   audit: audit(caller, tenant: tenant.name, subject: tenant.name, event: "recovery.configure"))
+    }
+
+    /// Replaces a user's security answers (question id → answer); each question must be in the tenant's catalog.
+    /// The answers are normalized and hashed slowly; they are never stored or returned in clear.
+    public func setSecurityAnswers(tenantName: String, username: String, answers: [String: String], caller: Caller) async throws {
+        let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        let config = try await storage.recoveryConfig(tenantID: tenant.id) ?? RecoveryConfig()
+        let known = Set(config.questions.map(\.id))
+        var hashes: [String: String] = [:]
+        for (id, answer) in answers {
+            guard known.contains(id) else { throw LifelineError(.invalidRequest, "question '\(id)' is not in the tenant's catalog") }
+            let normalized = SecurityAnswer.normalize(answer)
+            // Why a minimum: one- or two-letter answers are guessed within the wrong-answer limit.
+            guard (3...256).contains(normalized.count) else { throw LifelineError(.invalidRequest, "each answer must be 3 to 256 characters") }
+            hashes[id] = try SecurityAnswer.hash(answer, random: random)
+        }
+        try await storage.setAnswers(userID: user.id, hashes: hashes,
+                                     audit: audit(caller, tenant: tenant.name, subject: user.username, event: "user.answers", reason: "\(hashes.count) answers"))
+    }
+
+    /// The question ids a user has answered (never the answers).
+    public func answeredQuestions(tenantName: String, username: String, caller: Caller) async throws -> [String] {
+        let (_, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        return try await storage.answerHashes(userID: user.id).keys.sorted()
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+
+extension RecoveryService {
+    /// What a transition writes besides the flow.
+    struct Writes {
+        var outbox: [OutboxMessage] = []
+        var audit: [AuditRecord] = []
+        var counters: [String] = []
+        var queued = false
+    }
+
+    /// Turns submitted fields into the event of the current phase, running the checks that need storage or slow
+    /// hashing (authenticator codes, answers) — the same work for decoy steps, so timing tells nothing.
+    func event(for flow: RecoveryFlow, fields: [String: String], profile: RecoveryProfile, tenant: Tenant,
+               config: RecoveryConfig, source: String) async throws -> FlowEvent {
+        func field(_ name: String) throws -> String {
+            guard let v = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty, v.count <= 256 else {
+                throw LifelineError(.invalidRequest, "field '\(name)' is required (at most 256 characters)")
+            }
+            return v
+        }
+        func code(_ name: String) throws -> String { try field(name).filter { !$0.isWhitespace && $0 != "-" } }
+        let decoy = flow.step?.decoy ?? true
+        switch flow.phase {
+        case .chooseFlow:
+            return .chooseFlow(try field("flow"))
+        case .chooseContact:
+            guard let index = Int(try field("contact")) else { throw LifelineError(.invalidRequest, "field 'contact' must be a number") }
+            return .chooseContact(index: index, typed: try field(flow.step?.type == .email ? "address" : "number"))
+        case .enterCode:
+            if fields["intent"] == "resend" { return .resend }
+            return .submitCode(try code("code"))
+        case .answerQuestions:
+            let ids = flow.step?.questionIDs ?? []
+            let answers = try ids.map { try field("answer.\($0)") }
+            let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
+            // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
+            var allCorrect = true
+            for (id, answer) in zip(ids, answers) {
+                let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
+                allCorrect = allCorrect && ok
+            }
+            return .answers(correct: allCorrect && !decoy)
+        case .enterTOTP:
+            let c = try code("code")
+            guard (try? Validation.otpCode(c)) != nil else { return .totp(.rejected) }
+            let caller = Caller(actor: "anonymous", source: source, scope: .validate)
+            switch try await validation.check(tenant: tenant, username: flow.username, code: c, caller: caller, event: "recovery.totp") {
+            case .accept: return .totp(.accepted)
+            case .resyncNeeded: return .totp(.resyncNeeded)
+            default: return .totp(.rejected)
+            }
+        case .resyncTOTP:
+            return .totpResync(ok: try await resync(flow: flow, code1: try code("code"), code2: try code("code_next"), tenant: tenant, source: source))
+        case .verified, .failed:
+            throw LifelineError(.invalidRequest, "this flow expects no more submissions")
+        }
+    }
+
+    /// Resynchronizes the user's authenticator with two consecutive codes (the foundation's rule).
+    func resync(flow: RecoveryFlow, code1: String, code2: String, tenant: Tenant, source: String) async throws -> Bool {
+        let now = clock.now()
+        let unix = Int64(now.timeIntervalSince1970.rounded(.down))
+        let tokens = try await storage.storedTokens(userID: flow.userID ?? random.uuid()).filter { $0.token.type == .totp && $0.token.state == .active }
+        for entry in tokens {
+            let secret = try await vault.open(entry.secret, context: entry.token.id.uuidString)
+            if let r = verifier.resync(code1: code1, code2: code2, token: entry.token, secret: secret, unixTime: unix) {
+                let audit = AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: "recovery.totp_resync",
+                                        outcome: "success", reason: "token \(entry.token.id.uuidString.lowercased())", source: source)
+                if try await storage.resync(tokenID: entry.token.id, step: r.step, drift: r.drift, audit: audit) { return true }
+            }
+        }
+        if tokens.isEmpty {
+            // Decoy work: a resync search over the sync window on a dummy token.
+            let dummy = Token(id: flow.id, tenantID: tenant.id, userID: flow.id, type: .totp, algorithm: .sha1, digits: max(code1.count, 6),
+                              period: 30, createdAt: now)
+            _ = verifier.resync(code1: code1, code2: code2, token: dummy, secret: Array(repeating: 0x5a, count: 20), unixTime: unix)
+        }
+        return false
+    }
+
+    /// Turns effects into outbox messages (sealed), audit records and counter keys.
+    func perform(_ effects: [FlowEffect], flow: RecoveryFlow, tenant: Tenant, usernameKey: String, now: Date, source: String) async throws -> Writes {
+        var w = Writes()
+        let lang = flow.language
+        for effect in effects {
+            switch effect {
+            case .send(let channel, let recipient, let code, let lifetime):
+                let args = ["code": code, "minutes": String(lifetime / 60), "tenant": tenant.displayName]
+                let text = catalog.text(channel == .sms ? "message.sms" : "message.email_body", lang, args)
+                let subject = channel == .email ? catalog.text("message.email_subject", lang, args) : ""
+                w.outbox.append(try await message(channel: channel, recipient: recipient, subject: subject, text: text, status: .pending, tenant: tenant, now: now))
+                w.queued = true
+            case .pretendSend(let channel):
+                // Same sealing and the same row as a real send, marked suppressed: never dispatched.
+                w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: catalog.text("message.sms", lang, ["code": "00000000", "minutes": "5"]),
+                                                  status: .suppressed, tenant: tenant, now: now))
+            case .countSend:
+                w.counters.append(Self.sendKey(tenant.id, usernameKey, now))
+            case .countFailure:
+                w.counters.append(Self.failureKey(tenant.id, usernameKey, now))
+            case .audit(let event, let outcome, let reason):
+                w.audit.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: event,
+                                           outcome: outcome, reason: reason, source: source))
+            }
+        }
+        return w
+    }
+
+    private func message(channel: MessageChannel, recipient: String, subject: String, text: String, status: OutboxStatus,
+                         tenant: Tenant, now: Date) async throws -> OutboxMessage {
+        var m = OutboxMessage(id: random.uuid(), tenant: tenant.name, channel: channel, recipient: recipient, subject: subject, body: nil,
+                              status: status, nextAttemptAt: now, createdAt: now)
+        m.body = try await vault.seal(Array(text.utf8), context: m.sealContext)
+        return m
+    }
+}

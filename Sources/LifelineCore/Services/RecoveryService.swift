@@ -1,0 +1,173 @@
+import Crypto
+import Foundation
+
+/// The result of a recovery action started from a verified flow.
+public enum ActionOutcome: Sendable, Equatable {
+    /// Send the browser (or tell the client to go) to this URL.
+    case redirect(String)
+}
+
+/// Runs verification flows: loads what a transition needs through the ports, applies ``FlowStateMachine``, and
+/// stores the new flow with its outbox messages, audit records and counters in one transaction.
+public struct RecoveryService: Sendable {
+    let storage: any LifelineStorage
+    let vault: any KeyVault
+    let clock: any LifelineClock
+    let random: any RandomSource
+    let validation: ValidationService
+    let verifier: OTPVerifier
+    public let catalog: Catalog
+    /// Called after messages were queued, so the dispatcher sends them at once.
+    let onQueued: @Sendable () -> Void
+
+    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
+                validation: ValidationService, policy: OTPPolicy, catalog: Catalog, onQueued: @escaping @Sendable () -> Void = {}) {
+        self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
+        self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued
+    }
+
+    /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
+    /// Throws `notFound` for an unknown tenant or one without recovery flows (tenants are not secret).
+    public func createFlow(tenantName: String, username: String, language: String?, source: String) async throws -> FlowDocument {
+        let username = try Validation.username(username)
+        let lang = catalog.resolve(language)
+        let (tenant, config) = try await tenantConfig(tenantName)
+        let now = clock.now()
+        let key = try await vault.ring()
+        let usernameKey = Validation.usernameKey(username)
+        // Why keyed by username, not user id: unknown usernames must be paused exactly like real ones.
+        let failures = try await storage.counter(Self.failureKey(tenant.id, usernameKey, now))
+        if failures.count >= config.limits.failedFlowsPerDay, let last = failures.updatedAt {
+            // The pause doubles with every failed flow over the limit: 5 min, 10, 20, … up to a day.
+            let delay = min(300.0 * pow(2, Double(failures.count - config.limits.failedFlowsPerDay)), 86_400)
+            let wait = last.addingTimeInterval(delay).timeIntervalSince(now)
+            if wait > 0 {
+                try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
+                                                     event: "recovery.start", outcome: "refused", reason: "paused after failed flows", source: source))
+                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(wait.rounded(.up)))
+            }
+        }
+        let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+        let flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
+                                language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
+        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
+        let effects = machine.start(inputs)
+        let written = try await perform(effects, flow: machine.flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
+        try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
+        if written.queued { onQueued() }
+        return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now)
+    }
+
+    /// The current document of a flow. Throws `notFound` for an unknown id.
+    public func document(flowID: UUID, language: String? = nil) async throws -> FlowDocument {
+        var flow = try await load(flowID)
+        if let language { flow.language = catalog.resolve(language) }
+        let (_, config) = try await tenantConfig(flow.tenant)
+        return FlowDocument(flow: flow, config: config, catalog: catalog, now: clock.now())
+    }
+
+    /// Submits the fields of the current step. Throws `expired` for an expired flow, `conflict` when a
+    /// concurrent submission changed the flow first, `invalidRequest` for missing fields.
+    public func submit(flowID: UUID, fields: [String: String], language: String? = nil, source: String) async throws -> FlowDocument {
+        var flow = try await load(flowID)
+        if let language { flow.language = catalog.resolve(language) }
+        let now = clock.now()
+        guard !flow.isExpired(at: now) else { throw LifelineError(.expired, "this recovery flow has expired; start a new one") }
+        // A client may say which step it answers (`state`, `step`); a late duplicate of an earlier step's submission
+        // must not be taken as an answer to the next step (an SMS code counted as a wrong authenticator code).
+        if let expected = fields["state"], expected != flow.phase.rawValue {
+            throw LifelineError(.conflict, "the flow has moved on; reload it")
+        }
+        if let expected = fields["step"], expected != String(flow.stepIndex + 1) {
+            throw LifelineError(.conflict, "the flow has moved on; reload it")
+        }
+        let (tenant, config) = try await tenantConfig(flow.tenant)
+        let key = try await vault.ring()
+        let usernameKey = Validation.usernameKey(flow.username)
+        var profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+        // The flow keeps the identity it started with: a user created or re-enabled mid-flow does not turn a decoy real.
+        if profile.userID != flow.userID { profile.userID = nil }
+        let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
+        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
+        let effects = machine.handle(event, inputs)
+        let written = try await perform(effects, flow: machine.flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
+        guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
+            throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+        }
+        if written.queued { onQueued() }
+        var stored = machine.flow
+        stored.version += 1
+        return FlowDocument(flow: stored, config: config, catalog: catalog, now: now)
+    }
+
+    /// Uses a verified flow's single-use grant for `action`.
+    public func useAction(flowID: UUID, action name: String, source: String) async throws -> ActionOutcome {
+        guard let action = RecoveryAction(rawValue: name) else { throw LifelineError(.notFound, "no such action") }
+        let flow = try await load(flowID)
+        let now = clock.now()
+        let (tenant, config) = try await tenantConfig(flow.tenant)
+        guard action == .selfservice, let url = config.selfserviceURL else {
+            // The other actions arrive with the directory, card and emergency-code adapters.
+            throw LifelineError(.actionUnavailable, "this action is not available")
+        }
+        let profile = RecoveryProfile(userID: flow.userID, phones: [], emails: [], answeredQuestions: [], hasTOTP: false, decoyPhones: [], decoyEmails: [])
+        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+        guard machine.useGrant(action, now: now) else { throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action") }
+        let audit = AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: "recovery.action",
+                                outcome: "success", reason: action.rawValue, source: source)
+        guard try await storage.updateFlow(machine.flow, outbox: [], audit: [audit], counters: []) else {
+            throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+        }
+        return .redirect(url)
+    }
+
+    // MARK: loading
+
+    func load(_ id: UUID) async throws -> RecoveryFlow {
+        guard let flow = try await storage.flow(id: id) else { throw LifelineError(.notFound, "no such recovery flow") }
+        return flow
+    }
+
+    func tenantConfig(_ name: String) async throws -> (Tenant, RecoveryConfig) {
+        guard let tenant = try await storage.tenant(named: name), let config = try await storage.recoveryConfig(tenantID: tenant.id),
+              !config.flows.isEmpty else {
+            throw LifelineError(.notFound, "no recovery is configured for this organization")
+        }
+        return (tenant, config)
+    }
+
+    /// The profile of a user; for an unknown or disabled user the same queries run on a random id, so both
+    /// cost the same, and the profile is a decoy.
+    func loadProfile(tenant: Tenant, usernameKey: String, config: RecoveryConfig, key: KeyRing) async throws -> RecoveryProfile {
+        let user = try await storage.user(tenantID: tenant.id, username: usernameKey)
+        let active = user.flatMap { $0.status == .active ? $0 : nil }
+        let lookupID = active?.id ?? random.uuid()
+        async let contacts = storage.contacts(userID: lookupID)
+        async let answers = storage.answerHashes(userID: lookupID)
+        async let tokens = storage.tokens(tenantID: tenant.id, userID: lookupID)
+        let (c, a, t) = try await (contacts, answers, tokens)
+        let decoys = RecoveryProfile.decoys(secret: key.derivedKey(info: "lifeline/recovery/decoy"), tenantID: tenant.id, usernameKey: usernameKey, config: config)
+        // Why only verified contacts: an unverified number may be the attacker's own, added by a compromised account.
+        return RecoveryProfile(userID: active?.id,
+                               phones: c.filter { $0.kind == .phone && $0.verified }.map(\.value),
+                               emails: c.filter { $0.kind == .email && $0.verified }.map(\.value),
+                               answeredQuestions: Set(a.keys), hasTOTP: t.contains { $0.type == .totp && $0.state == .active },
+                               decoyPhones: decoys.phones, decoyEmails: decoys.emails)
+    }
+
+    func inputs(now: Date, tenant: Tenant, usernameKey: String, key: KeyRing) async throws -> FlowInputs {
+        let sends = try await storage.counter(Self.sendKey(tenant.id, usernameKey, now)).count
+        return FlowInputs(now: now, freshCode: random.string(length: 8, alphabet: Array("0123456789")), random: random.bytes(32),
+                          codeKey: key.derivedKey(info: "lifeline/recovery/code"), sendsThisHour: sends)
+    }
+
+    static func failureKey(_ tenant: UUID, _ usernameKey: String, _ now: Date) -> String {
+        "failed-flows:\(tenant.uuidString.lowercased()):\(Int(now.timeIntervalSince1970) / 86_400):\(usernameKey)"
+    }
+
+    static func sendKey(_ tenant: UUID, _ usernameKey: String, _ now: Date) -> String {
+        "sends:\(tenant.uuidString.lowercased()):\(Int(now.timeIntervalSince1970) / 3600):\(usernameKey)"
+    }
+}

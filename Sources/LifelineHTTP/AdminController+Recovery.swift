@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import LifelineCore
+import NIOCore
+
+/// Admin routes for a tenant's recovery configuration and users' security answers.
+struct AdminRecoveryController {
+    let admin: AdminService
+
+    struct AnswersIn: Decodable { var answers: [String: String] }
+    struct AnswersOut: Encodable { var questionIds: [String] }
+    struct ApplyOut: Encodable { var changed: Bool }
+
+    /// The configuration's own coding keys are snake_case already, so it is decoded without key conversion.
+    static let plainDecoder = JSONDecoder()
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get("/tenants/:tenant/recovery") { _, context in
+            try JSON.response(try await admin.recoveryConfig(tenantName: try context.parameters.require("tenant"), caller: try context.requireCaller()))
+        }
+        group.put("/tenants/:tenant/recovery") { request, context in
+            var request = request
+            let buffer = try await request.collectBody(upTo: JSON.maxBodySize)
+            let config: RecoveryConfig
+            do { config = try Self.plainDecoder.decode(RecoveryConfig.self, from: Data(buffer: buffer)) } catch let DecodingError.keyNotFound(key, ctx) {
+                throw APIError(.badRequest, "invalid_request", "\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is required")
+            } catch let DecodingError.typeMismatch(_, ctx) {
+                throw APIError(.badRequest, "invalid_request", "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+            } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
+                throw APIError(.badRequest, "invalid_request", "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has an invalid value")
+            } catch {
+                throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
+            }
+            let changed = try await admin.applyRecoveryConfig(tenantName: try context.parameters.require("tenant"), config, caller: try context.requireCaller())
+            return try JSON.response(ApplyOut(changed: changed))
+        }
+        group.put("/tenants/:tenant/users/:username/answers") { request, context in
+            let input = try await JSON.decode(AnswersIn.self, from: request)
+            try await admin.setSecurityAnswers(tenantName: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
+                                               answers: input.answers, caller: try context.requireCaller())
+            return Response(status: .noContent)
+        }
+        group.get("/tenants/:tenant/users/:username/answers") { _, context in
+            let ids = try await admin.answeredQuestions(tenantName: try context.parameters.require("tenant"),
+                                                        username: try context.parameters.require("username"), caller: try context.requireCaller())
+            return try JSON.response(AnswersOut(questionIds: ids))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import LifelineCore
+
+/// `/dev/outbox` and `/dev/outbox.json`: the messages kept by the development outbox in demo mode, so a
+/// newcomer can walk through a flow without an SMS provider. Never routed outside demo mode: it shows codes.
+struct DevOutboxController {
+    let outbox: DevelopmentOutbox
+
+    struct Item: Encodable { var id: String; var channel: String; var to: String; var subject: String; var text: String; var at: Date }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/dev/outbox.json") { _, _ in
+            let items = await outbox.recent().map {
+                Item(id: $0.message.id.uuidString.lowercased(), channel: $0.message.channel.rawValue, to: $0.message.recipient,
+                     subject: $0.message.subject, text: $0.message.text, at: $0.at)
+            }
+            return try JSON.response(["messages": items])
+        }
+        router.get("/dev/outbox") { _, _ in
+            let rows = await outbox.recent().map { e in
+                "<tr><td>\(HTML.escape(ISO8601DateFormatter().string(from: e.at)))</td><td>\(e.message.channel.rawValue)</td><td>\(HTML.escape(e.message.recipient))</td>"
+                    + "<td>\(HTML.escape(e.message.subject))</td><td><pre>\(HTML.escape(e.message.text))</pre></td></tr>"
+            }.joined(separator: "\n")
+            let page = """
+                <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+                <title>Development outbox</title><link rel="stylesheet" href="/static/app.css"></head><body><main>
+                <h1>Development outbox</h1><p>Messages of demo mode (newest first). They are not sent anywhere.</p>
+                <table><thead><tr><th>Time</th><th>Channel</th><th>To</th><th>Subject</th><th>Text</th></tr></thead><tbody>
+                \(rows)
+                </tbody></table></main></body></html>
+                """
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: .init(string: page)))
+        }
+    }
+}
+
+/// HTML escaping for the few pages built without templates.
+enum HTML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for ch in s {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,28 @@
+// Progressive enhancement only: every page works without this file.
+// "Send a new code": the server renders the button disabled with the seconds left (data-resend-seconds) and the
+// translated texts (data-wait-text with {seconds}, data-ready-text); this counts down and enables the button.
+(function () {
+  'use strict';
+  var button = document.querySelector('[data-resend-seconds]');
+  if (!button) { return; }
+  var status = document.getElementById('resend-status');
+  var live = document.getElementById('resend-live');
+  var waitText = button.getAttribute('data-wait-text') || '';
+  var readyText = button.getAttribute('data-ready-text') || '';
+  var left = parseInt(button.getAttribute('data-resend-seconds'), 10) || 0;
+  var deadline = Date.now() + left * 1000;
+
+  function tick() {
+    var seconds = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    if (seconds > 0) {
+      if (status) { status.textContent = waitText.replace('{seconds}', String(seconds)); }
+      window.setTimeout(tick, 1000);
+      return;
+    }
+    button.disabled = false;
+    if (status) { status.textContent = readyText; }
+    // Announced once (a live region that changed every second would drown a screen reader).
+    if (live && left > 0) { live.textContent = readyText; }
+  }
+  tick();
+}());

@@ -1,0 +1,81 @@
+import Foundation
+import LifelineCore
+
+/// Turns a ``FlowDocument`` into the flow page's template context, generically from its fields: one template
+/// renders every step, so a new verification method needs no new page.
+struct FlowView {
+    let doc: FlowDocument
+    let lang: String
+    let renderer: WebRenderer
+    /// The clock's now (for the resend countdown).
+    let now: Date
+    /// Messages added by the web layer (a missing field, a concurrent change).
+    var extraErrors: [String] = []
+
+    /// The page title for the flow's state.
+    var title: String { renderer.text("title_\(doc.state)", lang) }
+
+    var context: [String: Any] {
+        let errors = doc.messages.filter { $0.type == "error" }.map(\.text) + extraErrors
+        let infos = doc.messages.filter { $0.type != "error" }.map(\.text)
+        let hasError = !errors.isEmpty
+        var ctx: [String: Any] = [
+            "prompt": doc.prompt.text,
+            "account": renderer.text("flow_for", lang, ["username": doc.username]),
+            "step_text": doc.step.map { renderer.text("step", lang, ["index": String($0.index), "count": String($0.count)]) } ?? "",
+            "has_step": doc.step != nil,
+            "errors": errors, "has_errors": hasError,
+            "infos": infos, "has_infos": !infos.isEmpty,
+            "fields": fields(hasError: hasError),
+            "has_form": !doc.fields.isEmpty,
+            // Sent back with the form, so a late duplicate of an earlier step is refused instead of being taken
+            // as an answer to the next one (the core checks them).
+            "state": doc.state,
+            "step_index": doc.step.map { String($0.index) } ?? "",
+            "is_verified": doc.state == "verified",
+            "actions": doc.actions.map { a -> [String: Any] in
+                ["id": a.id, "label": a.label, "available": a.available, "unavailable_text": renderer.text("action_used", lang)]
+            },
+            "is_done": doc.state == "failed" || doc.state == "expired",
+        ]
+        if let at = doc.resendAvailableAt, doc.state == "enter_code" {
+            let seconds = max(0, Int(at.timeIntervalSince(now).rounded(.up)))
+            ctx["resend"] = [
+                "seconds": seconds, "waiting": seconds > 0,
+                "wait_text": renderer.text("resend_wait", lang, ["seconds": String(seconds)]),
+                "wait_template": renderer.text("resend_wait", lang),
+                "ready_text": renderer.text("resend_ready", lang),
+            ] as [String: Any]
+        } else {
+            ctx["resend"] = false
+        }
+        return ctx
+    }
+
+    /// The fields: radio groups become a fieldset with a legend; the rest labelled inputs. The first control
+    /// gets the focus, and with an error every control points at the error text (`aria-describedby`).
+    func fields(hasError: Bool) -> [[String: Any]] {
+        doc.fields.enumerated().map { index, f in
+            let id = "f-" + f.name.replacingOccurrences(of: ".", with: "-")
+            let first = index == 0
+            var field: [String: Any] = [
+                "name": f.name, "id": id, "label": f.label.text, "required": f.required,
+                "is_radio": f.type == "radio", "autofocus": first, "invalid": hasError,
+            ]
+            if f.type == "radio" {
+                field["options"] = (f.options ?? []).enumerated().map { i, o -> [String: Any] in
+                    ["value": o.value, "label": o.label, "id": "\(id)-\(i)", "autofocus": first && i == 0,
+                     "checked": (f.options?.count ?? 0) == 1]
+                }
+            } else {
+                let code = f.type == "code"
+                field["input_type"] = code ? "text" : f.type
+                field["autocomplete"] = f.autocomplete ?? "off"
+                field["numeric"] = code
+                // Why no autocorrect/spellcheck: numbers, addresses, codes and answers must arrive as typed.
+                field["plain"] = true
+            }
+            return field
+        }
+    }
+}

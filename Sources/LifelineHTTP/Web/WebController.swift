@@ -1,0 +1,174 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LifelineCore
+
+/// The self-service web app: server-rendered pages over ``RecoveryService`` that work without JavaScript.
+///
+/// Every form posts and gets a 303 back to a page (Post/Redirect/Get), so reloading never re-submits. The flow
+/// id — the flow's bearer secret — lives only in an HttpOnly cookie, never in a URL. Every post must carry the
+/// browser's CSRF token; a refused post changes nothing.
+struct WebController {
+    let recovery: RecoveryService
+    let storage: any LifelineStorage
+    let renderer: WebRenderer
+    /// The time of the core's clock (the resend countdown must agree with the core's rule).
+    let now: @Sendable () -> Date
+
+    var cookies: WebCookies { renderer.cookies }
+
+    /// Adds the pages (behind the per-address limit and the HTML error pages) and the static assets (no limit:
+    /// a page load fetches them too, and they are the same for everyone).
+    func addRoutes(to router: Router<AppRequestContext>, limiter: AddressRateLimiter) {
+        let assets = renderer.assets
+        router.get("/static/:file") { _, context in
+            guard let response = assets.response(try context.parameters.require("file")) else { throw HTTPError(.notFound) }
+            return response
+        }
+        router.get("/") { _, _ in WebRenderer.redirect("/recover") }
+        let web = router.group()
+            .add(middleware: WebErrorMiddleware(renderer: renderer))
+            .add(middleware: AddressRateLimitMiddleware(limiter: limiter))
+        web.get("/recover") { request, _ in
+            let tenant = request.uri.queryParameters.get("tenant").map { String($0) }
+            return startPage(webSession(request), tenant: tenant, username: "")
+        }
+        web.post("/recover") { request, context in try await start(request, context) }
+        web.get("/recover/flow") { request, _ in
+            let session = webSession(request)
+            return try await flowPage(try await recovery.document(flowID: try flowID(session), language: session.language), session)
+        }
+        web.post("/recover/flow") { request, context in
+            var fields = try await checkedForm(request)
+            fields.removeValue(forKey: CSRF.field)
+            fields.removeValue(forKey: "intent") // "send again" has its own button and route
+            return try await submit(fields, request, context)
+        }
+        web.post("/recover/flow/resend") { request, context in
+            let form = try await checkedForm(request)
+            var fields = ["intent": "resend"]
+            for name in ["state", "step"] { fields[name] = form[name] }
+            return try await submit(fields, request, context)
+        }
+        web.post("/recover/restart") { request, _ in
+            _ = try await checkedForm(request)
+            let session = webSession(request)
+            var tenant: String? = nil
+            if let id = session.flowID { tenant = try? await recovery.document(flowID: id).tenant }
+            var response = WebRenderer.redirect("/recover" + (tenant.map { "?tenant=" + WebRenderer.queryEscape($0) } ?? ""))
+            response.setCookie(cookies.clearFlow())
+            return response
+        }
+        web.post("/recover/action/:action") { request, context in
+            _ = try await checkedForm(request)
+            let name = try context.parameters.require("action")
+            // An action this version does not know is "not available", like the ones it cannot perform yet.
+            guard RecoveryAction(rawValue: name) != nil else { throw LifelineError(.actionUnavailable, "no such action") }
+            switch try await recovery.useAction(flowID: try flowID(webSession(request)), action: name, source: context.sourceAddress) {
+            case .redirect(let url): return WebRenderer.redirect(url)
+            }
+        }
+        web.get("/lang/:code") { request, context in
+            let code = try context.parameters.require("code")
+            var response = WebRenderer.redirect(WebRenderer.safeNext(request.uri.queryParameters.get("next").map { String($0) }))
+            if renderer.catalog.languages.contains(code) { response.setCookie(cookies.language(code)) }
+            return response
+        }
+    }
+
+    // MARK: handlers
+
+    func webSession(_ request: Request) -> WebSession { WebSession(request: request, cookies: cookies, catalog: renderer.catalog) }
+
+    func flowID(_ session: WebSession) throws -> UUID {
+        guard let id = session.flowID else { throw LifelineError(.notFound, "no recovery flow in this browser") }
+        return id
+    }
+
+    /// The posted form, after the CSRF check (which throws before anything is changed).
+    func checkedForm(_ request: Request) async throws -> [String: String] {
+        let form = try await FormBody.read(request)
+        let session = webSession(request)
+        guard CSRF.accepts(cookie: session.cookieCSRF, form: form[CSRF.field], fetchSite: request.headers[.secFetchSite]) else { throw WebError.csrf }
+        return form
+    }
+
+    func start(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let form = try await checkedForm(request)
+        let session = webSession(request)
+        let tenant = form["tenant"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let username = form["username"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        let lang = session.language
+        guard !tenant.isEmpty, !username.isEmpty else {
+            return startPage(session, tenant: tenant.isEmpty ? nil : tenant, username: username, error: renderer.text("error_required", lang), status: .badRequest)
+        }
+        do {
+            let doc = try await recovery.createFlow(tenantName: tenant, username: username, language: lang, source: context.sourceAddress)
+            var response = WebRenderer.redirect("/recover/flow")
+            response.setCookie(cookies.flow(doc.id))
+            return response
+        } catch let e as LifelineError where e.code == .notFound {
+            return startPage(session, tenant: nil, username: username, error: renderer.text("error_tenant_unknown", lang), status: .notFound)
+        } catch let e as LifelineError where e.code == .invalidRequest {
+            return startPage(session, tenant: tenant, username: username, error: renderer.text("error_username_invalid", lang), status: .badRequest)
+        }
+    }
+
+    func submit(_ fields: [String: String], _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let session = webSession(request)
+        let id = try flowID(session)
+        do {
+            _ = try await recovery.submit(flowID: id, fields: fields, language: session.language, source: context.sourceAddress)
+            return WebRenderer.redirect("/recover/flow")
+        } catch let e as LifelineError where e.code == .invalidRequest || e.code == .conflict {
+            // The step again, with what went wrong; nothing was changed.
+            let doc = try await recovery.document(flowID: id, language: session.language)
+            let key = e.code == .conflict ? "error_conflict" : (doc.fields.isEmpty ? "error_invalid" : "error_required")
+            return try await flowPage(doc, session, status: e.code == .conflict ? .conflict : .badRequest,
+                                      errors: [renderer.text(key, session.language)])
+        }
+    }
+
+    // MARK: pages
+
+    func startPage(_ session: WebSession, tenant: String?, username: String, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let tenant = tenant.flatMap { $0.isEmpty ? nil : $0 }
+        let lang = session.language
+        return renderer.page("start", title: renderer.text("start_title", lang), session: session,
+                             next: "/recover" + (tenant.map { "?tenant=" + WebRenderer.queryEscape($0) } ?? ""), status: status, context: [
+                                 "tenant": tenant ?? "", "has_tenant": tenant != nil, "username": username,
+                                 "tenant_text": tenant.map { renderer.text("organization", lang, ["tenant": $0]) } ?? "",
+                                 "errors": error.map { [$0] } ?? [], "has_errors": error != nil,
+                             ])
+    }
+
+    func flowPage(_ doc: FlowDocument, _ session: WebSession, status: HTTPResponse.Status = .ok, errors: [String] = []) async throws -> Response {
+        guard doc.state != "expired" else { throw LifelineError(.expired, "this recovery flow has expired") }
+        var view = FlowView(doc: doc, lang: session.language, renderer: renderer, now: now())
+        view.extraErrors = errors
+        let target = doc.state == "verified" ? await selfserviceOrigin(tenant: doc.tenant) : nil
+        return renderer.page("flow", title: view.title, session: session, next: "/recover/flow", status: status, context: view.context, formTarget: target)
+    }
+
+    /// The origin of the tenant's self-service URL, so the actions page's CSP lets the `selfservice` form follow
+    /// its redirect there (`form-action` also governs redirects after a form post) — and nowhere else.
+    func selfserviceOrigin(tenant: String) async -> String? {
+        guard let t = try? await storage.tenant(named: tenant), let config = try? await storage.recoveryConfig(tenantID: t.id),
+              let url = config.selfserviceURL.flatMap(URL.init(string:)), let scheme = url.scheme?.lowercased(),
+              scheme == "https" || scheme == "http", let host = url.host, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.[]:".contains($0) })
+        else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+}
+
+extension WebController {
+    /// The web app over the router's dependencies. `now` must be the core's clock (tests set it).
+    init(_ deps: HTTPDependencies, now: @escaping @Sendable () -> Date = { Date() }) {
+        let cookies = WebCookies(secure: deps.secureCookies)
+        self.init(recovery: deps.recovery, storage: deps.storage, renderer: WebRenderer(catalog: deps.recovery.catalog, cookies: cookies), now: now)
+    }
+}
+
+extension HTTPField.Name {
+    static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+}

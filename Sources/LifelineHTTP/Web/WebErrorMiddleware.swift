@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LifelineCore
+import Logging
+
+/// Refusals of the web layer itself.
+enum WebError: Error {
+    /// A form post without the browser's CSRF token (or from another site).
+    case csrf
+}
+
+/// Turns every error of a web route into a friendly, translated HTML page (never JSON): unknown flow → "start
+/// again" (404), expired → 410, too many requests → 429 with `Retry-After`, CSRF → 403. Outermost in the web
+/// group, so the rate limiter's refusals are pages too.
+struct WebErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let renderer: WebRenderer
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return page(for: error, request: request, context: context)
+        }
+    }
+
+    func page(for error: any Error, request: Request, context: Context) -> Response {
+        let session = WebSession(request: request, cookies: renderer.cookies, catalog: renderer.catalog)
+        let lang = session.language
+        func message(_ key: String, _ status: HTTPResponse.Status, text: String? = nil, link: String = "/recover",
+                     linkKey: String = "restart", clearFlow: Bool = false) -> Response {
+            var response = renderer.page("message", title: renderer.text("\(key)_title", lang), session: session, status: status, context: [
+                "text": text ?? renderer.text("\(key)_text", lang), "link": link, "link_text": renderer.text(linkKey, lang),
+            ])
+            if clearFlow { response.setCookie(renderer.cookies.clearFlow()) }
+            return response
+        }
+        if case WebError.csrf = error {
+            return message("csrf", .forbidden, link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
+        }
+        if let e = error as? LifelineError {
+            switch e.code {
+            case .notFound: return message("missing", .notFound, clearFlow: true)
+            case .expired: return message("expired", .gone, clearFlow: true)
+            case .actionUnavailable: return message("unavailable", .conflict, link: "/recover/flow", linkKey: "back")
+            case .rateLimited:
+                let wait = max(1, e.retryAfter ?? 60)
+                let text = wait < 120 ? renderer.text("rate_text_seconds", lang, ["seconds": String(wait)])
+                    : renderer.text("rate_text_minutes", lang, ["minutes": String((wait + 59) / 60)])
+                var response = message("rate", .tooManyRequests, text: text, link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
+                response.headers[.retryAfter] = String(wait)
+                return response
+            default: break
+            }
+        }
+        let status = APIError.from(error).status
+        if status.code < 500 { return message("invalid", status, linkKey: "back") }
+        // Logged with its type only: an error's text may contain values from the request.
+        context.logger.error("web request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+        return message("failure", status)
+    }
+}

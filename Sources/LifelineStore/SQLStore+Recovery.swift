@@ -1,0 +1,127 @@
+import Foundation
+import LifelineCore
+import SQLKit
+
+extension SQLStore: RecoveryStore {
+    static let flowEncoder: JSONEncoder = {
+        let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; e.dateEncodingStrategy = .millisecondsSince1970; return e
+    }()
+    static let flowDecoder: JSONDecoder = {
+        let d = JSONDecoder(); d.dateDecodingStrategy = .millisecondsSince1970; return d
+    }()
+
+    public func recoveryConfig(tenantID: UUID) async throws -> RecoveryConfig? {
+        let text = try await backend.read { db in
+            try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
+                .map { try $0.decode(column: "document", as: String.self) }
+        }
+        guard let text else { return nil }
+        do { return try Self.flowDecoder.decode(RecoveryConfig.self, from: Data(text.utf8)) } catch {
+            throw LifelineError(.integrity, "the stored recovery configuration cannot be read")
+        }
+    }
+
+    public func putRecoveryConfig(tenantID: UUID, config: RecoveryConfig, audit: AuditRecord) async throws -> Bool {
+        let text = String(decoding: try Self.flowEncoder.encode(config), as: UTF8.self)
+        return try await backend.write { db in
+            let old = try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
+                .map { try $0.decode(column: "document", as: String.self) }
+            if old == text { return false }
+            try await db.raw("""
+                INSERT INTO recovery_configs (tenant_id, document, updated_at) VALUES (\(bind: Row.id(tenantID)), \(bind: text), \(bind: Row.millis(audit.time)))
+                ON CONFLICT (tenant_id) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
+                """).run()
+            try await self.appendAudit(audit, in: db)
+            return true
+        }
+    }
+
+    public func setAnswers(userID: UUID, hashes: [String: String], audit: AuditRecord) async throws {
+        try await backend.write { db in
+            try await db.raw("DELETE FROM security_answers WHERE user_id = \(bind: Row.id(userID))").run()
+            for (q, h) in hashes.sorted(by: { $0.key < $1.key }) {
+                try await db.raw("INSERT INTO security_answers (user_id, question_id, hash) VALUES (\(bind: Row.id(userID)), \(bind: q), \(bind: h))").run()
+            }
+            try await self.appendAudit(audit, in: db)
+        }
+    }
+
+    public func answerHashes(userID: UUID) async throws -> [String: String] {
+        try await backend.read { db in
+            var out: [String: String] = [:]
+            for row in try await db.raw("SELECT question_id, hash FROM security_answers WHERE user_id = \(bind: Row.id(userID))").all() {
+                out[try row.decode(column: "question_id", as: String.self)] = try row.decode(column: "hash", as: String.self)
+            }
+            return out
+        }
+    }
+
+    public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws {
+        let state = String(decoding: try Self.flowEncoder.encode(flow), as: UTF8.self)
+        try await backend.write { db in
+            try await db.raw("""
+                INSERT INTO recovery_flows (id, tenant_id, expires_at, version, state)
+                VALUES (\(bind: Row.id(flow.id)), \(bind: Row.id(flow.tenantID)), \(bind: Row.millis(flow.expiresAt)), \(bind: flow.version), \(bind: state))
+                """).run()
+            try await self.writeSideEffects(outbox: outbox, audit: audit, counters: counters, now: flow.createdAt, in: db)
+        }
+    }
+
+    public func flow(id: UUID) async throws -> RecoveryFlow? {
+        try await backend.read { db in
+            guard let row = try await db.raw("SELECT version, state FROM recovery_flows WHERE id = \(bind: Row.id(id))").first() else { return nil }
+            do {
+                var flow = try Self.flowDecoder.decode(RecoveryFlow.self, from: Data(try row.decode(column: "state", as: String.self).utf8))
+                flow.version = try row.decode(column: "version", as: Int64.self)
+                return flow
+            } catch {
+                throw LifelineError(.integrity, "a stored recovery flow cannot be read")
+            }
+        }
+    }
+
+    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool {
+        var next = flow
+        next.version += 1
+        let state = String(decoding: try Self.flowEncoder.encode(next), as: UTF8.self)
+        let expires = Row.millis(next.expiresAt)
+        let now = audit.first?.time ?? Date()
+        return try await backend.write { db in
+            // The compare-and-set: one statement, so concurrent submissions on one flow take effect exactly once.
+            let updated = try await db.raw("""
+                UPDATE recovery_flows SET state = \(bind: state), version = version + 1, expires_at = \(bind: expires)
+                WHERE id = \(bind: Row.id(flow.id)) AND version = \(bind: flow.version) RETURNING id
+                """).first()
+            guard updated != nil else { return false }
+            try await self.writeSideEffects(outbox: outbox, audit: audit, counters: counters, now: now, in: db)
+            return true
+        }
+    }
+
+    public func counter(_ key: String) async throws -> (count: Int, updatedAt: Date?) {
+        try await backend.read { db in
+            guard let row = try await db.raw("SELECT count, updated_at FROM counters WHERE key = \(bind: key)").first() else { return (0, nil) }
+            return (Int(try row.decode(column: "count", as: Int64.self)), Row.date(try row.decode(column: "updated_at", as: Int64.self)))
+        }
+    }
+
+    public func purgeRecovery(before cutoff: Date) async throws -> Int {
+        try await backend.write { db in
+            let rows = try await db.raw("DELETE FROM recovery_flows WHERE expires_at < \(bind: Row.millis(cutoff)) RETURNING id").all()
+            try await db.raw("DELETE FROM counters WHERE updated_at < \(bind: Row.millis(cutoff))").run()
+            return rows.count
+        }
+    }
+
+    /// Outbox rows, audit events and counter increments of a flow change, inside its transaction.
+    func writeSideEffects(outbox: [OutboxMessage], audit: [AuditRecord], counters: [String], now: Date, in db: any SQLDatabase) async throws {
+        for m in outbox { try await Self.insert(message: m, in: db) }
+        for key in counters {
+            try await db.raw("""
+                INSERT INTO counters (key, count, updated_at) VALUES (\(bind: key), 1, \(bind: Row.millis(now)))
+                ON CONFLICT (key) DO UPDATE SET count = counters.count + 1, updated_at = excluded.updated_at
+                """).run()
+        }
+        for r in audit { try await appendAudit(r, in: db) }
+    }
+}

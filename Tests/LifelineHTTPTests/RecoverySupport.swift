@@ -1,0 +1,87 @@
+import Foundation
+import HummingbirdTesting
+import LifelineApp
+import LifelineCore
+import Testing
+
+extension Fixture {
+    /// Tenant "demo" with the demo recovery configuration; user alice with a verified phone and email, a TOTP
+    /// token with `testSecret` and security answers. Returns nothing: tests go through the API.
+    func seedRecovery() async throws {
+        _ = try await DemoSeeder.tenantFile().apply(admin: runtime.admin, caller: caller)
+        var alice = AdminService.NewUser(username: "alice")
+        alice.phones = ["+420777123789"]; alice.emails = ["alice@demo.example"]
+        _ = try await runtime.admin.createUser(tenantName: "demo", alice, caller: caller)
+        var req = EnrollmentRequest(type: .totp)
+        req.secretBase32 = testSecretBase32
+        _ = try await runtime.admin.enrollToken(tenantName: "demo", username: "alice", req, caller: caller)
+        try await runtime.admin.setSecurityAnswers(tenantName: "demo", username: "alice",
+                                                   answers: ["pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"],
+                                                   caller: caller)
+    }
+
+    /// The newest queued message to `recipient`, opened, and the code in it.
+    func sentCode(to recipient: String, sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
+        let messages = try await runtime.store.recentMessages(limit: 50)
+        let m = try #require(messages.first { $0.recipient == recipient && $0.status == .pending }, "no message to \(recipient)", sourceLocation: sourceLocation)
+        let text = String(decoding: try await runtime.vault.open(try #require(m.body), context: m.sealContext), as: UTF8.self)
+        let code = try #require(text.split(whereSeparator: { !$0.isNumber }).first { (6...8).contains($0.count) }, "no code in message", sourceLocation: sourceLocation)
+        return String(code)
+    }
+}
+
+extension TestClientProtocol {
+    /// Starts a flow; returns the document.
+    func startFlow(_ username: String, tenant: String = "demo", language: String? = nil,
+                   sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        var body: [String: Any] = ["tenant": tenant, "username": username]
+        if let language { body["language"] = language }
+        let r = try await send(.post, "/api/v1/recovery/flows", json: body, sourceLocation: sourceLocation)
+        #expect(r.status == .created, "body: \(String(buffer: r.body))", sourceLocation: sourceLocation)
+        return try jsonObject(r, sourceLocation: sourceLocation)
+    }
+
+    /// Submits fields to a flow; returns the response.
+    func submit(_ flow: [String: Any], _ fields: [String: String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestResponse {
+        let id = try #require(flow["id"] as? String, sourceLocation: sourceLocation)
+        return try await send(.post, "/api/v1/recovery/flows/\(id)", json: fields, sourceLocation: sourceLocation)
+    }
+
+    /// Submits and expects a 200 document.
+    func step(_ flow: [String: Any], _ fields: [String: String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        let r = try await submit(flow, fields, sourceLocation: sourceLocation)
+        #expect(r.status == .ok, "body: \(String(buffer: r.body))", sourceLocation: sourceLocation)
+        return try jsonObject(r, sourceLocation: sourceLocation)
+    }
+}
+
+/// The document's `state`.
+func state(_ doc: [String: Any]) -> String? { doc["state"] as? String }
+
+/// The ids of the document's messages.
+func messageIDs(_ doc: [String: Any]) -> [String] { (doc["messages"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } }
+
+/// The document with every value that is specific to one flow blanked (ids, times, the typed username, masked
+/// contact labels), so a real and a decoy flow can be compared field by field.
+func shape(_ value: Any, key: String = "") -> Any {
+    switch value {
+    case let d as [String: Any]:
+        var out: [String: Any] = [:]
+        for (k, v) in d { out[k] = ["id", "expires_at", "username", "resend_available_at"].contains(k) && key == "" ? "*" : shape(v, key: k) }
+        return out
+    case let a as [Any]:
+        // A decoy shows one or two numbers, a real user as many as they enrolled: only the option list's
+        // presence is compared, not its length or labels.
+        return key == "options" ? "*" : a.map { shape($0) }
+    case let s as String where key == "text" && s.contains("***"):
+        return "*"
+    default:
+        return value
+    }
+}
+
+/// Deep equality of JSON values as strings.
+func sameJSON(_ a: Any, _ b: Any) -> Bool {
+    let opts: JSONSerialization.WritingOptions = [.sortedKeys]
+    return (try? JSONSerialization.data(withJSONObject: a, options: opts)) == (try? JSONSerialization.data(withJSONObject: b, options: opts))
+}
