@@ -277,6 +277,31 @@ check_cli() {
     check "cli: audit verify detects the tampered event 2" "$reason"
 }
 
+# --- 1b. tenant apply -f (recovery configuration from YAML) ---------------------------------------------
+check_apply() {
+    local d="$WORK/apply" good="$ROOT/Sources/LifelineApp/Resources/demo-tenant.yaml" bad="$WORK/bad-tenant.yaml" reason=""
+    cli tenant apply -f "$good" --data-dir "$d"
+    expect_success "cli: tenant apply creates the demo tenant" '^created tenant demo'
+    cli tenant apply -f "$good" --data-dir "$d"
+    expect_success "cli: tenant apply again is idempotent" '^tenant demo is unchanged$'
+    # An unsafe design: questions alone must not unlock an emergency code.
+    sed -e 's/steps: \[email, questions\]/steps: [questions]/' -e 's/actions: \[unlock-account, selfservice\]/actions: [emergency-code]/' "$good" >"$bad"
+    cli tenant apply -f "$bad" --data-dir "$d"
+    expect_one_line_error "cli: tenant apply refuses a questions-only flow unlocking emergency-code, with its line" "cannot unlock emergency-code"
+    if ! grep -Eq 'line [0-9]+: recovery\.flows\.1\.actions' "$ERR"; then reason="no line number/path in: $(first_line "$ERR")"; fi
+    check "cli: tenant apply names the line and path of the problem" "$reason"
+    printf 'tenant: demo\nrecovery:\n  flows: [\n' >"$bad"
+    cli tenant apply -f "$bad" --data-dir "$d"
+    expect_one_line_error "cli: tenant apply refuses malformed YAML with one line" "not valid YAML"
+    cli tenant apply -f "$good" --data-dir "$d"
+    expect_success "cli: refused files changed nothing" '^tenant demo is unchanged$'
+    cli user create --tenant demo alice --phone "+420777123789" --data-dir "$d"
+    cli user answers --tenant demo alice --answer pet=Rex --answer city=Brno --data-dir "$d"
+    expect_success "cli: user answers stores answers" '^stored 2 answers for alice$'
+    cli user answers --tenant demo alice --answer colour=blue --data-dir "$d"
+    expect_one_line_error "cli: user answers refuses a question outside the catalog" "not in the tenant's catalog"
+}
+
 # --- 2. seeds never on disk ------------------------------------------------------------------------------
 
 # check_seeds LABEL: the SQLite files (database, WAL, shared memory) hold no form of SECRET.
@@ -570,6 +595,7 @@ mkdir -p "$LOGS"
 cd "$WORK"
 
 check_cli
+check_apply
 check_seeds "after enroll"
 check_modes "after enroll"
 dmode="$(stat -c %a "$SQLITE_DIR" 2>/dev/null || echo missing)"

@@ -41,7 +41,7 @@ public struct TenantFile: Sendable, Decodable, Equatable {
         _ = try Validation.tenantName(file.tenant)
         let problems = file.recovery.problems()
         guard problems.isEmpty else {
-            throw LifelineError(.invalidRequest, problems.map { Self.locate(["recovery"] + $0.path, in: root, $0.reason) }.joined(separator: "\n"))
+            throw LifelineError(.invalidRequest, problems.map { Self.locate(["recovery"] + $0.path, in: root, $0.reason) }.joined(separator: "; "))
         }
         return file
     }

@@ -10,8 +10,10 @@ struct DevOutboxController {
     struct Item: Encodable { var id: String; var channel: String; var to: String; var subject: String; var text: String; var at: Date }
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("/dev/outbox.json") { _, _ in
-            let items = await outbox.recent().map {
+        router.get("/dev/outbox.json") { request, _ in
+            // `?to=` narrows to one recipient (scripts and the flow benchmark look up their own code).
+            let to = request.uri.queryParameters.get("to").map { String($0) }
+            let items = await outbox.recent(limit: to == nil ? 100 : 500).filter { to == nil || $0.message.recipient == to }.map {
                 Item(id: $0.message.id.uuidString.lowercased(), channel: $0.message.channel.rawValue, to: $0.message.recipient,
                      subject: $0.message.subject, text: $0.message.text, at: $0.at)
             }
