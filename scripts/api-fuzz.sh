@@ -174,11 +174,19 @@ fixture user create --tenant demo alice --phone +420777123789 --email alice@demo
 {
     printf '[dictionaries.tenants]\nvalues = ["fuzz"]\n'
     printf '[dictionaries.recovery_tenants]\nvalues = ["demo"]\n'
+    # Step values of the demo tenant's flows and of demo's alice, so that submissions get past the first phases.
+    printf '[dictionaries.flows]\nvalues = ["sms-totp", "email-questions"]\n'
+    printf '[dictionaries.contacts]\nvalues = ["0"]\n'
+    printf '[dictionaries.numbers]\nvalues = ["+420777123789"]\n'
+    printf '[dictionaries.addresses]\nvalues = ["alice@demo.example"]\n'
     if [ -n "$FUZZ_USER" ]; then printf '[dictionaries.users]\nvalues = ["%s"]\n' "$FUZZ_USER"; fi
     printf '[parameters]\n'
     printf '"path.tenant" = { dictionary = "tenants", probability = 0.8 }\n'
     printf '"query.tenant" = { dictionary = "tenants", probability = 0.8 }\n'
     printf '"body.tenant" = { dictionary = "recovery_tenants", probability = 0.8 }\n'
+    for field in flow:flows contact:contacts number:numbers address:addresses; do
+        printf '"body.%s" = { dictionary = "%s", probability = 0.8 }\n' "${field%%:*}" "${field#*:}"
+    done
     if [ -n "$FUZZ_USER" ]; then
         printf '"path.username" = { dictionary = "users", probability = 0.8 }\n'
         printf '"query.username" = { dictionary = "users", probability = 0.8 }\n'

@@ -2,11 +2,13 @@ import Configuration
 import Foundation
 import LifelineCore
 
-/// Where messages go: SMTP for email, an HTTP gateway for SMS. Unset parts fall back to the development outbox
-/// in demo mode and are otherwise unavailable (messages wait in the outbox and are retried).
+/// Where messages go: SMTP for email, an HTTP gateway for SMS. In demo mode an unset channel goes to the
+/// development outbox; otherwise messages of a channel without a provider fail (recorded in the outbox), and with
+/// no provider at all they wait in the outbox until one is configured.
 public struct DeliverySettings: Sendable, Equatable {
     public var smtpHost: String?
-    public var smtpPort = 587
+    /// nil: the usual port of the security mode (587 starttls, 465 tls, 25 none).
+    public var smtpPort: Int?
     /// `starttls` (default), `tls` (implicit) or `none` (loopback only).
     public var smtpSecurity = "starttls"
     public var smtpCAFile: String?

@@ -30,10 +30,10 @@ public struct TenantFile: Sendable, Decodable, Equatable {
         do { file = try YAMLDecoder().decode(TenantFile.self, from: root) } catch let e as DecodingError {
             let (path, reason): ([String], String)
             switch e {
-            case .keyNotFound(let key, let ctx): (path, reason) = (ctx.codingPath.map(\.stringValue), "'\(key.stringValue)' is required")
-            case .typeMismatch(_, let ctx): (path, reason) = (ctx.codingPath.map(\.stringValue), "has the wrong type")
-            case .valueNotFound(_, let ctx): (path, reason) = (ctx.codingPath.map(\.stringValue), "must not be empty")
-            case .dataCorrupted(let ctx): (path, reason) = (ctx.codingPath.map(\.stringValue), "has an invalid value")
+            case .keyNotFound(let key, let ctx): (path, reason) = (ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }, "'\(key.stringValue)' is required")
+            case .typeMismatch(_, let ctx): (path, reason) = (ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }, "has the wrong type")
+            case .valueNotFound(_, let ctx): (path, reason) = (ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }, "must not be empty")
+            case .dataCorrupted(let ctx): (path, reason) = (ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }, "has an invalid value")
             @unknown default: (path, reason) = ([], "cannot be read")
             }
             throw LifelineError(.invalidRequest, Self.locate(path, in: root, reason))

@@ -11,6 +11,9 @@ struct AdminRecoveryController {
     struct AnswersOut: Encodable { var questionIds: [String] }
     struct ApplyOut: Encodable { var changed: Bool }
 
+    /// `methods.0.type` from a coding path (list positions as numbers, not "Index 0").
+    static func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
+
     /// The configuration's own coding keys are snake_case already, so it is decoded without key conversion.
     static let plainDecoder = JSONDecoder()
 
@@ -23,11 +26,11 @@ struct AdminRecoveryController {
             let buffer = try await request.collectBody(upTo: JSON.maxBodySize)
             let config: RecoveryConfig
             do { config = try Self.plainDecoder.decode(RecoveryConfig.self, from: Data(buffer: buffer)) } catch let DecodingError.keyNotFound(key, ctx) {
-                throw APIError(.badRequest, "invalid_request", "\((ctx.codingPath + [key]).map(\.stringValue).joined(separator: ".")) is required")
+                throw APIError(.badRequest, "invalid_request", "\(Self.path(ctx.codingPath + [key])) is required")
             } catch let DecodingError.typeMismatch(_, ctx) {
-                throw APIError(.badRequest, "invalid_request", "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+                throw APIError(.badRequest, "invalid_request", "\(Self.path(ctx.codingPath)) has the wrong type")
             } catch let DecodingError.dataCorrupted(ctx) where !ctx.codingPath.isEmpty {
-                throw APIError(.badRequest, "invalid_request", "\(ctx.codingPath.map(\.stringValue).joined(separator: ".")) has an invalid value")
+                throw APIError(.badRequest, "invalid_request", "\(Self.path(ctx.codingPath)) has an invalid value")
             } catch {
                 throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
             }

@@ -31,7 +31,7 @@ public struct Catalog: Sendable {
             guard let tag = pieces.first, !tag.isEmpty, tag != "*" else { continue }
             let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
             let lang = resolve(tag)
-            guard lang != "en" || tag.lowercased().hasPrefix("en") else { continue }
+            guard q > 0, lang != "en" || tag.lowercased().hasPrefix("en") else { continue }
             if best == nil || q > best!.q { best = (q, lang) }
         }
         return best?.lang ?? "en"

@@ -120,7 +120,7 @@ public struct FlowDocument: Sendable, Codable, Equatable {
         case .verified:
             prompt = t("prompt.verified")
             actions = flow.grants.map { g in
-                FlowActionItem(id: g.action.rawValue, label: catalog.text("action.\(g.action.rawValue)", lang), available: g.usedAt == nil && g.expiresAt > now)
+                FlowActionItem(id: g.action.rawValue, label: catalog.text("action.\(g.action.rawValue)", lang), available: g.usedAt == nil && g.expiresAt > now && RecoveryAction.implemented.contains(g.action))
             }
         case .failed:
             prompt = t("prompt.failed")

@@ -27,6 +27,9 @@ public enum FlowEffect: Sendable, Equatable {
     /// Count one failed flow against the user's daily limit.
     case countFailure
     case audit(event: String, outcome: String, reason: String)
+    /// Tell the user on every enrolled contact that their identity was verified for recovery (so a takeover by
+    /// someone who passed the steps does not go unnoticed).
+    case notifyVerified
 }
 
 /// Everything random or time-dependent a transition may use, so the machine stays pure.
@@ -123,8 +126,11 @@ public struct FlowStateMachine: Sendable {
         if flow.stepIndex >= def.steps.count {
             flow.phase = .verified
             flow.step = nil
-            flow.grants = def.actions.map { ActionGrant(action: $0, expiresAt: inputs.now.addingTimeInterval(TimeInterval(config.limits.grantLifetime))) }
-            return [.audit(event: "recovery.verified", outcome: "success", reason: def.actions.map(\.rawValue).joined(separator: ","))]
+            let until = inputs.now.addingTimeInterval(TimeInterval(config.limits.grantLifetime))
+            flow.grants = def.actions.map { ActionGrant(action: $0, expiresAt: until) }
+            // A verified flow lives as long as its grants.
+            flow.expiresAt = until
+            return [.audit(event: "recovery.verified", outcome: "success", reason: def.actions.map(\.rawValue).joined(separator: ",")), .notifyVerified]
         }
         guard let method = config.method(def.steps[flow.stepIndex]) else { return fail("configuration changed") }
         let decoyUser = profile.isDecoy

@@ -59,6 +59,8 @@ extension RecoveryConfig {
             }
             if f.actions.contains(.selfservice), selfserviceURL == nil { bad(p + ["actions"], "selfservice needs selfservice_url") }
         }
+        // Why a cap: every answer of a user is hashed slowly; an unbounded catalog makes one request unbounded work.
+        if questions.count > 50 { bad(["questions"], "at most 50 questions") }
         var questionIDs = Set<String>()
         for (i, q) in questions.enumerated() {
             let p = ["questions", String(i)]

@@ -39,7 +39,8 @@ public struct RecoveryProfile: Sendable, Equatable {
         let first = usernameKey.first.flatMap { $0.isLetter && $0.isASCII ? $0 : nil } ?? letters[Int(mac[20]) % letters.count]
         let domains = [config.emailDomain, "gmail.com", "outlook.com", config.emailDomain]
         let local = String(first) + String((0..<6).map { letters[Int(mac[21 + $0]) % letters.count] })
-        let emails = [local + "@" + domains[Int(mac[28]) % domains.count]]
+        var emails = [local + "@" + domains[Int(mac[28]) % domains.count]]
+        if mac[29] & 1 == 1 { emails.append(String(first) + String((0..<5).map { letters[Int(mac[30 - $0]) % letters.count] }) + "@" + domains[Int(mac[31]) % domains.count]) }
         return (phones, emails)
     }
 }

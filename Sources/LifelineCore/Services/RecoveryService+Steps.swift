@@ -80,7 +80,8 @@ extension RecoveryService {
     }
 
     /// Turns effects into outbox messages (sealed), audit records and counter keys.
-    func perform(_ effects: [FlowEffect], flow: RecoveryFlow, tenant: Tenant, usernameKey: String, now: Date, source: String) async throws -> Writes {
+    func perform(_ effects: [FlowEffect], flow: RecoveryFlow, profile: RecoveryProfile, tenant: Tenant, usernameKey: String, now: Date,
+                 source: String) async throws -> Writes {
         var w = Writes()
         let lang = flow.language
         for effect in effects {
@@ -99,6 +100,17 @@ extension RecoveryService {
                 w.counters.append(Self.sendKey(tenant.id, usernameKey, now))
             case .countFailure:
                 w.counters.append(Self.failureKey(tenant.id, usernameKey, now))
+            case .notifyVerified:
+                let args = ["tenant": tenant.displayName, "time": ISO8601DateFormatter().string(from: now)]
+                for phone in profile.phones {
+                    w.outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: catalog.text("message.verified_sms", lang, args),
+                                                      status: .pending, tenant: tenant, now: now))
+                }
+                for email in profile.emails {
+                    w.outbox.append(try await message(channel: .email, recipient: email, subject: catalog.text("message.verified_subject", lang, args),
+                                                      text: catalog.text("message.verified_body", lang, args), status: .pending, tenant: tenant, now: now))
+                }
+                w.queued = w.queued || !(profile.phones.isEmpty && profile.emails.isEmpty)
             case .audit(let event, let outcome, let reason):
                 w.audit.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: event,
                                            outcome: outcome, reason: reason, source: source))

@@ -53,7 +53,7 @@ public struct RecoveryService: Sendable {
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
         let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
         let effects = machine.start(inputs)
-        let written = try await perform(effects, flow: machine.flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
+        let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
         try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
         if written.queued { onQueued() }
         return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now)
@@ -92,7 +92,7 @@ public struct RecoveryService: Sendable {
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
         let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
         let effects = machine.handle(event, inputs)
-        let written = try await perform(effects, flow: machine.flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
+        let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
         guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
             throw LifelineError(.conflict, "the flow was changed by another request; reload it")
         }
