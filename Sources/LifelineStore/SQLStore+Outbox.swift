@@ -20,9 +20,9 @@ extension SQLStore: OutboxStore {
             // The due condition is repeated on the outer UPDATE: on PostgreSQL a row claimed by a concurrent
             // transaction is re-checked after that one commits, and then no longer qualifies.
             try await db.raw("""
-                UPDATE outbox SET status = 'sending', lease_until = \(bind: until), attempts = attempts + 1
-                WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= \(bind: n))
+                WITH picked AS (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= \(bind: n))
                     OR (status = 'sending' AND lease_until < \(bind: n)) ORDER BY created_at LIMIT \(bind: Int64(limit))\(unsafeRaw: skipLocked))
+                UPDATE outbox SET status = 'sending', lease_until = \(bind: until), attempts = attempts + 1 WHERE id IN (SELECT id FROM picked)
                   AND ((status = 'pending' AND next_attempt_at <= \(bind: n)) OR (status = 'sending' AND lease_until < \(bind: n)))
                 RETURNING *
                 """).all().map(Self.message(from:))

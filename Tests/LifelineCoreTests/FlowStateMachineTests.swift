@@ -447,7 +447,7 @@ struct FlowStateMachineTests {
         var m = F.atTOTP()
         let effects = m.handle(.totp(.accepted), F.inputs(at: 20))
         #expect(effects == [.audit(event: "recovery.step", outcome: "success", reason: "authenticator code accepted"),
-                            .audit(event: "recovery.verified", outcome: "success", reason: "reset-password,unlock-account")])
+                            .audit(event: "recovery.verified", outcome: "success", reason: "reset-password,unlock-account"), .notifyVerified])
         #expect(m.flow.phase == .verified)
         #expect(m.flow.step == nil)
         #expect(m.flow.stepIndex == 2)
@@ -707,6 +707,11 @@ struct FlowStateMachineTests {
 
     /// Feeds a flow the "best" event of its phase, as if the attacker knew every answer; returns the phases seen.
     static func bestEffort(_ m: inout FlowStateMachine, flowChoice: String) -> [FlowPhase] {
+        var effects: [FlowEffect] = []
+        return bestEffort(&m, flowChoice: flowChoice, effects: &effects)
+    }
+
+    static func bestEffort(_ m: inout FlowStateMachine, flowChoice: String, effects: inout [FlowEffect]) -> [FlowPhase] {
         var seen: [FlowPhase] = [m.flow.phase]
         for i in 0..<40 {
             let inputs = F.inputs(at: Double(i) * 61)
@@ -722,7 +727,7 @@ struct FlowStateMachineTests {
             case .resyncTOTP: event = .totpResync(ok: true)
             case .verified, .failed: return seen
             }
-            _ = m.handle(event, inputs)
+            effects += m.handle(event, inputs)
             seen.append(m.flow.phase)
         }
         return seen
@@ -731,15 +736,21 @@ struct FlowStateMachineTests {
     @Test(arguments: [["sms"], ["mail"], ["totp"], ["quiz"], ["sms", "totp"], ["mail", "quiz"], ["quiz", "sms"]])
     func aDecoyFlowNeverVerifies(steps: [String]) {
         var m = F.machine(F.decoy, config: F.single(steps))
-        let seen = Self.bestEffort(&m, flowChoice: "only")
+        var effects: [FlowEffect] = []
+        let seen = Self.bestEffort(&m, flowChoice: "only", effects: &effects)
         #expect(!seen.contains(.verified))
+        #expect(!effects.contains(.notifyVerified))
+        #expect(!effects.contains { if case .send = $0 { true } else { false } })
+        #expect(!effects.contains(.audit(event: "recovery.verified", outcome: "success", reason: "unlock-account,selfservice")))
         #expect(m.flow.phase == .failed)
         #expect(m.flow.grants.isEmpty)
         let r23 = m.useGrant(.unlockAccount, now: F.t0)
         #expect(!r23)
         // The same inputs verify a real user (the decoy fails for being a decoy, not for the inputs).
         var real = F.machine(F.real, config: F.single(steps))
-        #expect(Self.bestEffort(&real, flowChoice: "only").last == .verified)
+        var realEffects: [FlowEffect] = []
+        #expect(Self.bestEffort(&real, flowChoice: "only", effects: &realEffects).last == .verified)
+        #expect(realEffects.filter { $0 == .notifyVerified }.count == 1)
     }
 
     @Test(arguments: ["phone", "mail"])
