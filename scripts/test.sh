@@ -89,6 +89,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+command -v openssl >/dev/null 2>&1 || { log "openssl is required (Debian package openssl)"; exit 1; }
+# The delivery tests talk to a real SMTP server (aiosmtpd) that they start themselves.
+if ! python3 -c "import aiosmtpd" >/dev/null 2>&1; then
+    log "installing aiosmtpd (PyPI)"
+    python3 -m pip install -q aiosmtpd >/dev/null
+fi
 if [ "$RUN_FUZZ" = "1" ]; then
     "$ROOT/scripts/api-fuzz.sh" --install
 fi

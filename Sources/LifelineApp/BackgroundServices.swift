@@ -26,7 +26,7 @@ extension LifelineRuntime {
             let sms = try SMSGatewaySender(configuration: SMSGatewayConfiguration(
                 url: url, method: SMSGatewayConfiguration.Method(rawValue: d.smsMethod) ?? .post, headers: d.smsHeaders,
                 authentication: auth, encoding: d.smsEncoding == "json" ? .json : .form, fields: d.smsFields, from: d.smsFrom,
-                timeout: .seconds(d.smsTimeout)), logger: logger)
+                caFilePath: d.smsCAFile, timeout: .seconds(d.smsTimeout)), logger: logger)
             senders[.sms] = sms
             services.append(sms)
         }

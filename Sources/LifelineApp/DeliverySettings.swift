@@ -29,6 +29,8 @@ public struct DeliverySettings: Sendable, Equatable {
     public var smsToken: String?
     public var smsFrom = "Lifeline"
     public var smsTimeout = 10
+    /// A PEM file of trusted CA certificates for an https gateway (default: the system's).
+    public var smsCAFile: String?
 
     public init() {}
 
@@ -57,6 +59,7 @@ public struct DeliverySettings: Sendable, Equatable {
         d.smsPassword = r.string(forKey: "delivery.sms.password", isSecret: true)
         d.smsToken = r.string(forKey: "delivery.sms.token", isSecret: true)
         d.smsFrom = r.string(forKey: "delivery.sms.from", default: d.smsFrom)
+        d.smsCAFile = r.string(forKey: "delivery.sms.caFile")
         if let t = r.string(forKey: "delivery.sms.timeout") {
             guard let v = Int(t), (1...120).contains(v) else { throw LifelineError(.configuration, "delivery.sms.timeout must be 1 to 120 seconds") }
             d.smsTimeout = v

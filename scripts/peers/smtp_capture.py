@@ -97,7 +97,8 @@ def make_authenticator(username: str, password: str):
               and auth_data.password == password.encode())
         if ok:
             session.lifeline_mechanism = mechanism
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers a failure with 535 itself.
+        return AuthResult(success=ok, handled=False)
     return authenticator
 
 

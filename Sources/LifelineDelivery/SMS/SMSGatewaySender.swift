@@ -3,6 +3,7 @@ import Foundation
 import LifelineCore
 import Logging
 import NIOCore
+import NIOPosix
 import NIOSSL
 import ServiceLifecycle
 
@@ -56,8 +57,9 @@ public final class SMSGatewaySender: MessageSender, Service {
             // Drained and dropped, never logged: a gateway may echo the text (and so the code) back.
             for try await _ in response.body {}
         } catch {
-            logger.notice("SMS not sent", metadata: ["message": "\(message.id)", "error": "\(error)"])
-            throw DeliveryError(permanent: false, "SMS gateway request failed: \(error)")
+            let described = Self.describe(error)
+            logger.notice("SMS not sent", metadata: ["message": "\(message.id)", "error": "\(described)"])
+            throw DeliveryError(permanent: false, "SMS gateway request failed: \(described)")
         }
         switch status {
         case 200..<300:
@@ -68,6 +70,17 @@ public final class SMSGatewaySender: MessageSender, Service {
         default:
             logger.notice("SMS rejected", metadata: ["message": "\(message.id)", "status": "\(status)"])
             throw DeliveryError(permanent: true, "SMS gateway answered HTTP \(status)")
+        }
+    }
+
+    /// A failure in words safe to store. Why a list of known types: with GET the URL holds the text, so only
+    /// errors known not to quote the request are described in full; others by their type name.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case is HTTPClientError, is NIOConnectionError, is IOError, is ChannelError, is NIOSSLError, is BoringSSLError:
+            return "\(error)"
+        default:
+            return String(describing: type(of: error))
         }
     }
 

@@ -11,6 +11,7 @@ struct SMTPConnection {
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private let timeout: TimeAmount
     private var repliesRead = 0
+    private let firstError: FirstError
     /// True once TLS is on (implicit or after STARTTLS).
     private(set) var isSecure: Bool
 
@@ -20,6 +21,7 @@ struct SMTPConnection {
         connectTimeout: Duration, commandTimeout: Duration, group: any EventLoopGroup,
         _ body: (inout SMTPConnection) async throws -> Result
     ) async throws -> Result {
+        let firstError = FirstError()
         let asyncChannel = try await ClientBootstrap(group: group)
             .connectTimeout(TimeAmount(connectTimeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -29,22 +31,24 @@ struct SMTPConnection {
                         try channel.pipeline.syncOperations.addHandler(
                             try NIOSSLClientHandler(context: implicitTLS, serverHostname: serverHostname))
                     }
-                    try channel.pipeline.syncOperations.addHandler(SMTPReplyDecoder())
+                    try channel.pipeline.syncOperations.addHandler(SMTPReplyDecoder(firstError: firstError))
                     return try NIOAsyncChannel<SMTPReply, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
         let channel = asyncChannel.channel
         return try await asyncChannel.executeThenClose { inbound, outbound in
             var connection = SMTPConnection(channel: channel, inbound: inbound.makeAsyncIterator(), outbound: outbound,
-                                            timeout: TimeAmount(commandTimeout), isSecure: implicitTLS != nil)
+                                            timeout: TimeAmount(commandTimeout), isSecure: implicitTLS != nil,
+                                            firstError: firstError)
             return try await body(&connection)
         }
     }
 
     private init(channel: Channel, inbound: NIOAsyncChannelInboundStream<SMTPReply>.AsyncIterator,
-                 outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, timeout: TimeAmount, isSecure: Bool) {
+                 outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, timeout: TimeAmount, isSecure: Bool,
+                 firstError: FirstError) {
         self.channel = channel; self.inbound = inbound; self.outbound = outbound; self.timeout = timeout
-        self.isSecure = isSecure
+        self.isSecure = isSecure; self.firstError = firstError
     }
 
     /// Reads the next reply (the greeting, or the answer to something already written).
@@ -103,7 +107,7 @@ struct SMTPConnection {
             return try await body(&self)
         } catch {
             if expired.flag.load(ordering: .relaxed) { throw SMTPTimeout() }
-            throw error
+            throw firstError.error ?? error
         }
     }
 }

@@ -5,9 +5,6 @@ struct SMTPReply: Sendable, Equatable {
     var code: Int
     var lines: [String]
 
-    /// 2xx.
-    var isPositive: Bool { (200..<400).contains(code) }
-
     /// The keywords of an EHLO reply (first word of every line but the greeting line), upper-cased.
     var extensions: [String: [String]] {
         var result: [String: [String]] = [:]

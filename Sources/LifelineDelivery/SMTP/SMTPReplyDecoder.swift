@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 /// Turns the server's bytes into ``SMTPReply`` values (multi-line replies joined).
 ///
@@ -18,6 +19,11 @@ final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
     /// How many replies were passed on (compared with how many the client read, at STARTTLS).
     private(set) var repliesDecoded = 0
 
+    /// Where the first error seen in the pipeline (e.g. a failed TLS handshake) is kept for the client.
+    private let firstError: FirstError
+
+    init(firstError: FirstError) { self.firstError = firstError }
+
     /// True when bytes or lines of a reply not yet complete are held.
     var hasBufferedInput: Bool { buffer.readableBytes > 0 || !pending.isEmpty }
 
@@ -32,9 +38,15 @@ final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
         } catch {
+            firstError.record(error)
             context.fireErrorCaught(error)
             context.close(promise: nil)
         }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        firstError.record(error)
+        context.fireErrorCaught(error)
     }
 
     private func nextLine() throws -> String? {
@@ -70,4 +82,12 @@ final class SMTPReplyDecoder: ChannelInboundHandler, RemovableChannelHandler {
         defer { pending = [] }
         return SMTPReply(code: code, lines: pending)
     }
+}
+
+/// The first error of a connection. A failed TLS handshake closes the channel, and what the client sees next is
+/// only "I/O on closed channel"; this keeps the cause so that it can be reported.
+final class FirstError: Sendable {
+    private let box = Mutex<(any Error)?>(nil)
+    func record(_ error: any Error) { box.withLock { if $0 == nil { $0 = error } } }
+    var error: (any Error)? { box.withLock { $0 } }
 }
