@@ -29,27 +29,32 @@ extension SQLStore: OutboxStore {
         }
     }
 
-    public func markSent(id: UUID, at: Date) async throws {
+    @discardableResult
+    public func markSent(id: UUID, attempt: Int, at: Date) async throws -> Bool {
         try await backend.write { db in
             // Why wipe the body: it holds a one-time code that is no use to anyone once delivered.
             try await db.raw("""
-                UPDATE outbox SET status = 'sent', sent_at = \(bind: Row.millis(at)), body = NULL, lease_until = NULL WHERE id = \(bind: Row.id(id))
-                """).run()
+                UPDATE outbox SET status = 'sent', sent_at = \(bind: Row.millis(at)), body = NULL, lease_until = NULL
+                WHERE id = \(bind: Row.id(id)) AND status = 'sending' AND attempts = \(bind: Int64(attempt)) RETURNING id
+                """).first() != nil
         }
     }
 
-    public func markFailed(id: UUID, error: String, retryAt: Date?) async throws {
+    @discardableResult
+    public func markFailed(id: UUID, attempt: Int, error: String, retryAt: Date?) async throws -> Bool {
         let message = String(error.prefix(500))
-        try await backend.write { db in
+        return try await backend.write { db in
             if let retryAt {
-                try await db.raw("""
+                return try await db.raw("""
                     UPDATE outbox SET status = 'pending', next_attempt_at = \(bind: Row.millis(retryAt)), lease_until = NULL,
-                      last_error = \(bind: message) WHERE id = \(bind: Row.id(id))
-                    """).run()
+                      last_error = \(bind: message)
+                    WHERE id = \(bind: Row.id(id)) AND status = 'sending' AND attempts = \(bind: Int64(attempt)) RETURNING id
+                    """).first() != nil
             } else {
-                try await db.raw("""
-                    UPDATE outbox SET status = 'failed', body = NULL, lease_until = NULL, last_error = \(bind: message) WHERE id = \(bind: Row.id(id))
-                    """).run()
+                return try await db.raw("""
+                    UPDATE outbox SET status = 'failed', body = NULL, lease_until = NULL, last_error = \(bind: message)
+                    WHERE id = \(bind: Row.id(id)) AND status = 'sending' AND attempts = \(bind: Int64(attempt)) RETURNING id
+                    """).first() != nil
             }
         }
     }

@@ -59,8 +59,8 @@ struct OutboxStoreTests {
             #expect(Set(again.map(\.id)) == [a.id, b.id])
             #expect(again.map(\.attempts) == [2, 2])
             #expect(again.map(\.leaseUntil) == [Fixture.time(91_001), Fixture.time(91_001)])
-            try await store.markSent(id: a.id, at: Fixture.time(31_002))
-            try await store.markSent(id: b.id, at: Fixture.time(31_003))
+            #expect(try await store.markSent(id: a.id, attempt: 2, at: Fixture.time(31_002)))
+            #expect(try await store.markSent(id: b.id, attempt: 2, at: Fixture.time(31_003)))
             // The future message becomes due.
             let early = try await store.claim(now: Fixture.time(99_999), lease: 30, limit: 10)
             #expect(early.isEmpty)
@@ -140,7 +140,7 @@ struct OutboxStoreTests {
             let m = R.message("a")
             try await Self.queue(store, tenant, [m])
             #expect(try await store.claim(now: Fixture.time(1_000), lease: 30, limit: 10).count == 1)
-            try await store.markSent(id: m.id, at: Fixture.time(2_000))
+            #expect(try await store.markSent(id: m.id, attempt: 1, at: Fixture.time(2_000)))
             let sent = try await Self.message(store, m.id)
             #expect(sent.status == .sent)
             #expect(sent.sentAt == Fixture.time(2_000))
@@ -160,7 +160,7 @@ struct OutboxStoreTests {
             let m = R.message("a")
             try await Self.queue(store, tenant, [m])
             _ = try await store.claim(now: Fixture.time(1_000), lease: 30, limit: 10)
-            try await store.markFailed(id: m.id, error: "gateway timeout", retryAt: Fixture.time(60_000))
+            #expect(try await store.markFailed(id: m.id, attempt: 1, error: "gateway timeout", retryAt: Fixture.time(60_000)))
             let waiting = try await Self.message(store, m.id)
             #expect(waiting.status == .pending)
             #expect(waiting.nextAttemptAt == Fixture.time(60_000))
@@ -184,13 +184,33 @@ struct OutboxStoreTests {
             try await Self.queue(store, tenant, [m])
             _ = try await store.claim(now: Fixture.time(1_000), lease: 30, limit: 10)
             let longError = String(repeating: "é", count: 800)
-            try await store.markFailed(id: m.id, error: longError, retryAt: nil)
+            #expect(try await store.markFailed(id: m.id, attempt: 1, error: longError, retryAt: nil))
             let failed = try await Self.message(store, m.id)
             #expect(failed.status == .failed)
             #expect(failed.body == nil)
             #expect(failed.leaseUntil == nil)
             #expect(failed.lastError == String(repeating: "é", count: 500))
             #expect(try await store.claim(now: Fixture.time(10_000_000), lease: 30, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("a dispatcher whose lease ran out cannot overwrite the next claimant's outcome (fencing by attempt)", arguments: Backend.available)
+    func fencing(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let tenant = try await Self.tenant(store)
+            let m = R.message("a")
+            try await Self.queue(store, tenant, [m])
+            let first = try #require(try await store.claim(now: Fixture.time(1_000), lease: 30, limit: 1).first)
+            // The first claim's lease ends; a second dispatcher claims and sends.
+            let second = try #require(try await store.claim(now: Fixture.time(40_000), lease: 30, limit: 1).first)
+            #expect(second.attempts == first.attempts + 1)
+            #expect(try await store.markSent(id: m.id, attempt: second.attempts, at: Fixture.time(41_000)))
+            // The first dispatcher's late failure (or success) changes nothing.
+            #expect(try await store.markFailed(id: m.id, attempt: first.attempts, error: "late", retryAt: Fixture.time(50_000)) == false)
+            #expect(try await store.markSent(id: m.id, attempt: first.attempts, at: Fixture.time(42_000)) == false)
+            let row = try await Self.message(store, m.id)
+            #expect(row.status == .sent && row.sentAt == Fixture.time(41_000) && row.lastError == "")
+            #expect(try await store.claim(now: Fixture.time(100_000), lease: 30, limit: 10).isEmpty)
         }
     }
 

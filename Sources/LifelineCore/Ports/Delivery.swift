@@ -5,15 +5,22 @@ import Foundation
 ///
 /// Contract: ``claim(now:lease:limit:)`` is atomic per message — two dispatchers (even in two processes) never
 /// claim the same message at once; a claim whose lease ran out (a crashed dispatcher) can be claimed again, so no
-/// message is lost across a restart. ``markSent(id:at:)`` wipes the body.
+/// message is lost across a restart. ``markSent(id:attempt:at:)`` wipes the body.
+///
+/// Fencing: a claim's `attempts` (after the increment) is its token. `markSent`/`markFailed` apply only while the
+/// message is still `sending` under that attempt, so a dispatcher whose lease ran out cannot overwrite what the
+/// next claimant recorded (e.g. put a sent message back to pending). They return whether they applied.
 public protocol OutboxStore: Sendable {
     /// Claims up to `limit` messages that are `pending` with `nextAttemptAt <= now`, or `sending` with an expired
     /// lease; sets them `sending` with `leaseUntil = now + lease` and one more attempt; returns them.
     func claim(now: Date, lease: TimeInterval, limit: Int) async throws -> [OutboxMessage]
     /// Records a successful hand-over: `sent`, `sentAt`, body wiped.
-    func markSent(id: UUID, at: Date) async throws
-    /// Records a failed attempt: back to `pending` at `retryAt`, or `failed` when `retryAt` is nil.
-    func markFailed(id: UUID, error: String, retryAt: Date?) async throws
+    @discardableResult
+    func markSent(id: UUID, attempt: Int, at: Date) async throws -> Bool
+    /// Records a failed attempt: back to `pending` at `retryAt`, or `failed` when `retryAt` is nil. `error` is
+    /// shown to operators: a short reason, never message text.
+    @discardableResult
+    func markFailed(id: UUID, attempt: Int, error: String, retryAt: Date?) async throws -> Bool
     /// Newest first (for the development outbox and diagnostics).
     func recentMessages(limit: Int) async throws -> [OutboxMessage]
 }

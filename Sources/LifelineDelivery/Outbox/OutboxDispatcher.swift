@@ -9,7 +9,7 @@ import Synchronization
 ///
 /// It never loses a message: a message is only marked sent after its provider accepted it, and a claim whose
 /// dispatcher died comes back when its lease runs out (``OutboxStore`` contract). The price is at-least-once: a
-/// message may go out twice if the process dies after the provider accepted it but before ``OutboxStore/markSent(id:at:)``.
+/// message may go out twice if the process dies after the provider accepted it but before ``OutboxStore/markSent(id:attempt:at:)``.
 ///
 /// Run it as a `Service` (``run()``, once); call ``wake()`` after writing to the outbox for a prompt send.
 public final class OutboxDispatcher: Service {
@@ -149,8 +149,11 @@ public final class OutboxDispatcher: Service {
         // The provider has the message: try hard to record that, since a lost markSent means a second copy.
         for attempt in 1...3 {
             do {
-                try await store.markSent(id: message.id, at: clock.now())
-                logger.info("message sent", metadata: meta)
+                if try await store.markSent(id: message.id, attempt: message.attempts, at: clock.now()) {
+                    logger.info("message sent", metadata: meta)
+                } else {
+                    logger.warning("message sent after its claim expired (another dispatcher may send it too)", metadata: meta)
+                }
                 return
             } catch {
                 logger.error("could not record a sent message", metadata: meta.merging(["error": "\(error)"]) { $1 })
@@ -166,7 +169,7 @@ public final class OutboxDispatcher: Service {
         if let retryAt { meta["retry_at"] = "\(retryAt)" }
         logger.warning(retryAt == nil ? "message failed for good" : "message failed; will retry", metadata: meta)
         do {
-            try await store.markFailed(id: message.id, error: failure.message, retryAt: retryAt)
+            try await store.markFailed(id: message.id, attempt: message.attempts, error: failure.message, retryAt: retryAt)
         } catch {
             // The lease runs out and the message is claimed again: nothing is lost.
             logger.error("could not record a failed attempt", metadata: meta.merging(["store_error": "\(error)"]) { $1 })

@@ -40,15 +40,17 @@ actor InMemoryOutboxStore: OutboxStore {
         return claimed
     }
 
-    func markSent(id: UUID, at: Date) async throws {
+    func markSent(id: UUID, attempt: Int, at: Date) async throws -> Bool {
+        guard messages[id]?.status == .sending, messages[id]?.attempts == attempt else { return false }
         messages[id]?.status = .sent
         messages[id]?.sentAt = at
         messages[id]?.body = nil
         messages[id]?.leaseUntil = nil
+        return true
     }
 
-    func markFailed(id: UUID, error: String, retryAt: Date?) async throws {
-        guard var m = messages[id] else { return }
+    func markFailed(id: UUID, attempt: Int, error: String, retryAt: Date?) async throws -> Bool {
+        guard var m = messages[id], m.status == .sending, m.attempts == attempt else { return false }
         m.lastError = error
         m.leaseUntil = nil
         if let retryAt {
@@ -58,6 +60,7 @@ actor InMemoryOutboxStore: OutboxStore {
             m.status = .failed
         }
         messages[id] = m
+        return true
     }
 
     func recentMessages(limit: Int) async throws -> [OutboxMessage] {
