@@ -11,18 +11,21 @@ extension SQLStore: RecoveryStore {
     }()
 
     public func recoveryConfig(tenantID: UUID) async throws -> RecoveryConfig? {
-        let text = try await backend.read { db in
-            try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
-                .map { try $0.decode(column: "document", as: String.self) }
-        }
-        guard let text else { return nil }
-        do { return try Self.flowDecoder.decode(RecoveryConfig.self, from: Data(text.utf8)) } catch {
-            throw LifelineError(.integrity, "the stored recovery configuration cannot be read")
+        try await recoveryConfigs.value(for: Row.id(tenantID)) {
+            let text = try await backend.read { db in
+                try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
+                    .map { try $0.decode(column: "document", as: String.self) }
+            }
+            guard let text else { return nil }
+            do { return try Self.flowDecoder.decode(RecoveryConfig.self, from: Data(text.utf8)) } catch {
+                throw LifelineError(.integrity, "the stored recovery configuration cannot be read")
+            }
         }
     }
 
     public func putRecoveryConfig(tenantID: UUID, config: RecoveryConfig, audit: AuditRecord) async throws -> Bool {
         let text = String(decoding: try Self.flowEncoder.encode(config), as: UTF8.self)
+        defer { recoveryConfigs.remove(Row.id(tenantID)) }
         return try await backend.write { db in
             let old = try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
                 .map { try $0.decode(column: "document", as: String.self) }

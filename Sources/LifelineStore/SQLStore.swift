@@ -8,6 +8,8 @@ public final class SQLStore: Sendable {
     let backend: any SQLBackend
     let tenantsByName = LookupCache<Tenant>()
     let apiKeysByID = LookupCache<APIKey>()
+    /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
+    let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
 
     public init(backend: any SQLBackend) { self.backend = backend }
 

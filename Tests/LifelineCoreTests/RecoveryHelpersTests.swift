@@ -241,7 +241,7 @@ struct DecoyContactTests {
     }
 
     @Test func useTheDefaultCountryCodeAndEmailDomain() {
-        var phoneCounts = Set<Int>()
+        var phoneCounts = Set<Int>(), emailCounts = Set<Int>()
         var domains = Set<String>()
         for i in 0..<100 {
             let d = RecoveryProfile.decoys(secret: Self.secret, tenantID: Self.tenant, usernameKey: "user\(i)", config: Self.config)
@@ -252,7 +252,7 @@ struct DecoyContactTests {
                 #expect(ContactFormat.normalizePhone(p, defaultCountryCode: "+1") == p)
                 #expect(ContactFormat.countryCode(p) == "+47")
             }
-            #expect(d.emails.count == 1)
+            emailCounts.insert(d.emails.count)
             for e in d.emails {
                 #expect(ContactFormat.normalizeEmail(e) == e)
                 #expect(e.hasPrefix("u"))  // the username's first letter
@@ -260,6 +260,8 @@ struct DecoyContactTests {
             }
         }
         #expect(phoneCounts == [1, 2])
+        // One or two addresses, so a real user with two is not told apart from a decoy by the count.
+        #expect(emailCounts == [1, 2])
         #expect(domains.contains("firma.no"))
         #expect(domains.isSubset(of: ["firma.no", "gmail.com", "outlook.com"]))
         // Another configuration changes the country code.

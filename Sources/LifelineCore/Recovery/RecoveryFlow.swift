@@ -81,6 +81,9 @@ public struct RecoveryFlow: Sendable, Codable, Equatable, Identifiable {
     public var stepIndex = 0
     public var step: StepState?
     public var grants: [ActionGrant] = []
+    /// What the steps may use of the user, taken when the flow started (so each submission need not re-read it,
+    /// and a user created mid-flow cannot turn a decoy flow real). nil only in flows built without one.
+    public var profile: RecoveryProfile?
     /// Notices from the last submission.
     public var notices: [FlowNotice] = []
     /// Optimistic-concurrency version, bumped by every stored change.

@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Why decoys: an unknown user, or a user without a number, must get a flow that looks the same as a real
 /// one; the decoys are stable per username (the same on every attempt), so repeating a request reveals nothing.
-public struct RecoveryProfile: Sendable, Equatable {
+public struct RecoveryProfile: Sendable, Equatable, Codable {
     public var userID: UUID?
     public var phones: [String]
     public var emails: [String]

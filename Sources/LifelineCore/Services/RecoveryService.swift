@@ -48,10 +48,12 @@ public struct RecoveryService: Sendable {
             }
         }
         let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
-        let flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
+        var flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
+        flow.profile = profile
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
-        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
+        // Starting never sends (at most it enters the first step), so the hourly send count is not needed.
+        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key, needsSendCount: false)
         let effects = machine.start(inputs)
         let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
         try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
@@ -85,12 +87,17 @@ public struct RecoveryService: Sendable {
         let (tenant, config) = try await tenantConfig(flow.tenant)
         let key = try await vault.ring()
         let usernameKey = Validation.usernameKey(flow.username)
-        var profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+        var profile: RecoveryProfile
+        if let snapshot = flow.profile { profile = snapshot } else {
+            profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+        }
         // The flow keeps the identity it started with: a user created or re-enabled mid-flow does not turn a decoy real.
         if profile.userID != flow.userID { profile.userID = nil }
         let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
-        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key)
+        // Read by phase, never by user, so real and decoy flows do the same work.
+        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key,
+                                      needsSendCount: flow.phase == .chooseContact || flow.phase == .enterCode)
         let effects = machine.handle(event, inputs)
         let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
         guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
@@ -157,8 +164,8 @@ public struct RecoveryService: Sendable {
                                decoyPhones: decoys.phones, decoyEmails: decoys.emails)
     }
 
-    func inputs(now: Date, tenant: Tenant, usernameKey: String, key: KeyRing) async throws -> FlowInputs {
-        let sends = try await storage.counter(Self.sendKey(tenant.id, usernameKey, now)).count
+    func inputs(now: Date, tenant: Tenant, usernameKey: String, key: KeyRing, needsSendCount: Bool) async throws -> FlowInputs {
+        let sends = needsSendCount ? try await storage.counter(Self.sendKey(tenant.id, usernameKey, now)).count : 0
         return FlowInputs(now: now, freshCode: random.string(length: 8, alphabet: Array("0123456789")), random: random.bytes(32),
                           codeKey: key.derivedKey(info: "lifeline/recovery/code"), sendsThisHour: sends)
     }

@@ -1,0 +1,28 @@
+import Foundation
+import Synchronization
+
+/// A small in-memory cache whose entries expire after `ttl` — for rows that change rarely but may change in
+/// another process (a tenant's recovery configuration, read on every flow request).
+///
+/// Why a TTL rather than ``LookupCache``: a configuration is edited in place; this process drops its own entry on
+/// every write it makes, and another process's write is seen within `ttl` at the latest.
+final class TTLCache<Value: Sendable>: Sendable {
+    private let entries = Mutex<[String: (value: Value, expires: ContinuousClock.Instant)]>([:])
+    private let ttl: Duration
+    private let capacity: Int
+
+    init(ttl: Duration, capacity: Int = 10_000) { self.ttl = ttl; self.capacity = capacity }
+
+    func value(for key: String, load: () async throws -> Value) async rethrows -> Value {
+        let now = ContinuousClock.now
+        if let hit = entries.withLock({ $0[key] }), hit.expires > now { return hit.value }
+        let loaded = try await load()
+        entries.withLock { dict in
+            if dict.count >= capacity { dict.removeAll(keepingCapacity: true) }
+            dict[key] = (loaded, now + ttl)
+        }
+        return loaded
+    }
+
+    func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
+}
