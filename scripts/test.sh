@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The single test command: ./scripts/test.sh [swift test arguments, e.g. --filter OTP]
 #
-# 1. installs what the tests need if missing (Debian: oathtool, postgresql; PyPI: schemathesis for the fuzz step)
+# 1. installs what the tests need if missing (Debian: oathtool, postgresql, chromium, chromium-driver; PyPI:
+#    aiosmtpd, selenium, schemathesis for the fuzz step)
 # 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL
 # 3. swift build --build-tests, then swift test --skip-build "$@"
-# 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI)
+# 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI), then
+#    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
+#    receiver; screenshots in ci-artifacts/browser, or $LIFELINE_ARTIFACTS)
 # 5. scripts/api-fuzz.sh (schemathesis against the live server), unless LIFELINE_SKIP_FUZZ=1 outside CI
 #
 # Everything it starts is stopped, and its temp folders removed, on exit, Ctrl-C or TERM.
@@ -128,6 +131,15 @@ log "e2e"
 run_child "$ROOT/scripts/e2e.sh" || rc=$?
 if [ "$rc" -ne 0 ]; then
     log "e2e failed (exit $rc)"
+    exit "$rc"
+fi
+
+# --- 4b. browser tests of the web app (headless Chromium + Selenium; screenshots kept, not committed) -------
+ARTIFACTS="${LIFELINE_ARTIFACTS:-$ROOT/ci-artifacts}"
+log "browser tests (screenshots in $ARTIFACTS/browser)"
+run_child env LIFELINE_ARTIFACTS="$ARTIFACTS" "$ROOT/scripts/browser.sh" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "browser tests failed (exit $rc)"
     exit "$rc"
 fi
 

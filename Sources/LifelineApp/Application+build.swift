@@ -11,7 +11,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
     let router = buildRouter(HTTPDependencies(admin: runtime.admin, validation: runtime.validation, storage: runtime.store, metrics: metrics,
                                               recovery: runtime.recovery, devOutbox: runtime.devOutbox,
                                               recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
-                                              secureCookies: runtime.config.webSecureCookies))
+                                              secureCookies: runtime.config.webSecureCookies, clock: runtime.clock))
     return Application(
         router: router,
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: nil),

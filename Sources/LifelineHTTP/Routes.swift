@@ -14,12 +14,15 @@ public struct HTTPDependencies: Sendable {
     public var recoveryRequestsPerMinute: Int
     /// Whether the web app's cookies get `Secure` (false only for plain-http local development).
     public var secureCookies: Bool
+    /// The clock of the core (the web pages' resend countdown must agree with the flow's times).
+    public var clock: any LifelineClock
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
-                recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true) {
+                recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
+                clock: any LifelineClock) {
         self.admin = admin; self.validation = validation; self.storage = storage; self.metrics = metrics
         self.recovery = recovery; self.devOutbox = devOutbox; self.recoveryRequestsPerMinute = recoveryRequestsPerMinute
-        self.secureCookies = secureCookies
+        self.secureCookies = secureCookies; self.clock = clock
     }
 }
 
@@ -48,7 +51,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }
     // The self-service web app (docs/web.md): HTML pages behind the same per-address budget as the recovery API,
     // static assets outside it.
-    WebController(deps).addRoutes(to: router, limiter: limiter)
+    WebController(deps, now: { [clock = deps.clock] in clock.now() }).addRoutes(to: router, limiter: limiter)
     methods.load(from: router.routes)
     return router
 }

@@ -43,3 +43,14 @@ public enum SecurityAnswer {
         return key.withUnsafeBytes { Array($0) }
     }
 }
+
+extension SecurityAnswer {
+    /// Runs slow hashing off the Swift concurrency pool. Why: that pool has one thread per core, so tens of
+    /// milliseconds of scrypt on it would stall every other request of the server meanwhile; Dispatch's global
+    /// queue may add threads for blocking work.
+    public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

@@ -32,7 +32,8 @@ extension AdminService {
             let normalized = SecurityAnswer.normalize(answer)
             // Why a minimum: one- or two-letter answers are guessed within the wrong-answer limit.
             guard (3...256).contains(normalized.count) else { throw LifelineError(.invalidRequest, "each answer must be 3 to 256 characters") }
-            hashes[id] = try SecurityAnswer.hash(answer, random: random)
+            let random = self.random
+            hashes[id] = try await SecurityAnswer.offloaded { try SecurityAnswer.hash(answer, random: random) }
         }
         try await storage.setAnswers(userID: user.id, hashes: hashes,
                                      audit: audit(caller, tenant: tenant.name, subject: user.username, event: "user.answers", reason: "\(hashes.count) answers"))

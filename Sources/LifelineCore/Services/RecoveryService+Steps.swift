@@ -35,10 +35,14 @@ extension RecoveryService {
             let answers = try ids.map { try field("answer.\($0)") }
             let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
             // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
-            var allCorrect = true
-            for (id, answer) in zip(ids, answers) {
-                let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
-                allCorrect = allCorrect && ok
+            let pairs = Array(zip(ids, answers))
+            let allCorrect = try await SecurityAnswer.offloaded {
+                var all = true
+                for (id, answer) in pairs {
+                    let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
+                    all = all && ok
+                }
+                return all
             }
             return .answers(correct: allCorrect && !decoy)
         case .enterTOTP:

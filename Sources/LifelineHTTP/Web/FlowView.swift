@@ -34,7 +34,11 @@ struct FlowView {
             "step_index": doc.step.map { String($0.index) } ?? "",
             "is_verified": doc.state == "verified",
             "actions": doc.actions.map { a -> [String: Any] in
-                ["id": a.id, "label": a.label, "available": a.available, "unavailable_text": renderer.text("action_used", lang)]
+                // An action this version cannot perform yet stays choosable and explains itself on a page; one that
+                // was used or ran out is disabled.
+                let later = RecoveryAction(rawValue: a.id).map { !RecoveryAction.implemented.contains($0) } ?? true
+                let note = later ? renderer.text("action_later", lang) : (a.available ? "" : renderer.text("action_used", lang))
+                return ["id": a.id, "label": a.label, "disabled": !later && !a.available, "note": note, "has_note": !note.isEmpty]
             },
             "is_done": doc.state == "failed" || doc.state == "expired",
         ]
@@ -64,8 +68,9 @@ struct FlowView {
             ]
             if f.type == "radio" {
                 field["options"] = (f.options ?? []).enumerated().map { i, o -> [String: Any] in
-                    ["value": o.value, "label": o.label, "id": "\(id)-\(i)", "autofocus": first && i == 0,
-                     "checked": (f.options?.count ?? 0) == 1]
+                    // Never pre-checked, not even a single option: the markup must not depend on how many
+                    // contacts a (real or decoy) user has beyond the options themselves.
+                    ["value": o.value, "label": o.label, "id": "\(id)-\(i)", "autofocus": first && i == 0]
                 }
             } else {
                 let code = f.type == "code"

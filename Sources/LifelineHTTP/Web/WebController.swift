@@ -108,7 +108,8 @@ struct WebController {
             response.setCookie(cookies.flow(doc.id))
             return response
         } catch let e as LifelineError where e.code == .notFound {
-            return startPage(session, tenant: nil, username: username, error: renderer.text("error_tenant_unknown", lang), status: .notFound)
+            // The organization field again, with what was typed, to correct it.
+            return startPage(session, tenant: nil, typedTenant: tenant, username: username, error: renderer.text("error_tenant_unknown", lang), status: .notFound)
         } catch let e as LifelineError where e.code == .invalidRequest {
             return startPage(session, tenant: tenant, username: username, error: renderer.text("error_username_invalid", lang), status: .badRequest)
         }
@@ -131,12 +132,14 @@ struct WebController {
 
     // MARK: pages
 
-    func startPage(_ session: WebSession, tenant: String?, username: String, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+    /// The start page; `tenant` (from the link) is a hidden field, `typedTenant` fills the visible field.
+    func startPage(_ session: WebSession, tenant: String?, typedTenant: String = "", username: String, error: String? = nil,
+                   status: HTTPResponse.Status = .ok) -> Response {
         let tenant = tenant.flatMap { $0.isEmpty ? nil : $0 }
         let lang = session.language
         return renderer.page("start", title: renderer.text("start_title", lang), session: session,
                              next: "/recover" + (tenant.map { "?tenant=" + WebRenderer.queryEscape($0) } ?? ""), status: status, context: [
-                                 "tenant": tenant ?? "", "has_tenant": tenant != nil, "username": username,
+                                 "tenant": tenant ?? typedTenant, "has_tenant": tenant != nil, "username": username,
                                  "tenant_text": tenant.map { renderer.text("organization", lang, ["tenant": $0]) } ?? "",
                                  "errors": error.map { [$0] } ?? [], "has_errors": error != nil,
                              ])
