@@ -11,9 +11,11 @@ struct DevOutboxController {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/dev/outbox.json") { request, _ in
-            // `?to=` narrows to one recipient (scripts and the flow benchmark look up their own code).
+            // `?to=` gives the newest message to one recipient (scripts and the flow benchmark look up their code).
             let to = request.uri.queryParameters.get("to").map { String($0) }
-            let items = await outbox.recent(limit: to == nil ? 100 : 500).filter { to == nil || $0.message.recipient == to }.map {
+            let entries: [DevelopmentOutbox.Entry]
+            if let to { entries = await outbox.newest(to: to).map { [$0] } ?? [] } else { entries = await outbox.recent() }
+            let items = entries.map {
                 Item(id: $0.message.id.uuidString.lowercased(), channel: $0.message.channel.rawValue, to: $0.message.recipient,
                      subject: $0.message.subject, text: $0.message.text, at: $0.at)
             }
