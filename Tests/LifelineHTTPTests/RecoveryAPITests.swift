@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import LifelineApp
 import LifelineCore
 import LifelineHTTP
 import NIOCore
@@ -240,5 +241,35 @@ struct RecoveryAPITests {
         #expect(limiter.take("10.0.0.1", now: t0) == 20)
         #expect(limiter.take("10.0.0.2", now: t0) == nil)
         #expect(limiter.take("10.0.0.1", now: t0 + .seconds(21)) == nil)
+    }
+}
+
+@Suite("Recovery flow API: lockout")
+struct RecoveryLockoutTests {
+    @Test("wrong authenticator codes in flows do not lock the user's token (no anonymous lockout)")
+    func noAnonymousLockout() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedRecovery()
+            // A tenant whose only flow starts with the authenticator, so an anonymous caller reaches it at once.
+            var file = try DemoSeeder.tenantFile()
+            file.recovery.flows = [FlowDefinition(id: "totp-only", names: ["en": "Authenticator"], steps: ["authenticator"], actions: [.selfservice])]
+            file.recovery.limits.failedFlowsPerDay = 100
+            _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "demo", file.recovery, caller: fx.caller)
+            try await fx.app().test(.router) { client in
+                for _ in 0..<3 {
+                    var f = try await client.startFlow("alice")
+                    #expect(state(f) == "enter_totp")
+                    for _ in 0..<5 { f = try await client.step(f, ["code": fx.wrongCode()]) }
+                    #expect(state(f) == "failed")
+                }
+                // 15 wrong codes, more than otp.maxFail (10): the token is still active and works for logins.
+                #expect(try await client.validate(fx.totp(), user: "alice", tenant: "demo", key: fx.validateKey) == "accept")
+            }
+            let demo = try #require(try await fx.runtime.store.tenant(named: "demo"))
+            let token = try #require(try await fx.runtime.store.tokens(tenantID: demo.id, userID: nil).first)
+            #expect(token.state == .active)
+            let rejects = try await fx.runtime.store.recentEvents(tenant: "demo", limit: 200).filter { $0.record.event == "recovery.totp" && $0.record.outcome == "reject" }
+            #expect(rejects.count == 15)
+        }
     }
 }

@@ -49,7 +49,11 @@ extension RecoveryService {
             let c = try code("code")
             guard (try? Validation.otpCode(c)) != nil else { return .totp(.rejected) }
             let caller = Caller(actor: "anonymous", source: source, scope: .validate)
-            switch try await validation.check(tenant: tenant, username: flow.username, code: c, caller: caller, event: "recovery.totp") {
+            // Why wrong codes here do not count towards locking the token: the recovery API needs no credential, so
+            // anyone who knows a username could otherwise lock the user's authenticator (and their logins). Guesses
+            // in flows are bounded by the flow's own limits instead (wrong_per_step, failed_flows_per_day).
+            switch try await validation.check(tenant: tenant, username: flow.username, code: c, caller: caller, event: "recovery.totp",
+                                              countFailures: false) {
             case .accept: return .totp(.accepted)
             case .resyncNeeded: return .totp(.resyncNeeded)
             default: return .totp(.rejected)

@@ -49,7 +49,10 @@ public struct ValidationService: Sendable {
 
     /// Checks a code and records the outcome; `tenant` nil means unknown tenant. `onlyToken` limits the check to
     /// one token of the user (the admin diagnostic); otherwise every token of the user is tried.
-    func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String, onlyToken: UUID? = nil) async throws -> CheckResult {
+    ///
+    /// `countFailures` false (recovery flows) audits a failure without adding to the tokens' fail counters.
+    func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String, onlyToken: UUID? = nil,
+               countFailures: Bool = true) async throws -> CheckResult {
         let now = clock.now()
         let unix = Int64(now.timeIntervalSince1970.rounded(.down))
         func audit(_ outcome: String, _ reason: String) -> AuditRecord {
@@ -101,7 +104,7 @@ public struct ValidationService: Sendable {
         else { result = .reject; reason = "wrong code" }
         // Why count every failure against all checked tokens: otherwise an attacker could spread guesses over
         // a user's tokens and multiply the attempts allowed before lockout.
-        if failed.isEmpty {
+        if failed.isEmpty || !countFailures {
             try await storage.append(audit("reject", reason))
         } else {
             try await storage.recordFailure(tokenIDs: failed, audit: audit("reject", reason))
