@@ -44,7 +44,8 @@ public struct RecoveryService: Sendable {
             if wait > 0 {
                 try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
                                                      event: "recovery.start", outcome: "refused", reason: "paused after failed flows", source: source))
-                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(wait.rounded(.up)))
+                // Whole milliseconds first (stored times are), so float noise never adds a second.
+                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(((wait * 1000).rounded() / 1000).rounded(.up)))
             }
         }
         let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)

@@ -43,7 +43,9 @@ struct FlowView {
             "is_done": doc.state == "failed" || doc.state == "expired",
         ]
         if let at = doc.resendAvailableAt, doc.state == "enter_code" {
-            let seconds = max(0, Int(at.timeIntervalSince(now).rounded(.up)))
+            // To the millisecond first: stored times are whole milliseconds, and Date's floating-point conversions
+            // would otherwise turn an exact 60 s into 60.000000001 and show 61.
+            let seconds = max(0, Int(((at.timeIntervalSince(now) * 1000).rounded() / 1000).rounded(.up)))
             ctx["resend"] = [
                 "seconds": seconds, "waiting": seconds > 0,
                 "wait_text": renderer.text("resend_wait", lang, ["seconds": String(seconds)]),
