@@ -2,19 +2,16 @@ import Foundation
 
 /// Normalizes and masks phone numbers and email addresses for the verification steps.
 public enum ContactFormat {
-    /// E.164 form of a typed number: spaces, dashes, dots and brackets removed, `00` read as `+`, and
-    /// `defaultCountryCode` (`+47`) put in front of a number without one (dropping a trunk `0`).
-    /// Returns nil for anything that is not 8–15 digits after the `+`.
+    /// E.164 form of a typed number: what ``Validation/phoneE164(_:)`` accepts (spaces, dashes, dots, brackets,
+    /// `00` for `+`), and also slashes and no-break spaces, with `defaultCountryCode` (`+47`) put in front of a
+    /// number without one (dropping a trunk `0`). Returns nil for anything that is not a valid E.164 number.
     public static func normalizePhone(_ typed: String, defaultCountryCode: String) -> String? {
         var s = typed.filter { !" -.()/\u{a0}".contains($0) }
-        if s.hasPrefix("00") { s = "+" + s.dropFirst(2) }
-        if !s.hasPrefix("+") {
+        if !s.hasPrefix("+"), !s.hasPrefix("00") {
             if s.hasPrefix("0") { s.removeFirst() }
             s = defaultCountryCode + s
         }
-        let digits = s.dropFirst()
-        guard (8...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return s
+        return try? Validation.phoneE164(s)
     }
 
     /// The ITU country code of an E.164 number (`+420…` → `+420`), from the E.164 assignment rules: 1 and 7 are
@@ -44,15 +41,11 @@ public enum ContactFormat {
         return "\(l)***@\(d)***.\(tld)"
     }
 
-    /// A normalized email address (trimmed, domain lower-cased), or nil when it is not `local@domain.tld`.
+    /// A normalized email address (the rules of ``Validation/email(_:)``: trimmed, domain lower-cased — local parts
+    /// may be case-sensitive under RFC 5321, so matching compares case-insensitively instead, see `sameEmail`),
+    /// or nil when it is not `local@domain.tld`.
     public static func normalizeEmail(_ typed: String) -> String? {
-        let t = typed.trimmingCharacters(in: .whitespaces)
-        let parts = t.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              t.count <= 254, !t.contains(where: { $0.isWhitespace }) else { return nil }
-        // Why lower-case only the domain: local parts may be case-sensitive (RFC 5321), but practically never
-        // are; matching compares case-insensitively instead, see `sameEmail`.
-        return parts[0] + "@" + parts[1].lowercased()
+        try? Validation.email(typed)
     }
 
     /// Whether two addresses are the same mailbox for matching purposes (case-insensitive).

@@ -103,3 +103,12 @@ public struct RecoveryFlow: Sendable, Codable, Equatable, Identifiable {
         }
     }
 }
+
+extension Date {
+    /// Whole seconds from `now` until this date, rounded up (0 when past) — for countdowns and `Retry-After`.
+    /// Rounded to the millisecond first: stored times are whole milliseconds, and Date's floating-point conversions
+    /// would otherwise turn an exact 60 s into 60.000000001 and say 61.
+    public func wholeSeconds(after now: Date) -> Int {
+        max(0, Int(((timeIntervalSince(now) * 1000).rounded() / 1000).rounded(.up)))
+    }
+}

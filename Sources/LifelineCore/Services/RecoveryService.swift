@@ -40,12 +40,11 @@ public struct RecoveryService: Sendable {
         if failures.count >= config.limits.failedFlowsPerDay, let last = failures.updatedAt {
             // The pause doubles with every failed flow over the limit: 5 min, 10, 20, … up to a day.
             let delay = min(300.0 * pow(2, Double(failures.count - config.limits.failedFlowsPerDay)), 86_400)
-            let wait = last.addingTimeInterval(delay).timeIntervalSince(now)
+            let wait = last.addingTimeInterval(delay).wholeSeconds(after: now)
             if wait > 0 {
                 try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
                                                      event: "recovery.start", outcome: "refused", reason: "paused after failed flows", source: source))
-                // Whole milliseconds first (stored times are), so float noise never adds a second.
-                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: Int(((wait * 1000).rounded() / 1000).rounded(.up)))
+                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
             }
         }
         let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)

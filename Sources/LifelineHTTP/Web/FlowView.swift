@@ -43,9 +43,7 @@ struct FlowView {
             "is_done": doc.state == "failed" || doc.state == "expired",
         ]
         if let at = doc.resendAvailableAt, doc.state == "enter_code" {
-            // To the millisecond first: stored times are whole milliseconds, and Date's floating-point conversions
-            // would otherwise turn an exact 60 s into 60.000000001 and show 61.
-            let seconds = max(0, Int(((at.timeIntervalSince(now) * 1000).rounded() / 1000).rounded(.up)))
+            let seconds = at.wholeSeconds(after: now)
             ctx["resend"] = [
                 "seconds": seconds, "waiting": seconds > 0,
                 "wait_text": renderer.text("resend_wait", lang, ["seconds": String(seconds)]),
