@@ -54,9 +54,16 @@ public struct FlowDefinition: Sendable, Codable, Equatable {
     /// Method ids, run in order.
     public var steps: [String]
     public var actions: [RecoveryAction]
+    /// The emergency-code template this flow issues (`emergency-code` action); nil: the tenant's first.
+    public var emergencyTemplate: String?
 
-    public init(id: String, names: [String: String], steps: [String], actions: [RecoveryAction]) {
-        self.id = id; self.names = names; self.steps = steps; self.actions = actions
+    public init(id: String, names: [String: String], steps: [String], actions: [RecoveryAction], emergencyTemplate: String? = nil) {
+        self.id = id; self.names = names; self.steps = steps; self.actions = actions; self.emergencyTemplate = emergencyTemplate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, names, steps, actions
+        case emergencyTemplate = "emergency_template"
     }
 
     /// The name in `language`, else English.
@@ -126,17 +133,26 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var defaultCountryCode: String
     /// The domain shown in decoy email addresses (use the tenant's own mail domain).
     public var emailDomain: String
+    /// Where the tenant's accounts live (`reset-password`, `unlock-account`); built-in by default.
+    public var directory: DirectorySettings
+    /// Rules for a new password (`reset-password`).
+    public var passwordPolicy: PasswordPolicy
+    /// Recipes for emergency access codes (`emergency-code`).
+    public var emergencyCodeTemplates: [EmergencyCodeTemplate]
 
     public init(methods: [VerificationMethod] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
-                emailDomain: String = "example.com") {
+                emailDomain: String = "example.com", directory: DirectorySettings = DirectorySettings(),
+                passwordPolicy: PasswordPolicy = PasswordPolicy(), emergencyCodeTemplates: [EmergencyCodeTemplate] = []) {
         self.methods = methods; self.flows = flows; self.questions = questions; self.limits = limits
         self.selfserviceURL = selfserviceURL; self.defaultCountryCode = defaultCountryCode; self.emailDomain = emailDomain
+        self.directory = directory; self.passwordPolicy = passwordPolicy; self.emergencyCodeTemplates = emergencyCodeTemplates
     }
 
     enum CodingKeys: String, CodingKey {
-        case methods, flows, questions, limits
+        case methods, flows, questions, limits, directory
         case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
+        case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -148,6 +164,15 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         selfserviceURL = try c.decodeIfPresent(String.self, forKey: .selfserviceURL)
         defaultCountryCode = try c.decodeIfPresent(String.self, forKey: .defaultCountryCode) ?? "+1"
         emailDomain = try c.decodeIfPresent(String.self, forKey: .emailDomain) ?? "example.com"
+        directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? DirectorySettings()
+        passwordPolicy = try c.decodeIfPresent(PasswordPolicy.self, forKey: .passwordPolicy) ?? PasswordPolicy()
+        emergencyCodeTemplates = try c.decodeIfPresent([EmergencyCodeTemplate].self, forKey: .emergencyCodeTemplates) ?? []
+    }
+
+    /// The emergency-code template `flow` issues: its own, else the tenant's first.
+    public func emergencyTemplate(for flow: FlowDefinition) -> EmergencyCodeTemplate? {
+        if let id = flow.emergencyTemplate { return emergencyCodeTemplates.first { $0.id == id } }
+        return emergencyCodeTemplates.first
     }
 
     /// The method with `id`.
