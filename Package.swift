@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -68,11 +69,23 @@ let package = Package(
             ],
             resources: [.copy("Templates"), .copy("Static"), .copy("i18n")]
         ),
+        // LDAP directory adapter (OpenLDAP, Active Directory): an LDAPv3 client over SwiftNIO, BER via swift-asn1.
+        .target(
+            name: "LifelineLDAP",
+            dependencies: [
+                "LifelineCore",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The composition root: the only target that chooses concrete adapters and wires them.
         .target(
             name: "LifelineApp",
             dependencies: [
-                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineDelivery",
+                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineDelivery", "LifelineLDAP",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +117,17 @@ let package = Package(
             dependencies: [
                 "LifelineCore", "LifelineDelivery",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(
+            name: "LifelineLDAPTests",
+            dependencies: [
+                "LifelineCore", "LifelineLDAP",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

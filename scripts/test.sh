@@ -3,7 +3,8 @@
 #
 # 1. installs what the tests need if missing (Debian: oathtool, postgresql, chromium, chromium-driver; PyPI:
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
-# 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL
+# 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL, and a throwaway OpenLDAP
+#    (scripts/peers/slapd.sh: ppolicy, TLS) exporting LIFELINE_TEST_LDAP_* for the LifelineLDAP tests
 # 3. swift build --build-tests, then swift test --skip-build "$@"
 # 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI), then
 #    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
@@ -29,6 +30,7 @@ fi
 
 WORK=""
 CHILD_PGID=""
+SLAPD_DIR=""
 
 # shellcheck disable=SC2317  # called from the traps
 # Stops the running child's whole process group (TERM, then KILL after 10 s).
@@ -59,6 +61,7 @@ cleanup() {
         fi
     fi
     pg_stop || true
+    if [ -n "$SLAPD_DIR" ]; then "$ROOT/scripts/peers/slapd.sh" stop "$SLAPD_DIR" || true; fi
     if [ -n "$WORK" ]; then rm -rf -- "$WORK"; fi
     exit "$rc"
 }
@@ -82,6 +85,9 @@ missing=()
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
 [ -n "$(_pg_find_bindir)" ] || missing+=(postgresql)
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+# OpenLDAP for the LifelineLDAP tests (slapd is in /usr/sbin, which a non-root PATH may lack).
+{ command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ]; } || missing+=(slapd)
+command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         log "missing ${missing[*]}; install them (Debian packages) or run as root"
@@ -89,6 +95,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     log "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
+    # Installing slapd must not configure and start a system-wide server: the tests start their own.
+    echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -107,6 +115,13 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/lifeline-test.XXXXXX")"
 # --- 2. PostgreSQL ---------------------------------------------------------------------------------------
 pg_start
 export LIFELINE_TEST_POSTGRES_URL
+
+# --- 2b. OpenLDAP (slapd with ppolicy, StartTLS and LDAPS; the LDAP tests fail without it, they never skip) ---
+SLAPD_DIR="$WORK/slapd"
+"$ROOT/scripts/peers/slapd.sh" start "$SLAPD_DIR" 0 0 >"$WORK/slapd.env"
+while IFS='=' read -r key value; do
+    case "$key" in LIFELINE_TEST_LDAP*) export "$key=$value" ;; esac
+done <"$WORK/slapd.env"
 
 # --- 3. swift build / swift test -------------------------------------------------------------------------
 log "swift build --build-tests"

@@ -13,6 +13,16 @@ public struct DemoSeeder: Sendable {
         ("alice", "Alice Novak", "en", "alice@demo.example", "+420777123789", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
         ("bob", "Bob Dvořák", "cs", "bob@demo.example", "+420608555111", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
         ("kari", "Kari Nordmann", "nb", "kari@demo.example", "+4791234567", "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"),
+        ("dave", "Dave Locked", "en", "dave@demo.example", "+420603111222", "KRSXG5CBNVSWM2LDMFWGK3TUMVZXIMZQ"),
+    ]
+
+    /// The demo user whose account is locked in the built-in directory (for the unlock action).
+    static let lockedUser = "dave"
+
+    /// The demo smart cards: username, serial, algorithm, admin key (hex). Printed on start: demo keys only.
+    static let cards: [(String, String, CardKeyAlgorithm, String)] = [
+        ("alice", "DEMO-CARD-0001", .tripleDES, "0123456789ABCDEFFEDCBA98765432100011223344556677"),
+        ("bob", "DEMO-CARD-0002", .aes128, "2B7E151628AED2A6ABF7158809CF4F3C"),
     ]
 
     /// The demo users' security answers (question id → answer).
@@ -20,6 +30,7 @@ public struct DemoSeeder: Sendable {
         "alice": ["pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"],
         "bob": ["pet": "Micka", "city": "Praha", "teacher": "Svoboda", "school": "Komenskeho", "street": "Dlouha"],
         "kari": ["pet": "Fido", "city": "Bergen", "teacher": "Hansen", "school": "Nordnes", "street": "Strandgaten"],
+        "dave": ["pet": "Bella", "city": "Ostrava", "teacher": "Dvorak", "school": "Palackeho", "street": "Nadrazni"],
     ]
 
     /// The demo tenant's configuration (the bundled `demo-tenant.yaml`).
@@ -46,6 +57,12 @@ public struct DemoSeeder: Sendable {
                 req.label = "demo authenticator"
                 _ = try await admin.enrollToken(tenantName: "demo", username: username, req, caller: caller)
                 try await admin.setSecurityAnswers(tenantName: "demo", username: username, answers: Self.answers[username] ?? [:], caller: caller)
+                for (owner, serial, algorithm, key) in Self.cards where owner == username {
+                    _ = try await admin.importCard(tenantName: "demo", username: username, serial: serial, algorithm: algorithm, keyHex: key, caller: caller)
+                }
+                if username == Self.lockedUser, let user = try await runtime.store.user(tenantID: try await admin.tenant("demo", caller: caller).id, username: username) {
+                    try await runtime.store.setDirectoryLock(userID: user.id, lockedAt: runtime.clock.now())
+                }
             }
             let uri = "otpauth://totp/Lifeline%20Demo:\(username)?secret=\(secret)&issuer=Lifeline%20Demo&algorithm=SHA1&digits=6&period=30"
             let answers = (Self.answers[username] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
@@ -63,6 +80,15 @@ public struct DemoSeeder: Sendable {
 
         Users, their TOTP tokens and security answers (add the URI to an authenticator app, or use oathtool):
         \(lines.joined(separator: "\n"))
+
+        Recovery actions (after verifying as the user; docs/recovery-actions.md):
+          reset password, emergency access code: any user (built-in directory; the code then works at /api/v1/validate)
+          unlock account: \(Self.lockedUser) (locked in the built-in directory)
+          smart-card unblock (demo keys only):
+        \(Self.cards.map { "    \($0.0): serial \($0.1), \($0.2.rawValue) key \($0.3)" }.joined(separator: "\n"))
+            e.g. challenge 0011 2233 4455 6677 for DEMO-CARD-0001; check the response with
+            printf '\\x00\\x11\\x22\\x33\\x44\\x55\\x66\\x77' | openssl enc -des-ede3-ecb -nopad -K \(Self.cards[0].3) | xxd -p -u
+            a card tool's deep link: \(baseURL)/unblock?tenant=demo&serial=\(Self.cards[0].1)&challenge=0011223344556677
 
         API keys (new on every start; shown only now):
           validate: \(validateKey)

@@ -19,6 +19,8 @@ public struct LifelineRuntime: Sendable {
     public let devOutbox: DevelopmentOutbox?
     /// Fired when a flow queued a message; the dispatcher listens to it.
     public let outboxSignal: OutboxSignal
+    /// The tenants' directories (built-in or LDAP), closed by ``shutdown()``.
+    let directories: AppDirectoryResolver
 
     /// Opens the database (creating the data folder with mode 0700 for SQLite), applies migrations and opens
     /// the key vault (creating the key file on first start).
@@ -56,15 +58,19 @@ public struct LifelineRuntime: Sendable {
         }
         let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
         let signal = OutboxSignal()
+        let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock), logger: logger)
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
             admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp),
             validation: validation,
             recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
-                                      catalog: catalog, onQueued: { signal.fire() }),
+                                      catalog: catalog, directories: directories, onQueued: { signal.fire() }),
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
-            outboxSignal: signal)
+            outboxSignal: signal, directories: directories)
     }
 
-    public func shutdown() async { await store.shutdown() }
+    public func shutdown() async {
+        await directories.shutdown()
+        await store.shutdown()
+    }
 }

@@ -12,9 +12,11 @@ public struct APIError: Error, Sendable {
     public var message: String
     /// Seconds for a `Retry-After` header (429).
     public var retryAfter: Int?
+    /// Translated specifics (`problems` in the body), e.g. each password rule broken.
+    public var details: [FlowText] = []
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
-        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, details: [FlowText] = []) {
+        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter; self.details = details
     }
 
     /// Maps any error to what the client may see. Unknown errors become a 500 with a generic message: their
@@ -24,7 +26,7 @@ public struct APIError: Error, Sendable {
         case let e as APIError:
             return e
         case let e as LifelineError:
-            return APIError(status(for: e.code), e.code.description, e.message, retryAfter: e.retryAfter)
+            return APIError(status(for: e.code), e.code.description, e.message, retryAfter: e.retryAfter, details: e.details)
         case let e as HTTPError:
             switch e.status {
             case .notFound: return APIError(.notFound, "not_found", "no such resource")
@@ -60,9 +62,11 @@ public struct APIError: Error, Sendable {
         }
     }
 
+    struct Body: Encodable { var error: String; var message: String; var problems: [FlowText]? }
+
     /// The JSON response for this error.
     public func response() -> Response {
-        let body = (try? JSON.encoder.encode(["error": code, "message": message])) ?? Data()
+        let body = (try? JSON.encoder.encode(Body(error: code, message: message, problems: details.isEmpty ? nil : details))) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

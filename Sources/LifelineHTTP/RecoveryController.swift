@@ -9,7 +9,20 @@ struct RecoveryController {
     let recovery: RecoveryService
 
     struct CreateIn: Decodable { var tenant: String; var username: String; var language: String? }
-    struct RedirectOut: Encodable { var redirectTo: String }
+    /// The body of an action (all optional: which fields an action needs is the core's rule).
+    struct ActionIn: Decodable { var password: String?; var confirmation: String?; var serial: String?; var challenge: String? }
+
+    /// What an action did: `result` names it; the other fields belong to one result each.
+    struct ActionOut: Encodable {
+        var result: String
+        var redirectTo: String?
+        var serial: String?
+        var cryptogram: String?
+        var format: String?
+        var code: String?
+        var expiresAt: Date?
+        var maxUses: Int?
+    }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("/flows") { request, context in
@@ -28,12 +41,33 @@ struct RecoveryController {
                                                 source: context.sourceAddress)
             return try JSON.response(doc)
         }
-        group.post("/flows/:id/actions/:action") { _, context in
-            let outcome = try await recovery.useAction(flowID: try flowID(context), action: try context.parameters.require("action"),
-                                                       source: context.sourceAddress)
-            switch outcome {
-            case .redirect(let url): return try JSON.response(RedirectOut(redirectTo: url))
+        group.post("/flows/:id/actions/:action") { request, context in
+            let id = try flowID(context)
+            let name = try context.parameters.require("action")
+            var request = request
+            let body = try await request.collectBody(upTo: JSON.maxBodySize)
+            // No body (or an empty one) is fine for actions that need no input.
+            let fields = body.readableBytes == 0 ? ActionIn() : try await JSON.decode(ActionIn.self, from: request)
+            let input: ActionInput
+            switch RecoveryAction(rawValue: name) {
+            case .resetPassword: input = .password(new: fields.password ?? "", confirmation: fields.confirmation ?? "")
+            case .cardUnblock: input = .card(serial: fields.serial ?? "", challenge: fields.challenge ?? "")
+            default: input = .none
             }
+            let outcome = try await recovery.useAction(flowID: id, action: name, input: input, source: context.sourceAddress)
+            return try JSON.response(Self.output(outcome))
+        }
+    }
+
+    static func output(_ outcome: ActionOutcome) -> ActionOut {
+        switch outcome {
+        case .redirect(let url): return ActionOut(result: "redirect", redirectTo: url)
+        case .passwordReset: return ActionOut(result: "password_reset")
+        case .unlocked: return ActionOut(result: "unlocked")
+        case .cardResponse(let serial, let cryptogram, let format):
+            return ActionOut(result: "card_response", serial: serial, cryptogram: cryptogram, format: format)
+        case .emergencyCode(let code, let expiresAt, let maxUses):
+            return ActionOut(result: "emergency_code", code: code, expiresAt: expiresAt, maxUses: maxUses)
         }
     }
 

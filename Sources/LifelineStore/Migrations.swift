@@ -72,6 +72,30 @@ enum Migrations {
             "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
             "CREATE TABLE counters (key TEXT PRIMARY KEY, count BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
         ]),
+        // Smart cards for PIN unblock; the admin key is sealed like token secrets (SQLStore+Cards.swift).
+        Migration(version: 3, name: "cards", statements: [
+            """
+            CREATE TABLE cards (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, serial TEXT NOT NULL, algorithm TEXT NOT NULL,
+              sealed_key TEXT NOT NULL, created_at BIGINT NOT NULL, UNIQUE (tenant_id, serial))
+            """,
+            "CREATE INDEX cards_user ON cards (user_id)",
+        ]),
+        // One row per user (issuing replaces it); the code only as an HMAC, with the id of the key it was derived from.
+        Migration(version: 4, name: "emergency codes", statements: [
+            """
+            CREATE TABLE emergency_codes (user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), template_id TEXT NOT NULL, code_hash TEXT NOT NULL, key_id TEXT NOT NULL,
+              issued_at BIGINT NOT NULL, expires_at BIGINT, max_uses BIGINT, uses_left BIGINT, used_count BIGINT NOT NULL,
+              fail_count BIGINT NOT NULL, status TEXT NOT NULL, revoked_at BIGINT, revoked_reason TEXT)
+            """,
+        ]),
+        Migration(version: 5, name: "built-in directory", statements: [
+            """
+            CREATE TABLE directory_accounts (user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE, password_hash TEXT,
+              password_changed_at BIGINT, locked_at BIGINT)
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

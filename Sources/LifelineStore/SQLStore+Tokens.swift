@@ -15,6 +15,8 @@ extension SQLStore: TokenStore {
                   \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)))
                 """).run()
             try await self.appendAudit(audit, in: db)
+            // The contract's automatic revocation (Stores.swift): the user's emergency code ends with a new token.
+            _ = try await self.revokeEmergencyCode(userID: t.userID, reason: "token enrolled", after: audit, in: db)
         }
     }
 
@@ -60,16 +62,19 @@ extension SQLStore: TokenStore {
 
     public func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws {
         try await backend.write { db in
-            for id in tokenIDs {
-                // Why lock at the maximum: NIST SP 800-63B §5.2.2 rate limiting; an admin must look before unlocking.
-                try await db.raw("""
-                    UPDATE tokens SET fail_count = fail_count + 1,
-                      state = CASE WHEN fail_count + 1 >= max_fail THEN 'locked' ELSE state END
-                    WHERE id = \(bind: Row.id(id)) AND state = 'active'
-                    """).run()
-            }
+            for id in tokenIDs { try await Self.addFailure(tokenID: id, in: db) }
             try await self.appendAudit(audit, in: db)
         }
+    }
+
+    /// Adds one failure to an active token, locking it at its maximum (also used by the emergency-code failure path).
+    static func addFailure(tokenID id: UUID, in db: any SQLDatabase) async throws {
+        // Why lock at the maximum: NIST SP 800-63B §5.2.2 rate limiting; an admin must look before unlocking.
+        try await db.raw("""
+            UPDATE tokens SET fail_count = fail_count + 1,
+              state = CASE WHEN fail_count + 1 >= max_fail THEN 'locked' ELSE state END
+            WHERE id = \(bind: Row.id(id)) AND state = 'active'
+            """).run()
     }
 
     public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
@@ -82,7 +87,12 @@ extension SQLStore: TokenStore {
                 """).first()
             guard let row else { return nil }
             try await self.appendAudit(audit, in: db)
-            return try Self.storedToken(from: row).token
+            let token = try Self.storedToken(from: row).token
+            if state == .active {
+                // The contract's automatic revocation (Stores.swift): a token usable again ends the emergency code.
+                _ = try await self.revokeEmergencyCode(userID: token.userID, reason: "token activated", after: audit, in: db)
+            }
+            return token
         }
     }
 

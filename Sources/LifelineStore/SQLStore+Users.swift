@@ -52,6 +52,8 @@ extension SQLStore: UserStore {
         try await backend.write { db in
             try await Self.insert(contact: c, in: db)
             try await self.appendAudit(audit, in: db)
+            // The contract's automatic revocation (Stores.swift): a new contact ends the emergency code.
+            _ = try await self.revokeEmergencyCode(userID: c.userID, reason: "contact added", after: audit, in: db)
         }
     }
 

@@ -10,7 +10,7 @@ struct Lifeline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lifeline",
         abstract: "Lifeline: emergency access and credential recovery.",
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TokenCommand.self,
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TokenCommand.self, CardCommand.self,
                       APIKeyCommand.self, KeysCommand.self, AuditCommand.self])
 
     /// Runs the command; a bad input ends with a one-line message on standard error and a non-zero status.

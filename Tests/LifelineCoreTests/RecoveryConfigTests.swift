@@ -16,7 +16,8 @@ struct RecoveryConfigTests {
                     FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .cardUnblock, .selfservice])],
             questions: [SecurityQuestion(id: "pet", texts: ["en": "Pet?"]), SecurityQuestion(id: "town", texts: ["en": "Town?"]),
                         SecurityQuestion(id: "school", texts: ["en": "School?", "cs": "Škola?"])],
-            selfserviceURL: "https://id.acme.cz/reset", defaultCountryCode: "+420", emailDomain: "acme.cz")
+            selfserviceURL: "https://id.acme.cz/reset", defaultCountryCode: "+420", emailDomain: "acme.cz",
+            emergencyCodeTemplates: [EmergencyCodeTemplate(id: "lost-phone", names: ["en": "Lost phone"], maxUses: 3, validFor: 86_400)])
         c.limits.wrongPerStep = 5
         return c
     }()

@@ -44,21 +44,22 @@ struct RecoveryAPITests {
                 #expect(state(flow) == "verified")
                 let actions = try #require(flow["actions"] as? [[String: Any]])
                 #expect(actions.compactMap { $0["id"] as? String } == ["reset-password", "unlock-account", "card-unblock", "emergency-code", "selfservice"])
-                // Only self-service can be performed in this version; the others are listed as unavailable.
-                #expect(actions.map { $0["available"] as? Bool } == [false, false, false, false, true])
+                // Unlock is not offered (alice's account is not locked), nor card unblock (she has no card).
+                #expect(actions.map { $0["available"] as? Bool } == [true, false, false, true, true])
+                #expect(actions.map { ($0["note"] as? [String: Any])?["id"] as? String } == [nil, "action.not_locked", "action.no_card", nil, nil])
                 let id = try #require(flow["id"] as? String)
                 let use = try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/selfservice")
                 #expect(use.status == .ok)
                 #expect(try jsonObject(use)["redirect_to"] as? String == "https://example.com/selfservice")
                 try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/selfservice"), .conflict, "action_unavailable")
-                try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/reset-password"), .conflict, "action_unavailable")
+                try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/unlock-account"), .conflict, "action_unavailable")
                 try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/fly"), .notFound, "not_found")
                 let after = try jsonObject(try await client.send(.get, "/api/v1/recovery/flows/\(id)"))
                 let selfservice = (after["actions"] as? [[String: Any]])?.first { $0["id"] as? String == "selfservice" }
                 #expect(selfservice?["available"] as? Bool == false)
             }
             let events = try await fx.runtime.store.recentEvents(tenant: "demo", limit: 50).map { "\($0.record.event):\($0.record.outcome)" }
-            for e in ["recovery.start:ok", "recovery.send:ok", "recovery.step:failure", "recovery.step:success", "recovery.verified:success", "recovery.action:success"] {
+            for e in ["recovery.start:ok", "recovery.send:ok", "recovery.step:failure", "recovery.step:success", "recovery.verified:success", "recovery.selfservice:success"] {
                 #expect(events.contains(e), "missing audit event \(e)")
             }
         }

@@ -85,3 +85,35 @@ func sameJSON(_ a: Any, _ b: Any) -> Bool {
     let opts: JSONSerialization.WritingOptions = [.sortedKeys]
     return (try? JSONSerialization.data(withJSONObject: a, options: opts)) == (try? JSONSerialization.data(withJSONObject: b, options: opts))
 }
+
+extension TestClientProtocol {
+    /// A flow of `username` (seeded by ``Fixture/seedRecovery()``) taken through "sms-totp" to `verified`.
+    func verifiedFlow(_ fx: Fixture, _ username: String = "alice", sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        var flow = try await startFlow(username, sourceLocation: sourceLocation)
+        flow = try await step(flow, ["flow": "sms-totp"], sourceLocation: sourceLocation)
+        flow = try await step(flow, ["contact": "0", "number": "+420777123789"], sourceLocation: sourceLocation)
+        flow = try await step(flow, ["code": try await fx.sentCode(to: "+420777123789", sourceLocation: sourceLocation)], sourceLocation: sourceLocation)
+        flow = try await step(flow, ["code": fx.totp()], sourceLocation: sourceLocation)
+        #expect(state(flow) == "verified", sourceLocation: sourceLocation)
+        return flow
+    }
+
+    /// Posts `body` to the flow's `action`.
+    func act(_ flow: [String: Any], _ action: String, _ body: [String: String]? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> TestResponse {
+        let id = try #require(flow["id"] as? String, sourceLocation: sourceLocation)
+        if let body { return try await send(.post, "/api/v1/recovery/flows/\(id)/actions/\(action)", json: body, sourceLocation: sourceLocation) }
+        return try await send(.post, "/api/v1/recovery/flows/\(id)/actions/\(action)", sourceLocation: sourceLocation)
+    }
+}
+
+/// The `available` flag of each action of a flow document, by id.
+func availability(_ doc: [String: Any]) -> [String: Bool] {
+    Dictionary(uniqueKeysWithValues: (doc["actions"] as? [[String: Any]] ?? []).compactMap { a in
+        (a["id"] as? String).map { ($0, a["available"] as? Bool ?? false) }
+    })
+}
+
+/// The ids of an error body's `problems`.
+func problemIDs(_ r: TestResponse) -> [String] {
+    ((try? jsonObject(r))?["problems"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+}

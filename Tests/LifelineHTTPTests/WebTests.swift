@@ -357,25 +357,32 @@ struct WebTests {
                 page = try await b.get("/recover/flow")
                 text = html(page)
                 #expect(text.contains(t("prompt.verified")))
-                for action in ["reset-password", "unlock-account", "card-unblock", "emergency-code", "selfservice"] {
+                // Actions that take input open their page (a link); the others post at once.
+                #expect(text.contains("href=\"/recover/action/reset-password\""))
+                #expect(text.contains(t("action.reset-password")))
+                // Alice has no smart card: card unblock is a disabled button with the reason.
+                #expect(text.contains("data-action=\"card-unblock\" disabled aria-describedby=\"action-card-unblock-note\""))
+                #expect(text.contains(t("action.no_card")))
+                for action in ["unlock-account", "emergency-code", "selfservice"] {
                     #expect(text.contains("action=\"/recover/action/\(action)\""))
                     #expect(text.contains(t("action.\(action)")))
                 }
+                // Unlock is offered only for a locked account: alice's is not, so it is disabled with the reason.
+                #expect(text.contains("data-action=\"unlock-account\" disabled aria-describedby=\"action-unlock-account-note\""))
+                #expect(text.contains(t("action.not_locked")))
                 // The actions page lets forms follow the self-service redirect, and only there.
                 #expect(page.headers[.contentSecurityPolicy] == expectedCSP.replacingOccurrences(of: "form-action 'self'", with: "form-action 'self' https://example.com"))
 
-                // Not yet available: a friendly translated page; the flow stays usable.
-                let unavailable = try await b.submit(page, action: "/recover/action/reset-password", [:])
-                #expect(unavailable.status == .conflict)
-                #expect(html(unavailable).contains(t("web.unavailable_title")) && html(unavailable).contains("href=\"/recover/flow\""))
+                // Posting it anyway: refused with the reason, on the actions page; the flow stays usable.
+                let refused = try await b.submit(page, action: "/recover/action/unlock-account", [:])
+                #expect(refused.status == .conflict)
+                #expect(html(refused).contains(t("action.not_locked")) && html(refused).contains(t("prompt.verified")))
                 let selfservice = try await b.submit(page, action: "/recover/action/selfservice", [:])
                 #expect(selfservice.status == .seeOther)
                 #expect(selfservice.headers[.location] == "https://example.com/selfservice")
                 page = try await b.get("/recover/flow")
                 #expect(html(page).contains("data-action=\"selfservice\" disabled aria-describedby=\"action-selfservice-note\""))
-                #expect(html(page).contains("data-action=\"reset-password\" aria-describedby=\"action-reset-password-note\">"))
-                #expect(html(page).contains(t("web.action_later")))
-                #expect(html(page).contains(t("web.action_used")))
+                #expect(html(page).contains(t("action.used")))
                 // Used once only.
                 #expect(try await b.submit(page, action: "/recover/action/selfservice", [:]).status == .conflict)
 

@@ -42,7 +42,22 @@ public struct EmergencyCodeTemplate: Sendable, Codable, Equatable {
         alphabet = try c.decodeIfPresent(Alphabet.self, forKey: .alphabet) ?? .digits
         maxUses = try c.decodeIfPresent(Int.self, forKey: .maxUses)
         validFor = try c.decodeIfPresent(Int.self, forKey: .validFor)
-        validUntil = try c.decodeIfPresent(Date.self, forKey: .validUntil)
+        validUntil = try Self.decodeInstant(c, .validUntil)
+    }
+
+    /// `valid_until` as the decoder's own date form (YAML timestamp, the store's milliseconds) or, failing that, an
+    /// RFC 3339 string — what the admin API shows, so a configuration read with GET can be PUT back as it is.
+    private static func decodeInstant(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Date? {
+        do { return try c.decodeIfPresent(Date.self, forKey: key) } catch DecodingError.typeMismatch {
+            let text = try c.decode(String.self, forKey: key)
+            let plain = ISO8601DateFormatter()
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            guard let date = plain.date(from: text) ?? fractional.date(from: text) else {
+                throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "valid_until must be an RFC 3339 time")
+            }
+            return date
+        }
     }
 
     /// The name in `language`, else English.

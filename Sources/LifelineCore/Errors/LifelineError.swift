@@ -62,7 +62,13 @@ public struct LifelineError: Error, Sendable, CustomStringConvertible {
     /// Seconds after which a rate-limited request may be repeated.
     public var retryAfter: Int?
 
-    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) { self.code = code; self.message = message; self.retryAfter = retryAfter }
+    /// What exactly to fix, translated (password rules broken, the challenge group that is wrong), for clients
+    /// that show more than the message.
+    public var details: [FlowText]
+
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil, details: [FlowText] = []) {
+        self.code = code; self.message = message; self.retryAfter = retryAfter; self.details = details
+    }
 
     public var description: String { "\(code): \(message)" }
 }

@@ -18,6 +18,9 @@ public protocol UserStore: Sendable {
     func users(tenantID: UUID) async throws -> [User]
     /// Throws ``LifelineError/Code/notFound`` (writing nothing) when the user does not exist.
     func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
+    /// Also revokes the user's usable emergency code in the same transaction, with its own `emergency_code.revoke`
+    /// audit record (reason "contact added"). Why: a new phone or address may be the attacker's, and the code was
+    /// issued on the strength of the old contacts.
     func insertContact(_ contact: Contact, audit: AuditRecord) async throws -> Void
     func contacts(userID: UUID) async throws -> [Contact]
 }
@@ -28,6 +31,9 @@ public protocol UserStore: Sendable {
 /// transaction. ``consume(tokenID:step:drift:audit:)`` is the single-use guard: it must be one atomic
 /// conditional update, so that any number of concurrent calls with the same step succeed exactly once.
 public protocol TokenStore: Sendable {
+    /// Also revokes the user's usable emergency code in the same transaction, with its own `emergency_code.revoke`
+    /// audit record (reason "token enrolled"). Why: the code stands in for a lost token; once the user has a new one,
+    /// the code is only a spare way in.
     func insertToken(_ token: StoredToken, audit: AuditRecord) async throws -> Void
     /// All tokens of a user, with secrets, for validation.
     func storedTokens(userID: UUID) async throws -> [StoredToken]
@@ -40,6 +46,8 @@ public protocol TokenStore: Sendable {
     /// Adds one failure to each active token and locks those that reach their maximum; appends `audit`.
     func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws -> Void
     /// Sets the state (and optionally clears the fail counter) of a token; returns the updated token or nil.
+    /// Setting `active` (enable, unlock/reset) also revokes the owner's usable emergency code in the same transaction,
+    /// with its own `emergency_code.revoke` audit record (reason "token activated"), for the reason given at `insertToken`.
     func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token?
     /// Stores the result of a two-code resync: `last_used = step`, the drift and (HOTP) `counter = step + 1`, only if
     /// `step` is above `last_used`. Unlike `consume` it works in any state and leaves the state and the fail counter
@@ -74,4 +82,5 @@ public protocol HealthProbe: Sendable {
 }
 
 /// Everything the core needs from storage.
-public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore
+public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore & DirectoryAccountStore
+    & EmergencyCodeStore & CardStore

@@ -37,6 +37,8 @@ public struct FlowActionItem: Sendable, Codable, Equatable {
     public var id: String
     public var label: String
     public var available: Bool
+    /// Why it is not available (used, expired, "your account is not locked"), translated; nil when available.
+    public var note: FlowText?
 }
 
 /// What a client needs to render a flow and submit the next step (the Ory Kratos "ui" idea): the same for a
@@ -65,8 +67,9 @@ public struct FlowDocument: Sendable, Codable, Equatable {
         public var method: String
     }
 
-    /// Renders `flow` in its language at `now`.
-    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date) {
+    /// Renders `flow` in its language at `now`. `unavailable` names actions the user's current state rules out
+    /// (an account that is not locked cannot be unlocked), with the catalog id of the reason.
+    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date, unavailable: [RecoveryAction: String] = [:]) {
         let lang = flow.language
         func t(_ id: String, _ args: [String: String] = [:]) -> FlowText { FlowText(id: id, text: catalog.text(id, lang, args)) }
         id = flow.id.uuidString.lowercased(); tenant = flow.tenant; username = flow.username; language = lang
@@ -120,7 +123,9 @@ public struct FlowDocument: Sendable, Codable, Equatable {
         case .verified:
             prompt = t("prompt.verified")
             actions = flow.grants.map { g in
-                FlowActionItem(id: g.action.rawValue, label: catalog.text("action.\(g.action.rawValue)", lang), available: g.usedAt == nil && g.expiresAt > now && RecoveryAction.implemented.contains(g.action))
+                let reason: String? = g.usedAt != nil ? "action.used" : g.expiresAt <= now ? "action.expired" : unavailable[g.action]
+                return FlowActionItem(id: g.action.rawValue, label: catalog.text("action.\(g.action.rawValue)", lang), available: reason == nil,
+                                      note: reason.map { t($0) })
             }
         case .failed:
             prompt = t("prompt.failed")

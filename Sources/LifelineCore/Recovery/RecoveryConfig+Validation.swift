@@ -87,6 +87,8 @@ extension RecoveryConfig {
             bad(["default_country_code"], "must look like +47 (1-3 digits)")
         }
         if emailDomain.isEmpty || emailDomain.contains("@") || !emailDomain.contains(".") { bad(["email_domain"], "must be a domain like example.com") }
+        out += directory.problems() + passwordPolicy.problems()
+        out += emergencyCodeProblems()
         return out
     }
 }

@@ -13,9 +13,6 @@ public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
     case emergencyCode = "emergency-code"
     case selfservice
 
-    /// The actions this version can perform; the others are listed as unavailable (they arrive with the
-    /// directory, smart-card and emergency-code adapters).
-    public static let implemented: Set<RecoveryAction> = [.selfservice]
 }
 
 /// One verification method of a tenant (a Kratos "strategy"): a stable id, its type and its settings.

@@ -1,8 +1,6 @@
-import Crypto
-import CryptoExtras
 import Foundation
 
-/// Security-question answers: normalized, then stored as a slow salted hash (scrypt).
+/// Security-question answers: normalized, then stored as a slow salted hash (``SlowHash``).
 public enum SecurityAnswer {
     /// Unicode NFKC, lower case, inner white space collapsed to one space, outer removed — so `  Praha ` and
     /// `praha` (and full-width or ligature forms) are the same answer.
@@ -11,46 +9,21 @@ public enum SecurityAnswer {
         return folded.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    /// scrypt cost: N = 2^14, r = 8, p = 1 (16 MiB). Why slow: answers have little entropy, so a stolen
-    /// database must cost an attacker real work per guess (OWASP password storage guidance).
-    static let logN = 14, r = 8, p = 1
-
-    /// `scrypt$14$8$1$<salt>$<hash>` (base64) of the normalized answer with a fresh 16-byte salt.
+    /// The stored hash of the normalized answer.
     public static func hash(_ answer: String, random: any RandomSource) throws -> String {
-        let salt = random.bytes(16)
-        let h = try derive(normalize(answer), salt: salt, logN: logN, r: r, p: p)
-        return "scrypt$\(logN)$\(r)$\(p)$\(Data(salt).base64EncodedString())$\(Data(h).base64EncodedString())"
+        try SlowHash.hash(normalize(answer), random: random)
     }
 
     /// Whether `answer` matches `stored`, compared in constant time. A malformed hash never matches.
     public static func verify(_ answer: String, against stored: String) -> Bool {
-        let parts = stored.split(separator: "$")
-        guard parts.count == 6, parts[0] == "scrypt", let n = Int(parts[1]), let r = Int(parts[2]), let p = Int(parts[3]),
-              (10...20).contains(n), (1...16).contains(r), (1...4).contains(p),
-              let salt = Data(base64Encoded: String(parts[4])), let expected = Data(base64Encoded: String(parts[5])),
-              let got = try? derive(normalize(answer), salt: Array(salt), logN: n, r: r, p: p) else { return false }
-        return ConstantTime.equals(got, Array(expected))
+        SlowHash.verify(normalize(answer), against: stored)
     }
 
     /// The same work as ``verify(_:against:)`` on a fixed hash, for decoy flows (equal timing).
-    public static func decoyVerify(_ answer: String) -> Bool {
-        _ = try? derive(normalize(answer), salt: Array(repeating: 0, count: 16), logN: logN, r: r, p: p)
-        return false
-    }
+    public static func decoyVerify(_ answer: String) -> Bool { SlowHash.decoyVerify(normalize(answer)) }
 
-    private static func derive(_ s: String, salt: [UInt8], logN: Int, r: Int, p: Int) throws -> [UInt8] {
-        let key = try KDF.Scrypt.deriveKey(from: Array(s.utf8), salt: salt, outputByteCount: 32, rounds: 1 << logN, blockSize: r, parallelism: p)
-        return key.withUnsafeBytes { Array($0) }
-    }
-}
-
-extension SecurityAnswer {
-    /// Runs slow hashing off the Swift concurrency pool. Why: that pool has one thread per core, so tens of
-    /// milliseconds of scrypt on it would stall every other request of the server meanwhile; Dispatch's global
-    /// queue may add threads for blocking work.
+    /// Runs slow hashing off the Swift concurrency pool (see ``SlowHash/offloaded(_:)``).
     public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
-        }
+        try await SlowHash.offloaded(work)
     }
 }

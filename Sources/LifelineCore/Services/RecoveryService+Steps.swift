@@ -127,7 +127,7 @@ extension RecoveryService {
         return w
     }
 
-    private func message(channel: MessageChannel, recipient: String, subject: String, text: String, status: OutboxStatus,
+    func message(channel: MessageChannel, recipient: String, subject: String, text: String, status: OutboxStatus,
                          tenant: Tenant, now: Date) async throws -> OutboxMessage {
         var m = OutboxMessage(id: random.uuid(), tenant: tenant.name, channel: channel, recipient: recipient, subject: subject, body: nil,
                               status: status, nextAttemptAt: now, createdAt: now)

@@ -1,12 +1,6 @@
 import Crypto
 import Foundation
 
-/// The result of a recovery action started from a verified flow.
-public enum ActionOutcome: Sendable, Equatable {
-    /// Send the browser (or tell the client to go) to this URL.
-    case redirect(String)
-}
-
 /// Runs verification flows: loads what a transition needs through the ports, applies ``FlowStateMachine``, and
 /// stores the new flow with its outbox messages, audit records and counters in one transaction.
 public struct RecoveryService: Sendable {
@@ -19,11 +13,16 @@ public struct RecoveryService: Sendable {
     public let catalog: Catalog
     /// Called after messages were queued, so the dispatcher sends them at once.
     let onQueued: @Sendable () -> Void
+    /// The tenants' account directories (reset-password, unlock-account).
+    let directories: any DirectoryResolver
 
+    /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
-                validation: ValidationService, policy: OTPPolicy, catalog: Catalog, onQueued: @escaping @Sendable () -> Void = {}) {
+                validation: ValidationService, policy: OTPPolicy, catalog: Catalog, directories: (any DirectoryResolver)? = nil,
+                onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
         self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued
+        self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
     }
 
     /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
@@ -65,8 +64,10 @@ public struct RecoveryService: Sendable {
     public func document(flowID: UUID, language: String? = nil) async throws -> FlowDocument {
         var flow = try await load(flowID)
         if let language { flow.language = catalog.resolve(language) }
-        let (_, config) = try await tenantConfig(flow.tenant)
-        return FlowDocument(flow: flow, config: config, catalog: catalog, now: clock.now())
+        let (tenant, config) = try await tenantConfig(flow.tenant)
+        let now = clock.now()
+        return FlowDocument(flow: flow, config: config, catalog: catalog, now: now,
+                            unavailable: await unavailableActions(flow, tenant: tenant, config: config, now: now))
     }
 
     /// Submits the fields of the current step. Throws `expired` for an expired flow, `conflict` when a
@@ -106,28 +107,8 @@ public struct RecoveryService: Sendable {
         if written.queued { onQueued() }
         var stored = machine.flow
         stored.version += 1
-        return FlowDocument(flow: stored, config: config, catalog: catalog, now: now)
-    }
-
-    /// Uses a verified flow's single-use grant for `action`.
-    public func useAction(flowID: UUID, action name: String, source: String) async throws -> ActionOutcome {
-        guard let action = RecoveryAction(rawValue: name) else { throw LifelineError(.notFound, "no such action") }
-        let flow = try await load(flowID)
-        let now = clock.now()
-        let (tenant, config) = try await tenantConfig(flow.tenant)
-        guard action == .selfservice, let url = config.selfserviceURL else {
-            // The other actions arrive with the directory, card and emergency-code adapters.
-            throw LifelineError(.actionUnavailable, "this action is not available")
-        }
-        let profile = RecoveryProfile(userID: flow.userID, phones: [], emails: [], answeredQuestions: [], hasTOTP: false, decoyPhones: [], decoyEmails: [])
-        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
-        guard machine.useGrant(action, now: now) else { throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action") }
-        let audit = AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: "recovery.action",
-                                outcome: "success", reason: action.rawValue, source: source)
-        guard try await storage.updateFlow(machine.flow, outbox: [], audit: [audit], counters: []) else {
-            throw LifelineError(.conflict, "the flow was changed by another request; reload it")
-        }
-        return .redirect(url)
+        return FlowDocument(flow: stored, config: config, catalog: catalog, now: now,
+                            unavailable: await unavailableActions(stored, tenant: tenant, config: config, now: now))
     }
 
     // MARK: loading

@@ -25,14 +25,18 @@ public struct ValidationService: Sendable {
     /// Validates `code` for `username` of `tenantName`. Returns only accept/reject to the caller; the reason is
     /// audited. Why one answer for every failure: telling "unknown user" from "wrong code" would let anyone
     /// with a validate key enumerate usernames and probe token states.
+    ///
+    /// `code` is an OTP or the user's emergency access code (docs/emergency-codes.md), which is accepted in place of
+    /// the OTP while it is usable — also when the user's tokens are locked or the user has none.
     public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
-        _ = try Validation.otpCode(code)
+        let submitted = try Validation.validationCode(code)
         let tenant = try await storage.tenant(named: tenantName)
         // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
         if caller.tenantID != nil, tenant.map({ !caller.mayAccess($0.id) }) ?? true {
             throw LifelineError(.forbidden, "this API key is limited to another tenant")
         }
-        let result = try await check(tenant: tenant, username: username, code: code, caller: caller, event: "validate")
+        let result = try await check(tenant: tenant, username: username, code: submitted.otp ?? "", caller: caller, event: "validate",
+                                     emergencyCode: submitted.emergency)
         return result == .accept
     }
 
@@ -51,8 +55,11 @@ public struct ValidationService: Sendable {
     /// one token of the user (the admin diagnostic); otherwise every token of the user is tried.
     ///
     /// `countFailures` false (recovery flows) audits a failure without adding to the tokens' fail counters.
+    ///
+    /// `emergencyCode` (normalized; only `validate` passes one) is tried when no token accepted `code`; `code` is then
+    /// "" when the input cannot be an OTP (it matches no token and counts as a wrong code on them).
     func check(tenant: Tenant?, username: String, code: String, caller: Caller, event: String, onlyToken: UUID? = nil,
-               countFailures: Bool = true) async throws -> CheckResult {
+               countFailures: Bool = true, emergencyCode: String? = nil) async throws -> CheckResult {
         let now = clock.now()
         let unix = Int64(now.timeIntervalSince1970.rounded(.down))
         func audit(_ outcome: String, _ reason: String) -> AuditRecord {
@@ -61,11 +68,13 @@ public struct ValidationService: Sendable {
         }
         guard let tenant, let user = try await storage.user(tenantID: tenant.id, username: username) else {
             _ = decoyWork(code: code, unix: unix)
+            if let emergencyCode { _ = try await matchEmergencyCode(emergencyCode, tenantID: tenant?.id, userID: nil, now: now) }
             try await storage.append(audit("reject", tenant == nil ? "unknown tenant" : "unknown user"))
             return .reject
         }
         guard user.status == .active else {
             _ = decoyWork(code: code, unix: unix)
+            if let emergencyCode { _ = try await matchEmergencyCode(emergencyCode, tenantID: tenant.id, userID: nil, now: now) }
             try await storage.append(audit("reject", "user disabled"))
             return .reject
         }
@@ -94,6 +103,29 @@ public struct ValidationService: Sendable {
             }
         }
         if stored.isEmpty { _ = decoyWork(code: code, unix: unix) }
+        // The emergency code, after the tokens: it stands in for them, also when they are locked or missing.
+        var emergencyReason: String? = nil
+        var emergencyUsable = false
+        if let emergencyCode {
+            switch try await matchEmergencyCode(emergencyCode, tenantID: tenant.id, userID: user.id, now: now) {
+            case .usable(let hash):
+                if try await storage.useEmergencyCode(userID: user.id, hash: hash, now: now, audit: audit("accept", "emergency code")) {
+                    return .accept
+                }
+                // Lost the race for the last use to a concurrent request (or it was revoked meanwhile).
+                emergencyReason = "emergency code used_up (concurrent use)"
+            case .unusable(let status):
+                emergencyReason = "emergency code \(status.rawValue)"
+            case .none(let usable):
+                emergencyUsable = usable
+            }
+        }
+        if let emergencyReason {
+            // Why not counted as a failure: the submitter knows the (former) code, so this is no guess; counting it
+            // would let a user lock their own token by re-typing an old code.
+            try await storage.append(audit("reject", emergencyReason))
+            return .reject
+        }
         let result: CheckResult
         let reason: String
         if sawReplay { result = .replay; reason = "replayed code" }
@@ -104,7 +136,12 @@ public struct ValidationService: Sendable {
         else { result = .reject; reason = "wrong code" }
         // Why count every failure against all checked tokens: otherwise an attacker could spread guesses over
         // a user's tokens and multiply the attempts allowed before lockout.
-        if failed.isEmpty || !countFailures {
+        // Why a wrong code also counts against a usable emergency code (revoked at max_fail): the code works even when
+        // the tokens are locked, so without a limit of its own it could be guessed for as long as it lives.
+        if emergencyUsable && countFailures {
+            try await storage.recordFailure(tokenIDs: failed, emergencyCodeOf: user.id, now: now, maxFailures: verifier.policy.maxFail,
+                                            audit: audit("reject", reason))
+        } else if failed.isEmpty || !countFailures {
             try await storage.append(audit("reject", reason))
         } else {
             try await storage.recordFailure(tokenIDs: failed, audit: audit("reject", reason))
@@ -112,8 +149,10 @@ public struct ValidationService: Sendable {
         return result
     }
 
-    /// The HMAC work of checking a TOTP window, on a decoy secret.
+    /// The HMAC work of checking a TOTP window, on a decoy secret (none for a code that cannot be an OTP: a token
+    /// would not compute one for it either).
     private func decoyWork(code: String, unix: Int64) -> Bool {
+        guard (6...8).contains(code.utf8.count) else { return false }
         let token = Token(id: UUID(uuid: UUID_NULL_BYTES), tenantID: UUID(uuid: UUID_NULL_BYTES), userID: UUID(uuid: UUID_NULL_BYTES),
                           type: .totp, algorithm: .sha1, digits: code.utf8.count, period: 30, createdAt: Date(timeIntervalSince1970: 0))
         return verifier.check(code: code, token: token, secret: decoySecret, unixTime: unix) == .reject

@@ -26,3 +26,20 @@
   }
   tick();
 }());
+
+// "Copy" next to an emergency code or a cryptogram: shown only when the clipboard API exists (the value is
+// selectable text either way).
+(function () {
+  'use strict';
+  var button = document.querySelector('[data-copy]');
+  if (!button || !navigator.clipboard) { return; }
+  var source = document.getElementById(button.getAttribute('data-copy'));
+  var live = document.getElementById('copy-live');
+  button.hidden = false;
+  button.addEventListener('click', function () {
+    var text = (source ? source.textContent : '').replace(/\s+/g, ' ').trim();
+    navigator.clipboard.writeText(text).then(function () {
+      if (live) { live.textContent = button.getAttribute('data-copied-text') || ''; }
+    });
+  });
+}());

@@ -12,6 +12,9 @@ struct FlowView {
     /// Messages added by the web layer (a missing field, a concurrent change).
     var extraErrors: [String] = []
 
+    /// Actions that take input on a page of their own before they act.
+    static let pageActions: Set<String> = [RecoveryAction.resetPassword.rawValue, RecoveryAction.cardUnblock.rawValue]
+
     /// The page title for the flow's state.
     var title: String { renderer.text("title_\(doc.state)", lang) }
 
@@ -34,11 +37,12 @@ struct FlowView {
             "step_index": doc.step.map { String($0.index) } ?? "",
             "is_verified": doc.state == "verified",
             "actions": doc.actions.map { a -> [String: Any] in
-                // An action this version cannot perform yet stays choosable and explains itself on a page; one that
-                // was used or ran out is disabled.
-                let later = RecoveryAction(rawValue: a.id).map { !RecoveryAction.implemented.contains($0) } ?? true
-                let note = later ? renderer.text("action_later", lang) : (a.available ? "" : renderer.text("action_used", lang))
-                return ["id": a.id, "label": a.label, "disabled": !later && !a.available, "note": note, "has_note": !note.isEmpty]
+                // Reset and card unblock open a form page (a link); the others act at once (a post). An action that
+                // is not available (used, expired, an account that is not locked) is a disabled button with the reason.
+                let page = a.available && FlowView.pageActions.contains(a.id)
+                let note = a.note?.text ?? ""
+                return ["id": a.id, "label": a.label, "disabled": !a.available, "is_page": page, "posts": !page,
+                        "note": note, "has_note": !note.isEmpty]
             },
             "is_done": doc.state == "failed" || doc.state == "expired",
         ]

@@ -59,15 +59,7 @@ struct WebController {
             response.setCookie(cookies.clearFlow())
             return response
         }
-        web.post("/recover/action/:action") { request, context in
-            _ = try await checkedForm(request)
-            let name = try context.parameters.require("action")
-            // An action this version does not know is "not available", like the ones it cannot perform yet.
-            guard RecoveryAction(rawValue: name) != nil else { throw LifelineError(.actionUnavailable, "no such action") }
-            switch try await recovery.useAction(flowID: try flowID(webSession(request)), action: name, source: context.sourceAddress) {
-            case .redirect(let url): return WebRenderer.redirect(url)
-            }
-        }
+        addActionRoutes(to: web)
         web.get("/lang/:code") { request, context in
             let code = try context.parameters.require("code")
             var response = WebRenderer.redirect(WebRenderer.safeNext(request.uri.queryParameters.get("next").map { String($0) }))
@@ -119,7 +111,8 @@ struct WebController {
         let session = webSession(request)
         let id = try flowID(session)
         do {
-            _ = try await recovery.submit(flowID: id, fields: fields, language: session.language, source: context.sourceAddress)
+            let doc = try await recovery.submit(flowID: id, fields: fields, language: session.language, source: context.sourceAddress)
+            if let response = try await afterVerification(doc, request: request, context: context, session: session) { return response }
             return WebRenderer.redirect("/recover/flow")
         } catch let e as LifelineError where e.code == .invalidRequest || e.code == .conflict {
             // The step again, with what went wrong; nothing was changed.

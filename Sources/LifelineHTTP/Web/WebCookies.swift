@@ -32,6 +32,19 @@ struct WebCookies: Sendable {
         Cookie(name: csrfName, value: token, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
+    /// The card serial and challenge of a deep link (`/unblock?serial=…&challenge=…`), carried through the
+    /// verification. Not secret (the card tool shows both), but HttpOnly and gone after an hour. Lax: the link is
+    /// opened from another app (a QR code), and the cookie must be set by that first visit.
+    var unblockName: String { secure ? "__Host-lifeline_unblock" : "lifeline_unblock" }
+
+    func unblock(_ value: String) -> Cookie {
+        Cookie(name: unblockName, value: value, maxAge: 3600, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    func clearUnblock() -> Cookie {
+        Cookie(name: unblockName, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
     func language(_ code: String) -> Cookie {
         Cookie(name: languageName, value: code, maxAge: 365 * 86_400, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }

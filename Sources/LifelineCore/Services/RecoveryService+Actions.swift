@@ -1,0 +1,346 @@
+import Foundation
+
+/// What the user typed for a recovery action.
+public enum ActionInput: Sendable, Equatable {
+    case none
+    /// reset-password: the new password, twice.
+    case password(new: String, confirmation: String)
+    /// card-unblock: the card serial and the challenge the card tool shows.
+    case card(serial: String, challenge: String)
+}
+
+/// The result of a recovery action started from a verified flow.
+public enum ActionOutcome: Sendable, Equatable {
+    /// Send the browser (or tell the client to go) to this URL.
+    case redirect(String)
+    /// The directory accepted the new password.
+    case passwordReset
+    /// The account's lockout was cleared.
+    case unlocked
+    /// card-unblock: the response cryptogram for the card tool, in the format the challenge was typed in
+    /// (`hex` or `decimal`, grouped for reading out).
+    case cardResponse(serial: String, cryptogram: String, format: String)
+    /// emergency-code: the code, shown once, and its limits.
+    case emergencyCode(code: String, expiresAt: Date?, maxUses: Int?)
+}
+
+extension RecoveryService {
+    /// Performs `action` with a verified flow's single-use grant.
+    ///
+    /// The grant is claimed (a compare-and-set on the flow) before anything changes, so of concurrent requests
+    /// exactly one acts; when the action is then refused (a directory policy) or fails (directory down), the
+    /// grant is given back, so the user can try again with what the message says. Checks that need no directory
+    /// (password rules, confirmation, challenge check digits) run before the claim and cost nothing.
+    public func useAction(flowID: UUID, action name: String, input: ActionInput = .none, source: String) async throws -> ActionOutcome {
+        guard let action = RecoveryAction(rawValue: name) else { throw LifelineError(.notFound, "no such action") }
+        let flow = try await load(flowID)
+        let now = clock.now()
+        let (tenant, config) = try await tenantConfig(flow.tenant)
+        let ctx = ActionContext(flow: flow, tenant: tenant, config: config, action: action, now: now, source: source)
+        guard flow.phase == .verified, let userID = flow.userID,
+              let grant = flow.grants.first(where: { $0.action == action }), grant.usedAt == nil, grant.expiresAt > now else {
+            try await storage.append(ctx.audit("refused", "no usable grant"))
+            throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action")
+        }
+        // Why re-checked: a user disabled by an administrator after verifying must not still act.
+        guard let user = try await storage.user(id: userID), user.status == .active else {
+            try await storage.append(ctx.audit("refused", "user no longer active"))
+            throw LifelineError(.actionUnavailable, "this action is not available")
+        }
+        switch action {
+        case .selfservice:
+            guard let url = config.selfserviceURL else { throw LifelineError(.actionUnavailable, "this action is not available") }
+            _ = try await claim(ctx)
+            try await finish(ctx, notice: nil, notify: nil)
+            return .redirect(url)
+        case .resetPassword:
+            return try await resetPassword(ctx, user: user, input: input)
+        case .unlockAccount:
+            return try await unlockAccount(ctx, user: user)
+        case .cardUnblock:
+            return try await cardUnblock(ctx, input: input, userID: userID)
+        case .emergencyCode:
+            return try await emergencyCode(ctx, user: user)
+        }
+    }
+
+    /// What each step of an action needs to know.
+    struct ActionContext {
+        var flow: RecoveryFlow
+        let tenant: Tenant
+        let config: RecoveryConfig
+        let action: RecoveryAction
+        let now: Date
+        let source: String
+
+        func audit(_ outcome: String, _ reason: String) -> AuditRecord {
+            AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: "recovery.\(action.rawValue)",
+                        outcome: outcome, reason: reason, source: source)
+        }
+
+        /// A translated detail of a refusal.
+        func detail(_ catalog: Catalog, _ id: String, _ args: [String: String] = [:]) -> FlowText {
+            FlowText(id: id, text: catalog.text(id, flow.language, args))
+        }
+    }
+
+    // MARK: reset-password, unlock-account
+
+    func resetPassword(_ ctx: ActionContext, user: User, input: ActionInput) async throws -> ActionOutcome {
+        guard case .password(let new, let confirmation) = input, !new.isEmpty else {
+            throw LifelineError(.invalidRequest, "type the new password twice (password, confirmation)",
+                                details: [ctx.detail(catalog, "password.required")])
+        }
+        guard new == confirmation else {
+            throw LifelineError(.invalidRequest, "the two passwords differ", details: [ctx.detail(catalog, "password.mismatch")])
+        }
+        let problems = ctx.config.passwordPolicy.problems(password: new, username: user.username)
+        guard problems.isEmpty else {
+            try await storage.append(ctx.audit("refused", "password rules: " + problems.map(\.id).joined(separator: ", ")))
+            throw LifelineError(.invalidRequest, "the new password breaks the password rules",
+                                details: problems.map { ctx.detail(catalog, $0.id, $0.args) })
+        }
+        let (directory, account) = try await directoryAccount(ctx, user: user)
+        let claimed = try await claim(ctx)
+        do {
+            try await directory.resetPassword(account, newPassword: new)
+        } catch {
+            throw try await giveBack(claimed, error)
+        }
+        try await finish(claimed, notice: "notice.password_reset", notify: "password_reset")
+        return .passwordReset
+    }
+
+    func unlockAccount(_ ctx: ActionContext, user: User) async throws -> ActionOutcome {
+        let (directory, account) = try await directoryAccount(ctx, user: user)
+        guard account.locked else {
+            try await storage.append(ctx.audit("refused", "account not locked"))
+            throw LifelineError(.actionUnavailable, "the account is not locked", details: [ctx.detail(catalog, "action.not_locked")])
+        }
+        let claimed = try await claim(ctx)
+        do {
+            try await directory.unlock(account)
+        } catch {
+            throw try await giveBack(claimed, error)
+        }
+        try await finish(claimed, notice: "notice.unlocked", notify: "unlocked")
+        return .unlocked
+    }
+
+    /// The tenant's directory and the user's account in it.
+    func directoryAccount(_ ctx: ActionContext, user: User) async throws -> (any Directory, DirectoryAccount) {
+        do {
+            let directory = try await directories.directory(tenant: ctx.tenant, settings: ctx.config.directory)
+            guard let account = try await directory.account(username: user.username) else {
+                try await storage.append(ctx.audit("refused", "no account in the directory"))
+                throw LifelineError(.actionUnavailable, "there is no account for you in the directory",
+                                    details: [ctx.detail(catalog, "action.no_account")])
+            }
+            return (directory, account)
+        } catch let e as DirectoryUnavailable {
+            try await storage.append(ctx.audit("failed", "directory unavailable: \(e.description)"))
+            throw LifelineError(.unavailable, "the directory cannot be reached; try again later", details: [ctx.detail(catalog, "directory.unavailable")])
+        }
+    }
+
+    // MARK: card-unblock, emergency-code
+
+    /// Unblocks per user and per card per day. Why both: the card key must not become an encryption oracle for
+    /// whoever verified once (per card), and a user must not probe serials (per user, unknown serials included).
+    static let cardUnblocksPerUserPerDay = 10, cardUnblocksPerCardPerDay = 5
+
+    func cardUnblock(_ ctx: ActionContext, input: ActionInput, userID: UUID) async throws -> ActionOutcome {
+        guard case .card(let rawSerial, let rawChallenge) = input, !rawSerial.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw LifelineError(.invalidRequest, "type the card serial number", details: [ctx.detail(catalog, "card.serial_required")])
+        }
+        // The challenge is checked first, for both lengths: a typing error is named before anything is looked up.
+        let parsed: (bytes: [UInt8], format: ChallengeFormat)
+        switch ChallengeCode.parse(rawChallenge, length: 8) {
+        case .success(let p): parsed = p
+        case .failure(.wrongLength):
+            switch ChallengeCode.parse(rawChallenge, length: 16) {
+            case .success(let p): parsed = p
+            case .failure(.wrongLength): throw challengeError(ctx, .wrongLength(expectedHexDigits: 16, expectedGroups: 5), either: true)
+            case .failure(let problem): throw challengeError(ctx, problem)
+            }
+        case .failure(let problem): throw challengeError(ctx, problem)
+        }
+        let day = Int(ctx.now.timeIntervalSince1970) / 86_400
+        let retry = Date(timeIntervalSince1970: Double((day + 1) * 86_400)).wholeSeconds(after: ctx.now)
+        let userKey = "card-unblock:user:\(userID.uuidString.lowercased()):\(day)"
+        guard try await storage.counter(userKey).count < Self.cardUnblocksPerUserPerDay else {
+            try await storage.append(ctx.audit("refused", "card unblocks per user per day reached"))
+            throw LifelineError(.rateLimited, "too many card unblocks today", retryAfter: retry, details: [ctx.detail(catalog, "card.rate_limited")])
+        }
+        let serial = try? SmartCard.normalizedSerial(rawSerial)
+        let stored = try await serial.asyncMap { try await storage.storedCard(tenantID: ctx.tenant.id, serial: $0) } ?? nil
+        // Why the same answer for a card of someone else as for an unknown serial: a verified user must not learn
+        // which serials exist, nor whose they are. Counted, so serials cannot be probed.
+        guard let stored, stored.card.userID == userID else {
+            try await updateFlowRetrying(ctx.flow.id, audit: [ctx.audit("refused", "unknown card or not the user's: \(serial ?? "malformed serial")")],
+                                         counters: [userKey]) { _ in }
+            throw LifelineError(.invalidRequest, "no card with this serial number for this account", details: [ctx.detail(catalog, "card.unknown")])
+        }
+        let algorithm = stored.card.algorithm
+        guard parsed.bytes.count == algorithm.challengeLength else {
+            throw challengeError(ctx, .wrongLength(expectedHexDigits: 2 * algorithm.challengeLength, expectedGroups: ChallengeCode.groupCount(algorithm.challengeLength)))
+        }
+        let cardKey = "card-unblock:card:\(stored.card.id.uuidString.lowercased()):\(day)"
+        guard try await storage.counter(cardKey).count < Self.cardUnblocksPerCardPerDay else {
+            try await storage.append(ctx.audit("refused", "card unblocks per card per day reached: \(stored.card.serial)"))
+            throw LifelineError(.rateLimited, "too many unblocks of this card today", retryAfter: retry, details: [ctx.detail(catalog, "card.rate_limited")])
+        }
+        let claimed = try await claim(ctx, counters: [userKey, cardKey], reason: "card \(stored.card.serial)")
+        let response: [UInt8]
+        do {
+            response = try await stored.response(to: parsed.bytes, vault: vault)
+        } catch {
+            throw try await giveBack(claimed, error)
+        }
+        try await finish(claimed, notice: nil, notify: "card_unblock", reason: "card \(stored.card.serial) (\(algorithm.rawValue))")
+        return .cardResponse(serial: stored.card.serial, cryptogram: ChallengeCode.format(response, as: parsed.format), format: parsed.format.rawValue)
+    }
+
+    /// A translated challenge problem (400); nothing was computed or counted.
+    func challengeError(_ ctx: ActionContext, _ problem: ChallengeProblem, either: Bool = false) -> LifelineError {
+        let detail: FlowText = switch problem {
+        case .empty: ctx.detail(catalog, "card.challenge_empty")
+        case .invalidCharacters: ctx.detail(catalog, "card.challenge_characters")
+        case .wrongLength(let hex, let groups):
+            either ? ctx.detail(catalog, "card.challenge_length", ["hex": "16 / 32", "groups": "5 / 10"])
+                : ctx.detail(catalog, "card.challenge_length", ["hex": String(hex), "groups": String(groups)])
+        case .checkDigit(let group): ctx.detail(catalog, "card.challenge_group", ["group": String(group)])
+        case .outOfRange: ctx.detail(catalog, "card.challenge_range")
+        }
+        return LifelineError(.invalidRequest, problem.description, details: [detail])
+    }
+
+    func emergencyCode(_ ctx: ActionContext, user: User) async throws -> ActionOutcome {
+        guard let def = ctx.flow.definitionID.flatMap(ctx.config.flow), let template = ctx.config.emergencyTemplate(for: def) else {
+            throw LifelineError(.actionUnavailable, "no emergency-code template is configured")
+        }
+        let claimed = try await claim(ctx, reason: "template \(template.id)")
+        let issued: IssuedEmergencyCode
+        do {
+            issued = try await EmergencyCodeService(storage: storage, vault: vault, clock: clock, random: random)
+                .issue(tenant: ctx.tenant, userID: user.id, username: user.username, template: template, actor: "anonymous", source: ctx.source)
+        } catch {
+            throw try await giveBack(claimed, error)
+        }
+        try await finish(claimed, notice: nil, notify: "emergency_code", reason: "template \(template.id)")
+        return .emergencyCode(code: issued.code, expiresAt: issued.expiresAt, maxUses: issued.maxUses)
+    }
+
+    // MARK: grants
+
+    /// Marks the grant used (compare-and-set) with an "attempt" audit record; returns the context of the stored flow.
+    func claim(_ ctx: ActionContext, counters: [String] = [], reason: String = "grant claimed") async throws -> ActionContext {
+        let profile = RecoveryProfile(userID: ctx.flow.userID, phones: [], emails: [], answeredQuestions: [], hasTOTP: false, decoyPhones: [], decoyEmails: [])
+        var machine = FlowStateMachine(config: ctx.config, profile: profile, flow: ctx.flow)
+        guard machine.useGrant(ctx.action, now: ctx.now) else { throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action") }
+        var claimed = machine.flow
+        claimed.notices = []
+        guard try await storage.updateFlow(claimed, outbox: [], audit: [ctx.audit("attempt", reason)], counters: counters) else {
+            throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+        }
+        var next = ctx
+        next.flow = claimed
+        next.flow.version += 1
+        return next
+    }
+
+    /// Gives a claimed grant back after the action failed, audits why, and returns the error for the caller.
+    func giveBack(_ ctx: ActionContext, _ error: any Error) async throws -> LifelineError {
+        let (reason, mapped): (String, LifelineError)
+        switch error {
+        case let r as DirectoryRefusal:
+            reason = "directory refused: \(r.rawValue)"
+            mapped = LifelineError(.invalidRequest, "the directory refused the change", details: [ctx.detail(catalog, "directory.\(r.rawValue)")])
+        case let u as DirectoryUnavailable:
+            reason = "directory unavailable: \(u.description)"
+            mapped = LifelineError(.unavailable, "the directory cannot be reached; try again later", details: [ctx.detail(catalog, "directory.unavailable")])
+        case let e as LifelineError:
+            reason = e.message; mapped = e
+        default:
+            reason = "failed: \(type(of: error))"
+            mapped = LifelineError(.unavailable, "the action failed; try again later")
+        }
+        try await updateFlowRetrying(ctx.flow.id, audit: [ctx.audit(mapped.code == .unavailable ? "failed" : "refused", reason)]) { flow in
+            if let i = flow.grants.firstIndex(where: { $0.action == ctx.action }) { flow.grants[i].usedAt = nil }
+        }
+        return mapped
+    }
+
+    /// Records success: the audit record, a notice for the flow page, and (for account changes) a notification
+    /// to every verified contact of the user, in their language — so a takeover does not go unnoticed.
+    func finish(_ ctx: ActionContext, notice: String?, notify: String?, reason: String? = nil) async throws {
+        var outbox: [OutboxMessage] = []
+        if let notify, let profile = ctx.flow.profile {
+            let lang = ctx.flow.language
+            let args = ["tenant": ctx.tenant.displayName, "time": ISO8601DateFormatter().string(from: ctx.now),
+                        "action": catalog.text("action.\(ctx.action.rawValue)", lang)]
+            for phone in profile.phones {
+                outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: catalog.text("message.action_sms", lang, args),
+                                                status: .pending, tenant: ctx.tenant, now: ctx.now))
+            }
+            for email in profile.emails {
+                outbox.append(try await message(channel: .email, recipient: email, subject: catalog.text("message.action_subject", lang, args),
+                                                text: catalog.text("message.action_body.\(notify)", lang, args), status: .pending, tenant: ctx.tenant, now: ctx.now))
+            }
+        }
+        try await updateFlowRetrying(ctx.flow.id, outbox: outbox, audit: [ctx.audit("success", reason ?? ctx.action.rawValue)]) { flow in
+            flow.notices = notice.map { [FlowNotice($0, .info)] } ?? []
+        }
+        if !outbox.isEmpty { onQueued() }
+    }
+
+    /// Applies `change` to the stored flow with its writes, re-reading and retrying when a concurrent request
+    /// changed the flow in between (the writes must not be lost because a page was reloaded meanwhile).
+    func updateFlowRetrying(_ id: UUID, outbox: [OutboxMessage] = [], audit: [AuditRecord], counters: [String] = [],
+                            _ change: (inout RecoveryFlow) -> Void) async throws {
+        for _ in 0..<5 {
+            var flow = try await load(id)
+            change(&flow)
+            if try await storage.updateFlow(flow, outbox: outbox, audit: audit, counters: counters) { return }
+        }
+        throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+    }
+}
+
+extension RecoveryService {
+    /// The granted actions the user's current state rules out, with the catalog id of the reason: no account in
+    /// the directory, an account that is not locked (unlock is offered only when it is), no card registered.
+    /// Only for verified flows (decoy flows never get here), so it reveals nothing to the anonymous world.
+    func unavailableActions(_ flow: RecoveryFlow, tenant: Tenant, config: RecoveryConfig, now: Date) async -> [RecoveryAction: String] {
+        guard flow.phase == .verified, let userID = flow.userID else { return [:] }
+        let open = Set(flow.grants.filter { $0.usedAt == nil && $0.expiresAt > now }.map(\.action))
+        var out: [RecoveryAction: String] = [:]
+        if open.contains(.cardUnblock), (try? await storage.cards(tenantID: tenant.id, userID: userID).isEmpty) ?? true {
+            out[.cardUnblock] = "action.no_card"
+        }
+        if !open.isDisjoint(with: [.resetPassword, .unlockAccount]) {
+            do {
+                guard let user = try await storage.user(id: userID) else { return [:] }
+                let directory = try await directories.directory(tenant: tenant, settings: config.directory)
+                if let account = try await directory.account(username: user.username) {
+                    if !account.locked { out[.unlockAccount] = "action.not_locked" }
+                } else {
+                    out[.resetPassword] = "action.no_account"; out[.unlockAccount] = "action.no_account"
+                }
+            } catch {
+                out[.resetPassword] = "directory.unavailable"; out[.unlockAccount] = "directory.unavailable"
+            }
+        }
+        return out
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
+        switch self {
+        case .some(let w): return try await transform(w)
+        case .none: return nil
+        }
+    }
+}
