@@ -99,7 +99,8 @@ curl -fsS "$BASE/health" >/dev/null || { log "the server did not answer /health"
 
 # --- tests ------------------------------------------------------------------------------------------------
 set +e
-python3 scripts/browser/test_web.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" "$@"
+python3 scripts/browser/test_web.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
+    --server-log "$LOGS/server.out" "$@"
 rc=$?
 set -e
 cp "$WORK/mail.jsonl" "$WORK/sms.jsonl" "$LOGS/" 2>/dev/null || true

@@ -41,8 +41,8 @@ extension SQLStore: EmergencyCodeStore {
                 UPDATE emergency_codes SET used_count = used_count + 1, fail_count = 0,
                   uses_left = CASE WHEN uses_left IS NULL THEN NULL ELSE uses_left - 1 END,
                   status = CASE WHEN uses_left IS NOT NULL AND uses_left <= 1 THEN 'used_up' ELSE status END
-                WHERE user_id = \(bind: Row.id(userID)) AND code_hash = \(bind: hash)
-                  AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now)))
+                WHERE user_id = \(bind: Row.id(userID)) AND code_hash = \(bind: hash) AND status = 'active'
+                  AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now))) AND (uses_left IS NULL OR uses_left > 0)
                 RETURNING user_id
                 """).first()
             guard updated != nil else { return false }

@@ -1,5 +1,6 @@
 import Foundation
 import HummingbirdTesting
+import LifelineApp
 import LifelineCore
 import NIOCore
 import Testing
@@ -172,6 +173,65 @@ struct EmergencyCodeTests {
             var weak = Self.template()
             weak.length = 8
             await #expect { try await Self.issue(fx, template: weak) } throws: { ($0 as? LifelineError)?.code == .configuration }
+        }
+    }
+
+    /// The YAML of docs/emergency-codes.md (with the methods it needs), through `tenant apply`'s parser, and the admin
+    /// API's JSON round trip of a template with `valid_until`.
+    @Test func templatesInYAMLAndJSON() async throws {
+        let yaml = """
+        tenant: acme
+        recovery:
+          methods: [{ id: sms, type: sms }, { id: authenticator, type: totp }]
+          flows:
+            - id: sms-totp
+              names: { en: "Text message and authenticator app" }
+              steps: [sms, authenticator]
+              actions: [emergency-code]
+              emergency_template: conference
+          emergency_code_templates:
+            - id: lost-phone
+              names: { en: "Lost phone", cs: "Ztracený telefon" }
+              length: 10
+              alphabet: digits
+              max_uses: 5
+              valid_for: 259200
+            - id: conference
+              names: { en: "Conference week" }
+              alphabet: alphanumeric
+              length: 8
+              max_uses: 20
+              valid_until: 2027-03-20T18:00:00Z
+        """
+        let file = try TenantFile.parse(yaml)
+        let templates = file.recovery.emergencyCodeTemplates
+        #expect(templates.map(\.id) == ["lost-phone", "conference"])
+        #expect(templates[1].validUntil == ISO8601DateFormatter().date(from: "2027-03-20T18:00:00Z"))
+        #expect(file.recovery.emergencyTemplate(for: file.recovery.flows[0])?.id == "conference")
+        #expect(throws: LifelineError.self) { try TenantFile.parse(yaml.replacingOccurrences(of: "length: 8", with: "length: 6")) }
+        #expect(throws: LifelineError.self) { try TenantFile.parse(yaml.replacingOccurrences(of: "emergency_template: conference", with: "emergency_template: nope")) }
+
+        try await Fixture.with { fx in
+            try await fx.tenant()
+            try await fx.app().test(.router) { client async throws in
+                let uri = "/api/v1/admin/tenants/acme/recovery"
+                #expect(try await client.send(.put, uri, key: fx.adminKey, json: [
+                    "methods": [["id": "sms", "type": "sms"], ["id": "totp", "type": "totp"]],
+                    "flows": [["id": "f", "names": ["en": "F"], "steps": ["sms", "totp"], "actions": ["emergency-code"]]],
+                    "emergency_code_templates": [["id": "t", "names": ["en": "T"], "max_uses": 2, "valid_until": "2027-03-20T18:00:00Z"]],
+                ]).status == .ok)
+                let got = try await client.send(.get, uri, key: fx.adminKey)
+                let template = try #require((try jsonObject(got)["emergency_code_templates"] as? [[String: Any]])?.first)
+                #expect(template["valid_until"] as? String == "2027-03-20T18:00:00Z" && template["length"] as? Int == 10)
+                // What GET shows can be PUT back unchanged.
+                let again = try await client.send(.put, uri, key: fx.adminKey, body: String(buffer: got.body))
+                #expect(try jsonObject(again)["changed"] as? Bool == false)
+                let bad = try await client.send(.put, uri, key: fx.adminKey, json: [
+                    "methods": [["id": "sms", "type": "sms"], ["id": "totp", "type": "totp"]],
+                    "flows": [["id": "f", "names": ["en": "F"], "steps": ["sms", "totp"], "actions": ["emergency-code"]]],
+                ])
+                try expectError(bad, .badRequest, "invalid_request")
+            }
         }
     }
 

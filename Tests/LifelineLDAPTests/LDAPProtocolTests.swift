@@ -45,16 +45,16 @@ struct LDAPProtocolTests {
             + "a01d" + "301b" + "0419" + ascii("1.3.6.1.4.1.42.2.27.8.5.1"))
     }
 
-    /// Modify with the critical Relax Rules control and two "replace with no values":
-    /// change = `30 LL { 0a 01 02  30 LL { 04 LL type  31 00 } }`; control `30 1d { 04 18 oid  01 01 ff }`.
+    /// Modify with the critical Relax Rules control and a "replace with no values":
+    /// change = `30 LL { 0a 01 02  30 LL { 04 LL type  31 00 } }`; control `30 1e { 04 19 oid  01 01 ff }`.
     @Test func unlockModifyWithRelaxControl() {
         let request = LDAPRequest(messageID: 4, operation: .modify(dn: "uid=a", changes: [
             LDAPModification(operation: .replace, attribute: "pwdFailureTime", values: []),
         ]), controls: [.relaxRules])
         // change: 3 + (2+14 + 2) + 2 = 23 → 30 17 with 30 12 inside; changes 30 19; modify 7 + 27 = 34 → 66 22
-        // control: 04 18 (24-byte OID) + 01 01 ff = 29 → 30 1d; a0 1f; message 3 + 36 + 33 = 72 → 30 48
-        #expect(hex(request.encoded()) == "3048" + "020104" + "6622" + "0405" + ascii("uid=a") + "3019" + "3017" + "0a0102" + "3012"
-            + "040e" + ascii("pwdFailureTime") + "3100" + "a01f" + "301d" + "0418" + ascii("1.3.6.1.4.1.4203.666.5.12") + "0101ff")
+        // control: 04 19 (25-byte OID) + 01 01 ff = 30 → 30 1e; a0 20; message 3 + 36 + 34 = 73 → 30 49
+        #expect(hex(request.encoded()) == "3049" + "020104" + "6622" + "0405" + ascii("uid=a") + "3019" + "3017" + "0a0102" + "3012"
+            + "040e" + ascii("pwdFailureTime") + "3100" + "a020" + "301e" + "0419" + ascii("1.3.6.1.4.1.4203.666.5.12") + "0101ff")
     }
 
     @Test func integers() {

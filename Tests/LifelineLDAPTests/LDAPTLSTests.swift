@@ -58,18 +58,29 @@ struct LDAPTLSTests {
         }
     }
 
-    /// The certificate is for localhost and 127.0.0.1; a client that expects another name must refuse it.
-    @Test func aHostNameTheCertificateDoesNotNameFails() async throws {
+    /// The certificate names localhost and 127.0.0.1. NIOSSL accepts a certificate whose IP address entry matches
+    /// the connected address whatever name was expected, so the name check is tested through a proxy on
+    /// 127.0.0.2, an address the certificate does not name: the right name passes, a wrong one and the bare IP fail.
+    @Test func aNameOrAddressTheCertificateDoesNotNameFails() async throws {
         let server = try TestLDAPServer.current()
+        let proxy = try await TCPProxy.start(upstreamPort: try server.ldapsPort, host: "127.0.0.2")
+        defer { Task { await proxy.stop() } }
         let tls = try LDAPTLS.makeContext(caFile: server.caFile)
-        let connection = try await LDAPConnection.connect(
-            host: "127.0.0.1", port: try server.ldapsPort,
-            implicitTLS: StartTLSUpgrade(context: tls, serverHostname: "ldap.example.org"), timeout: .seconds(10))
-        let error = await #expect(throws: LDAPError.self) {
-            _ = try await connection.bind(dn: server.bindDN, password: "irrelevant")
+        func bind(expecting name: String?) async throws -> LDAPResult {
+            let connection = try await LDAPConnection.connect(host: "127.0.0.2", port: proxy.port,
+                                                              implicitTLS: StartTLSUpgrade(context: tls, serverHostname: name), timeout: .seconds(10))
+            defer { Task { await connection.close() } }
+            return try await connection.bind(dn: server.adminDN, password: server.adminPassword)
         }
-        guard case .tls = error else { Issue.record("expected a TLS error, got \(String(describing: error))"); return }
-        await connection.close()
+        #expect(try await bind(expecting: "localhost").isSuccess)
+        for name in ["ldap.example.org", nil] {
+            let error = await #expect(throws: LDAPError.self, "expected name \(name ?? "none (IP)")") { _ = try await bind(expecting: name) }
+            guard case .tls = error else { Issue.record("expected a TLS error, got \(String(describing: error))"); continue }
+        }
+        try await withDirectory(server.settings(url: "ldaps://127.0.0.2:\(proxy.port)", caFile: server.caFile)) { directory async throws in
+            let error = await #expect(throws: DirectoryUnavailable.self) { try await directory.account(username: "alice") }
+            #expect(error?.description.contains("TLS") == true, "\(String(describing: error))")
+        }
     }
 
     @Test func aMissingCAFileIsAConfigurationError() async throws {

@@ -16,8 +16,9 @@ final class TCPProxy: Sendable {
         let channels = Mutex<[any Channel]>([])
     }
 
-    /// Starts a proxy to `upstreamPort` on 127.0.0.1, or a silent listener when `upstreamPort` is nil.
-    static func start(upstreamPort: Int?) async throws -> TCPProxy {
+    /// Starts a proxy on `host` (a loopback address) to `upstreamPort` on 127.0.0.1, or a silent listener when
+    /// `upstreamPort` is nil.
+    static func start(upstreamPort: Int?, host: String = "127.0.0.1") async throws -> TCPProxy {
         let state = State()
         let group = MultiThreadedEventLoopGroup.singleton
         let server = try await ServerBootstrap(group: group)
@@ -37,7 +38,7 @@ final class TCPProxy: Sendable {
                     }.flatMap { child.setOption(.autoRead, value: true) }
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+            .bind(host: host, port: 0).get()
         return TCPProxy(server: server, state: state)
     }
 

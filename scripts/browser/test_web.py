@@ -4,12 +4,21 @@
 them all). Saves a screenshot of every page to --artifacts as NN-name.png.
 
 Scenarios (demo tenant `demo`):
-  sms_totp         alice: text message, then authenticator app; actions page; "not available yet"; self-service
+  sms_totp         alice: text message, then authenticator app; actions page; the reset form and back; self-service
   email_questions  alice: email code, then her security questions
   totp_resync      bob: an authenticator 5 steps ahead, then two consecutive codes
   wrong_code       kari: a wrong SMS code, the error announced; the JavaScript countdown, then "send again"
   language_switch  Czech then Norwegian from the menu, kept in a cookie across pages and into the flow
   error_pages      no flow in this browser, an unknown organization, a form without its CSRF cookie (in Czech)
+  reset_password   alice: the rules, a mismatch, a common password, then a new one; notice, "already done", notified
+  unlock_account   dave (locked): unlock, notice, notified; alice (not locked): the button disabled with the reason
+  card_unblock     alice: unknown serials, a mistyped decimal group, a decimal and (second verification) a hex
+                   challenge; each cryptogram checked against `openssl enc -des-ede3-ecb` and an own Damm formatter
+  card_deep_link   /unblock?serial=…&challenge=… in a fresh browser: verifying shows the cryptogram at once
+  emergency_code   alice: the code page (10 digits, expiry, uses); the code accepted by POST /api/v1/validate
+
+Alice verifies in several scenarios: her authenticator codes are single-use per 30 s step, so `fresh_totp` waits
+for the next step when this run already used the current one.
 
 Ends with the line 'N passed, N failed'; exits non-zero when anything failed.
 """
@@ -22,10 +31,13 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.parse
+import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -34,11 +46,76 @@ SECRETS = {
     "alice": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
     "bob": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
     "kari": "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U",
+    "dave": "KRSXG5CBNVSWM2LDMFWGK3TUMVZXIMZQ",
 }
-PHONES = {"alice": "+420777123789", "bob": "+420608555111", "kari": "+4791234567"}
-EMAILS = {"alice": "alice@demo.example", "bob": "bob@demo.example", "kari": "kari@demo.example"}
+PHONES = {"alice": "+420777123789", "bob": "+420608555111", "kari": "+4791234567", "dave": "+420603111222"}
+EMAILS = {"alice": "alice@demo.example", "bob": "bob@demo.example", "kari": "kari@demo.example", "dave": "dave@demo.example"}
 ANSWERS = {"alice": {"pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"}}
 SELFSERVICE = "https://example.com/selfservice"
+TENANT_NAME = "Lifeline Demo"  # the demo tenant's display name, in the notifications
+# The demo smart cards (DemoSeeder): serial -> 3DES admin key (hex). Demo keys only.
+CARDS = {"DEMO-CARD-0001": "0123456789ABCDEFFEDCBA98765432100011223344556677"}
+
+
+# --- card challenges and responses, written from docs/card-unblock.md independently of the server's code --------
+# The Damm quasigroup as published (H. M. Damm 2004; the table of the Wikipedia article "Damm algorithm").
+DAMM = [
+    [0, 3, 1, 7, 5, 9, 8, 6, 4, 2],
+    [7, 0, 9, 2, 1, 5, 4, 8, 6, 3],
+    [4, 2, 0, 6, 8, 7, 1, 3, 5, 9],
+    [1, 7, 5, 0, 9, 8, 3, 4, 2, 6],
+    [6, 1, 2, 3, 0, 4, 5, 9, 7, 8],
+    [3, 6, 7, 4, 2, 0, 9, 5, 8, 1],
+    [5, 8, 6, 9, 7, 2, 0, 1, 3, 4],
+    [8, 9, 4, 5, 3, 6, 2, 0, 1, 7],
+    [9, 4, 3, 8, 6, 1, 7, 2, 0, 5],
+    [2, 5, 8, 1, 4, 3, 6, 7, 9, 0],
+]
+
+
+def damm(digits):
+    interim = 0
+    for d in digits:
+        interim = DAMM[interim][d]
+    return interim
+
+
+assert damm([5, 7, 2]) == 4 and damm([5, 7, 2, 4]) == 0, "the Damm table is mistyped"  # the published example
+
+
+def decimal_code(data):
+    """Bytes as one big-endian unsigned integer in decimal, zero-padded to 20 (8 bytes) or 40 (16 bytes) digits, in
+    groups of 4 digits each followed by the Damm check digit of (group position mod 10, then the 4 digits)."""
+    width = {8: 20, 16: 40}[len(data)]
+    digits = str(int.from_bytes(data, "big")).zfill(width)
+    groups = []
+    for i in range(width // 4):
+        chunk = digits[4 * i:4 * i + 4]
+        groups.append(chunk + str(damm([(i + 1) % 10] + [int(c) for c in chunk])))
+    return " ".join(groups)
+
+
+# The worked example of docs/card-unblock.md (challenge, and the response under the example key).
+assert decimal_code(bytes.fromhex("A1B2C3D4E5F60718")) == "11652 15900 50513 19484 36728", "decimal_code disagrees with the doc"
+assert decimal_code(bytes.fromhex("51F72B7126CAD2FB")) == "05907 62371 20138 01829 01556", "decimal_code disagrees with the doc"
+
+
+def hex_code(data):
+    """Upper-case hex in groups of 4, separated by spaces."""
+    h = data.hex().upper()
+    return " ".join(h[i:i + 4] for i in range(0, len(h), 4))
+
+
+def openssl_3des(key_hex, block):
+    """One 8-byte block encrypted with 3DES-EDE in ECB by the openssl command line (the independent oracle)."""
+    out = subprocess.run(["openssl", "enc", "-des-ede3-ecb", "-nopad", "-K", key_hex], input=block, capture_output=True, check=True).stdout
+    assert len(out) == 8, "openssl returned %d bytes" % len(out)
+    return out
+
+
+def flat(text):
+    """Whitespace collapsed to single spaces (mail bodies come back with their own line ends)."""
+    return " ".join((text or "").split())
 
 
 class Run:
@@ -47,7 +124,9 @@ class Run:
         self.mail = args.mail
         self.sms = args.sms
         self.out = args.artifacts
+        self.server_log = args.server_log
         self.shot = 0
+        self.totp_steps = {}  # user -> the last TOTP step this run submitted (codes are single-use)
         os.makedirs(self.out, exist_ok=True)
         with open(os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "LifelineHTTP", "i18n", "en.json"), encoding="utf-8") as f:
             self.en = json.load(f)
@@ -140,7 +219,21 @@ class Run:
         """Clicks a control that posts or navigates, and waits until the next document has replaced this one."""
         old = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 15).until(EC.staleness_of(old))
+
+        def replaced(_):
+            try:
+                old.is_enabled()
+                return False
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as e:
+                # Chromium sometimes answers mid-navigation with this inspector error instead of "stale element"
+                # (seen once in ~10 runs): the node belongs to a document that is no longer the page's.
+                if "does not belong to the document" in str(e):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 15).until(replaced)
 
     def start(self, username, flow):
         d = self.driver
@@ -190,6 +283,103 @@ class Run:
             cmd += ["--now", at.strftime("%Y-%m-%d %H:%M:%S UTC")]
         return subprocess.check_output(cmd, text=True).strip()
 
+    def fresh_totp(self, user):
+        """A code of the current TOTP step, waiting for the next step when this run already submitted this one (the
+        server refuses a step at or below the last accepted one as a replay)."""
+        step = int(time.time() // 30)
+        last = self.totp_steps.get(user)
+        if last is not None and step <= last:
+            wait = (last + 1) * 30 - time.time() + 0.5
+            print("  waiting %.0fs for a fresh authenticator step of %s" % (wait, user), flush=True)
+            time.sleep(max(wait, 0))
+            step = last + 1
+        at = datetime.datetime.fromtimestamp(step * 30 + 1, datetime.timezone.utc)
+        code = subprocess.check_output(["oathtool", "--totp", "-b", SECRETS[user], "--now", at.strftime("%Y-%m-%d %H:%M:%S UTC")], text=True).strip()
+        self.totp_steps[user] = step
+        return code
+
+    def verify(self, user, start=True, expect_verified=True):
+        """Verifies `user` with the demo flow sms-totp (text message, then authenticator) and lands on the actions
+        page. start=False: the start page is already open in this browser (username not yet sent)."""
+        d = self.driver
+        if start:
+            self.start(user, "sms-totp")
+        else:
+            self.fill("username", user)
+            self.submit()
+            WebDriverWait(d, 10).until(EC.url_to_be(self.base + "/recover/flow"))
+            self.choose("flow", "sms-totp")
+        self.submit()
+        self.expect_text(self.t("prompt.choose_number"))
+        self.choose("contact", "0")
+        self.fill("number", PHONES[user])
+        sent = len(self.messages("sms", PHONES[user]))
+        self.submit()
+        self.expect_text(self.t("prompt.enter_code"))
+        self.fill("code", self.wait_for_code("sms", PHONES[user], after=sent))
+        self.submit()
+        self.expect_text(self.t("prompt.totp"))
+        self.fill("code", self.fresh_totp(user))
+        self.submit()
+        if expect_verified:
+            self.expect_text(self.t("prompt.verified"))
+
+    def wait_for_message(self, kind, recipient, after, contains, timeout=20):
+        """The first message to `recipient` after the first `after` ones whose text contains `contains` (whitespace
+        collapsed)."""
+        deadline = time.time() + timeout
+        while True:
+            texts = self.messages(kind, recipient)[after:]
+            for text in texts:
+                if flat(contains) in flat(text):
+                    return text
+            if time.time() > deadline:
+                raise AssertionError("no %s to %s containing %r within %ss; got %r" % (kind, recipient, contains, timeout, texts))
+            time.sleep(0.3)
+
+    def action_button(self, action):
+        return self.driver.find_element(By.CSS_SELECTOR, 'button[data-action="%s"]' % action)
+
+    def expect_action_disabled(self, action, note_key):
+        """On the actions page: `action` is a disabled button whose note (aria-describedby) is the text of `note_key`."""
+        d = self.driver
+        assert not d.find_elements(By.CSS_SELECTOR, 'a[data-action="%s"]' % action), "%s is still a link" % action
+        button = self.action_button(action)
+        assert not button.is_enabled(), "%s is not disabled" % action
+        note_id = button.get_attribute("aria-describedby")
+        assert note_id, "%s has no note" % action
+        note = d.find_element(By.ID, note_id).text
+        assert note == self.t(note_key), "%s: note %r, expected %r" % (action, note, self.t(note_key))
+
+    def alert_texts(self):
+        return [p.text for p in self.driver.find_elements(By.CSS_SELECTOR, '[role="alert"] p')]
+
+    def field_value(self, name):
+        return self.driver.find_element(By.NAME, name).get_attribute("value")
+
+    def validate_key(self):
+        """The validate API key the demo printed on start (scripts/browser.sh keeps the server's stdout)."""
+        assert self.server_log, "no --server-log: the demo's validate key is unknown"
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if os.path.exists(self.server_log):
+                with open(self.server_log, encoding="utf-8", errors="replace") as f:
+                    m = re.search(r"^\s*validate:\s*(\S+)\s*$", f.read(), re.M)
+                if m:
+                    return m.group(1)
+            time.sleep(0.2)
+        raise AssertionError("no validate key in %s" % self.server_log)
+
+    def api_validate(self, username, code):
+        req = urllib.request.Request(self.base + "/api/v1/validate", method="POST",
+                                     data=json.dumps({"tenant": "demo", "username": username, "code": code}).encode(),
+                                     headers={"Authorization": "Bearer " + self.validate_key(), "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, json.loads(r.read().decode())
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+
     # --- scenarios ---------------------------------------------------------------------------------------------
 
     def sms_totp(self):
@@ -231,7 +421,7 @@ class Run:
         self.expect_text(self.t("prompt.totp"))
         self.expect_text(self.t("web.step", index=2, count=2))
         self.screenshot("enter-totp")
-        self.fill("code", self.totp("alice"))
+        self.fill("code", self.fresh_totp("alice"))
         self.submit()
         self.expect_text(self.t("prompt.verified"))
         # Every enrolled contact is told about the verification (the code message plus the notice).
@@ -242,11 +432,14 @@ class Run:
         for action in ("reset-password", "unlock-account", "card-unblock", "emergency-code", "selfservice"):
             self.expect_text(self.t("action." + action))
         self.screenshot("actions")
-        self.click(d.find_element(By.CSS_SELECTOR, 'button[data-action="reset-password"]'))
-        self.expect_text(self.t("web.unavailable_title"))
-        self.screenshot("not-available")
-        self.click(d.find_element(By.LINK_TEXT, self.t("web.back")))
+        # Reset password takes input: a link to its own form page (the grant is used only when the form is sent).
+        self.click(d.find_element(By.CSS_SELECTOR, 'a[data-action="reset-password"]'))
+        assert urllib.parse.urlsplit(d.current_url).path == "/recover/action/reset-password", d.current_url
+        self.expect_text(self.t("web.title_reset-password"))
+        self.screenshot("reset-form")
+        self.click(d.find_element(By.LINK_TEXT, self.t("web.back_to_actions")))
         self.expect_text(self.t("prompt.verified"))
+        assert d.find_element(By.CSS_SELECTOR, 'a[data-action="reset-password"]').is_displayed()
         self.no_csp_violations()
         # Self-service: the post is redirected to the tenant's site (the CSP lets this one form follow it).
         d.find_element(By.CSS_SELECTOR, 'button[data-action="selfservice"]').click()
@@ -257,7 +450,8 @@ class Run:
         self.screenshot("selfservice-redirect")
         d.back()
         d.get(self.base + "/recover/flow")
-        self.expect_text(self.t("web.action_used"))
+        self.expect_text(self.t("prompt.verified"))
+        self.expect_action_disabled("selfservice", "action.used")
 
     def redirect_attempted(self):
         """Whether the browser tried to load the self-service URL (the test machine may have no network)."""
@@ -413,6 +607,242 @@ class Run:
         self.screenshot("csrf-refused-cs")
         self.no_csp_violations()
 
+    # --- recovery actions (docs/recovery-actions.md) ----------------------------------------------------------
+
+    def reset_password(self):
+        d = self.open_browser()
+        self.verify("alice")
+        self.click(d.find_element(By.CSS_SELECTOR, 'a[data-action="reset-password"]'))
+        self.expect_text(self.t("web.title_reset-password"))
+        self.expect_text(self.t("web.intro_reset-password"))
+        # The rules are listed before anything is typed (the demo policy: 12-128 characters, not the username).
+        rules = [li.text for li in d.find_elements(By.CSS_SELECTOR, "#rules li")]
+        expected = [self.t("password.rule_length", min=12, max=128), self.t("password.rule_username"), self.t("password.rule_common")]
+        assert rules == expected, "rules %r, expected %r" % (rules, expected)
+        assert self.t("web.rules_title") in d.find_element(By.ID, "rules").text
+        assert "rules" in d.find_element(By.NAME, "password").get_attribute("aria-describedby").split()
+        assert not d.find_elements(By.CSS_SELECTOR, '[role="alert"]'), "errors before anything was sent"
+        self.screenshot("reset-form-rules")
+        # Two different passwords: the form again, the mismatch named, nothing typed sent back.
+        self.fill("password", "Velvet-Otter-Lantern-41")
+        self.fill("confirmation", "Velvet-Otter-Lantern-42")
+        self.submit()
+        self.expect_text(self.t("password.mismatch"))
+        assert self.alert_texts() == [self.t("password.mismatch")], self.alert_texts()
+        assert urllib.parse.urlsplit(d.current_url).path == "/recover/action/reset-password", d.current_url
+        for name in ("password", "confirmation"):
+            assert self.field_value(name) == "", "%s sent back into the page: %r" % (name, self.field_value(name))
+            assert d.find_element(By.NAME, name).get_attribute("aria-invalid") == "true", name
+            assert "errors" in d.find_element(By.NAME, name).get_attribute("aria-describedby").split(), name
+        assert [li.text for li in d.find_elements(By.CSS_SELECTOR, "#rules li")] == expected, "the rules are gone after an error"
+        self.screenshot("reset-mismatch")
+        # A common password with digits and a symbol appended: still common.
+        self.fill("password", "Password12345!")
+        self.fill("confirmation", "Password12345!")
+        self.submit()
+        self.expect_text(self.t("password.common"))
+        assert self.t("password.common") in self.alert_texts(), self.alert_texts()
+        assert self.t("password.mismatch") not in self.body()
+        assert self.field_value("password") == "" and self.field_value("confirmation") == ""
+        self.screenshot("reset-common")
+        # A good one, twice: back on the actions page with the notice; the reset is used up.
+        good = "Velvet-Otter-Lantern-%04d" % (int(time.time()) % 10000)
+        sms_before = len(self.messages("sms", PHONES["alice"]))
+        mail_before = len(self.messages("email", EMAILS["alice"]))
+        self.fill("password", good)
+        self.fill("confirmation", good)
+        self.submit()
+        self.expect_text(self.t("notice.password_reset"))
+        assert urllib.parse.urlsplit(d.current_url).path == "/recover/flow", d.current_url
+        self.expect_text(self.t("prompt.verified"))
+        status = d.find_element(By.CSS_SELECTOR, '[role="status"]').text
+        assert self.t("notice.password_reset") in status, status
+        self.expect_action_disabled("reset-password", "action.used")
+        # The other actions are still there.
+        assert self.action_button("emergency-code").is_enabled()
+        self.screenshot("reset-done")
+        # Every contact of alice is told, in her language.
+        sms = self.t("message.action_sms", tenant=TENANT_NAME, action=self.t("action.reset-password")).split("{time}")[0]
+        self.wait_for_message("sms", PHONES["alice"], sms_before, sms)
+        mail = self.t("message.action_body.password_reset", tenant=TENANT_NAME).split("{time}")[0]
+        self.wait_for_message("email", EMAILS["alice"], mail_before, mail)
+        # The form page itself is gone now.
+        d.get(self.base + "/recover/action/reset-password")
+        self.expect_text(self.t("web.unavailable_title"))
+        assert not d.find_elements(By.NAME, "password")
+        self.no_csp_violations()
+
+    def unlock_account(self):
+        # Dave is locked in the built-in directory: the unlock is offered and works once.
+        d = self.open_browser()
+        self.verify("dave")
+        button = self.action_button("unlock-account")
+        assert button.is_enabled(), "unlock is disabled for a locked account"
+        assert not button.get_attribute("aria-describedby"), "unlock has a note for a locked account"
+        self.screenshot("unlock-offered")
+        sms_before = len(self.messages("sms", PHONES["dave"]))
+        mail_before = len(self.messages("email", EMAILS["dave"]))
+        self.click(button)
+        self.expect_text(self.t("notice.unlocked"))
+        assert urllib.parse.urlsplit(d.current_url).path == "/recover/flow", d.current_url
+        self.expect_action_disabled("unlock-account", "action.used")
+        self.screenshot("unlocked")
+        sms = self.t("message.action_sms", tenant=TENANT_NAME, action=self.t("action.unlock-account")).split("{time}")[0]
+        self.wait_for_message("sms", PHONES["dave"], sms_before, sms)
+        mail = self.t("message.action_body.unlocked", tenant=TENANT_NAME).split("{time}")[0]
+        self.wait_for_message("email", EMAILS["dave"], mail_before, mail)
+        self.no_csp_violations()
+        # Alice is not locked: the button is there, disabled, with the reason.
+        d = self.open_browser()
+        self.verify("alice")
+        self.expect_action_disabled("unlock-account", "action.not_locked")
+        assert self.t("notice.unlocked") not in self.body()
+        self.screenshot("unlock-not-locked")
+        self.no_csp_violations()
+
+    def card_form(self):
+        """From the actions page to the empty card form."""
+        d = self.driver
+        self.click(d.find_element(By.CSS_SELECTOR, 'a[data-action="card-unblock"]'))
+        assert urllib.parse.urlsplit(d.current_url).path == "/recover/action/card-unblock", d.current_url
+        self.expect_text(self.t("web.title_card-unblock"))
+        self.expect_text(self.t("web.challenge_hint"))
+
+    def send_card(self, serial, challenge):
+        self.fill("serial", serial)
+        self.fill("challenge", challenge)
+        self.submit()
+
+    def expect_cryptogram(self, serial, expected, hint_key):
+        """The result page of a card unblock: the cryptogram, large, for the card `serial`."""
+        d = self.driver
+        self.expect_text(self.t("web.title_card_result"))
+        value = d.find_element(By.ID, "result-value").text
+        print("  cryptogram %s (expected %s)" % (value, expected), flush=True)
+        assert value == expected, "cryptogram %r, expected %r" % (value, expected)
+        self.expect_text(self.t("web.card_serial", serial=serial))
+        self.expect_text(self.t("web.intro_card_result"))
+        self.expect_text(self.t(hint_key))
+        assert not d.find_elements(By.CSS_SELECTOR, "form.card"), "a form on the result page"
+
+    def card_unblock(self):
+        serial = "DEMO-CARD-0001"
+        key = CARDS[serial]
+        d = self.open_browser()
+        # The oracle itself, on the worked example of docs/card-unblock.md.
+        assert openssl_3des("8C1F3A5E7B2D4C6E19F0A2B4C6D8E0F12A4C6E8091B3D5F7", bytes.fromhex("A1B2C3D4E5F60718")).hex() == "51f72b7126cad2fb"
+        self.verify("alice")
+        self.card_form()
+        assert self.field_value("serial") == "" and self.field_value("challenge") == ""
+        self.screenshot("card-form")
+        # Decimal: 5 groups of 4 digits + check digit. The value computed here, without the server.
+        challenge = os.urandom(8)
+        typed = decimal_code(challenge)
+        expected = decimal_code(openssl_3des(key, challenge))
+        # An unknown serial, and someone else's card (bob's), get the same answer; the grant is kept.
+        for other, other_challenge in (("DEMO-CARD-9999", typed), ("DEMO-CARD-0002", hex_code(os.urandom(16)))):
+            self.send_card(other, other_challenge)
+            self.expect_text(self.t("card.unknown"))
+            assert self.alert_texts() == [self.t("card.unknown")], self.alert_texts()
+            assert self.field_value("serial") == other, self.field_value("serial")
+        self.screenshot("card-unknown")
+        # One wrong digit in group 3: that group is named; serial and challenge stay in the fields to correct.
+        groups = typed.split(" ")
+        g = groups[2]
+        groups[2] = g[0] + str((int(g[1]) + 1) % 10) + g[2:]
+        wrong = " ".join(groups)
+        assert wrong != typed
+        self.send_card(serial, wrong)
+        self.expect_text(self.t("card.challenge_group", group=3))
+        assert self.alert_texts() == [self.t("card.challenge_group", group=3)], self.alert_texts()
+        assert self.field_value("serial") == serial, self.field_value("serial")
+        assert self.field_value("challenge") == wrong, (self.field_value("challenge"), wrong)
+        assert d.find_element(By.NAME, "challenge").get_attribute("aria-invalid") == "true"
+        self.screenshot("card-group-3")
+        # Corrected: the response, in decimal with check digits like the challenge.
+        sms_before = len(self.messages("sms", PHONES["alice"]))
+        self.fill("challenge", typed)
+        self.submit()
+        self.expect_cryptogram(serial, expected, "web.card_result_decimal")
+        self.screenshot("card-result-decimal")
+        self.no_csp_violations()
+        sms = self.t("message.action_sms", tenant=TENANT_NAME, action=self.t("action.card-unblock")).split("{time}")[0]
+        self.wait_for_message("sms", PHONES["alice"], sms_before, sms)
+        self.click(d.find_element(By.LINK_TEXT, self.t("web.back_to_actions")))
+        self.expect_text(self.t("prompt.verified"))
+        self.expect_action_disabled("card-unblock", "action.used")
+        # Hex (a new verification: the grant is single-use), typed in lower case: the answer in hex.
+        d = self.open_browser()
+        self.verify("alice")
+        self.card_form()
+        challenge = os.urandom(8)
+        self.send_card(serial, challenge.hex())
+        self.expect_cryptogram(serial, hex_code(openssl_3des(key, challenge)), "web.card_result_hex")
+        self.screenshot("card-result-hex")
+        self.no_csp_violations()
+
+    def card_deep_link(self):
+        serial, challenge = "DEMO-CARD-0001", bytes.fromhex("0011223344556677")
+        d = self.open_browser()
+        d.get(self.base + "/unblock?tenant=demo&serial=%s&challenge=%s" % (serial, challenge.hex()))
+        # The link starts the recovery of the link's organization, serial and challenge kept in a cookie.
+        assert d.current_url == self.base + "/recover?tenant=demo", d.current_url
+        self.expect_text(self.t("web.start_title"))
+        cookie = next((c for c in d.get_cookies() if "unblock" in c["name"]), None)
+        assert cookie and cookie["httpOnly"] and cookie["value"] == "%s.%s" % (serial, challenge.hex()), d.get_cookies()
+        self.screenshot("deep-link-start")
+        # The last step's submission answers with the cryptogram: no actions page, no card form.
+        self.verify("alice", start=False, expect_verified=False)
+        expected = hex_code(openssl_3des(CARDS[serial], challenge))
+        self.expect_cryptogram(serial, expected, "web.card_result_hex")
+        assert self.t("prompt.verified") not in self.body()
+        assert not d.find_elements(By.NAME, "challenge")
+        assert not any("unblock" in c["name"] for c in d.get_cookies()), "the deep link's cookie is kept: %s" % d.get_cookies()
+        self.screenshot("deep-link-result")
+        self.no_csp_violations()
+        # The grant is used; a reload of the actions page does not show the value again.
+        d.get(self.base + "/recover/flow")
+        self.expect_text(self.t("prompt.verified"))
+        self.expect_action_disabled("card-unblock", "action.used")
+        assert expected not in self.body(), "the cryptogram is shown again"
+
+    def emergency_code(self):
+        d = self.open_browser()
+        self.verify("alice")
+        mail_before = len(self.messages("email", EMAILS["alice"]))
+        issued = datetime.datetime.now(datetime.timezone.utc)
+        self.click(self.action_button("emergency-code"))
+        self.expect_text(self.t("web.title_code_result"))
+        self.expect_text(self.t("web.intro_code_result"))
+        value = d.find_element(By.ID, "result-value").text
+        assert re.fullmatch(r"\d{5} \d{5}", value), "the code is not 10 digits in 2 groups: %r" % value
+        lines = [p.text for p in d.find_elements(By.CSS_SELECTOR, "p.hint")]
+        # The demo template: 5 uses within 3 days.
+        m = re.fullmatch(re.escape(self.t("web.code_expires", time="@")).replace("@", r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC"), lines[0] if lines else "")
+        assert m, "no expiry line: %r" % lines
+        until = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=datetime.timezone.utc)
+        delta = (until - issued).total_seconds()
+        assert abs(delta - 259200) <= 120, "valid until %s, %.0f s after the issue (expected 3 days)" % (until, delta)
+        assert lines[1:] == [self.t("web.code_uses", count=5), self.t("web.code_once")], lines
+        assert not d.find_elements(By.CSS_SELECTOR, "form.card")
+        self.screenshot("emergency-code")
+        self.no_csp_violations()
+        # An issue is notified.
+        mail = self.t("message.action_body.emergency_code", tenant=TENANT_NAME).split("{time}")[0]
+        self.wait_for_message("email", EMAILS["alice"], mail_before, mail)
+        # The code stands in for alice's one-time password at the validation API (typed as shown, with the space).
+        status, answer = self.api_validate("alice", value)
+        assert status == 200 and answer == {"result": "accept"}, "validate answered %s %r" % (status, answer)
+        status, answer = self.api_validate("alice", value.replace(" ", ""))
+        assert status == 200 and answer == {"result": "accept"}, "second use: validate answered %s %r" % (status, answer)
+        # Back on the actions page: used.
+        self.click(d.find_element(By.LINK_TEXT, self.t("web.back_to_actions")))
+        self.expect_text(self.t("prompt.verified"))
+        self.expect_action_disabled("emergency-code", "action.used")
+        assert value not in self.body(), "the code is shown again"
+        self.screenshot("emergency-code-used")
+        self.no_csp_violations()
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -420,10 +850,14 @@ def main():
     p.add_argument("--mail", required=True, help="JSON lines of scripts/peers/smtp_capture.py")
     p.add_argument("--sms", required=True, help="JSON lines of scripts/peers/sms_receiver.py")
     p.add_argument("--artifacts", required=True, help="folder for the screenshots")
+    p.add_argument("--server-log", help="the server's stdout (the demo banner with the API keys)")
     p.add_argument("--only", help="comma-separated scenario names")
     args = p.parse_args()
     run = Run(args)
-    scenarios = ["sms_totp", "email_questions", "totp_resync", "wrong_code", "language_switch", "error_pages"]
+    # Alice's reset changes her built-in password and her emergency code is replaced by each issue; dave's unlock can
+    # happen once per server (he starts locked). Each scenario verifies in a browser of its own.
+    scenarios = ["sms_totp", "email_questions", "totp_resync", "wrong_code", "language_switch", "error_pages",
+                 "reset_password", "unlock_account", "card_unblock", "card_deep_link", "emergency_code"]
     if args.only:
         scenarios = [s for s in scenarios if s in args.only.split(",")]
     passed = failed = 0

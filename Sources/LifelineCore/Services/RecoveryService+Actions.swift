@@ -147,7 +147,7 @@ extension RecoveryService {
 
     /// Unblocks per user and per card per day. Why both: the card key must not become an encryption oracle for
     /// whoever verified once (per card), and a user must not probe serials (per user, unknown serials included).
-    static let cardUnblocksPerUserPerDay = 10, cardUnblocksPerCardPerDay = 5
+    public static let cardUnblocksPerUserPerDay = 10, cardUnblocksPerCardPerDay = 5
 
     func cardUnblock(_ ctx: ActionContext, input: ActionInput, userID: UUID) async throws -> ActionOutcome {
         guard case .card(let rawSerial, let rawChallenge) = input, !rawSerial.trimmingCharacters(in: .whitespaces).isEmpty else {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOSSL
+import Synchronization
 
 /// A request for the ``LDAPClientHandler`` to send.
 struct LDAPOutbound: Sendable {
@@ -35,6 +36,11 @@ final class LDAPClientHandler: ChannelDuplexHandler {
     private var pending: [Int32: Pending] = [:]
     /// Set once the connection failed or closed; later requests fail at once with it.
     private var failure: LDAPError?
+    /// Where the first failure is also kept for the ``LDAPConnection``: a request written after the pipeline is gone
+    /// learns only "closed channel", and the reason (a failed TLS handshake, say) comes from here.
+    private let firstFailure: LDAPFailureRecord
+
+    init(firstFailure: LDAPFailureRecord = LDAPFailureRecord()) { self.firstFailure = firstFailure }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let out = unwrapOutboundIn(data)
@@ -83,13 +89,16 @@ final class LDAPClientHandler: ChannelDuplexHandler {
             // Why here, in the same event-loop turn as the response: any byte read after this point goes through
             // TLS, so nothing can slip in between. Bytes already received after the response came in clear text.
             guard !frame.followedByMoreBytes, pending.isEmpty else {
-                fail(context, .protocolError("data received after the StartTLS response (possible injection)"))
+                let error = LDAPError.protocolError("data received after the StartTLS response (possible injection)")
+                p.promise.fail(error)
+                fail(context, error)
                 return
             }
             do {
                 let tls = try NIOSSLClientHandler(context: upgrade.context, serverHostname: upgrade.serverHostname)
                 try context.pipeline.syncOperations.addHandler(tls, position: .first)
             } catch {
+                p.promise.fail(LDAPError.tls("\(error)"))
                 fail(context, .tls("\(error)"))
                 return
             }
@@ -134,9 +143,19 @@ final class LDAPClientHandler: ChannelDuplexHandler {
     /// Fails every pending request with the first error seen on this connection (a TLS failure, say, rather than
     /// the "closed" that follows it).
     private func failAll(_ error: LDAPError) {
-        if failure == nil { failure = error }
+        if failure == nil {
+            failure = error
+            firstFailure.record(error)
+        }
         let waiting = pending
         pending = [:]
         for p in waiting.values { p.promise.fail(failure ?? error) }
     }
+}
+
+/// The first failure of a connection, readable from any thread.
+final class LDAPFailureRecord: Sendable {
+    private let value = Mutex<LDAPError?>(nil)
+    func record(_ error: LDAPError) { value.withLock { if $0 == nil { $0 = error } } }
+    var error: LDAPError? { value.withLock { $0 } }
 }

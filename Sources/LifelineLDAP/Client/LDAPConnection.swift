@@ -18,15 +18,17 @@ final class LDAPConnection: Sendable {
     private let timeout: TimeAmount
     private let lastMessageID = Mutex<Int32>(0)
     private let encrypted: Atomic<Bool>
+    private let firstFailure: LDAPFailureRecord
 
-    private init(channel: any Channel, timeout: TimeAmount, encrypted: Bool) {
-        self.channel = channel; self.timeout = timeout; self.encrypted = Atomic(encrypted)
+    private init(channel: any Channel, timeout: TimeAmount, encrypted: Bool, firstFailure: LDAPFailureRecord) {
+        self.channel = channel; self.timeout = timeout; self.encrypted = Atomic(encrypted); self.firstFailure = firstFailure
     }
 
     /// Connects to `host:port`, with TLS from the first byte when `implicitTLS` is given (LDAPS).
     static func connect(host: String, port: Int, implicitTLS: StartTLSUpgrade?, timeout: Duration,
                         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws(LDAPError) -> LDAPConnection {
         let channel: any Channel
+        let firstFailure = LDAPFailureRecord()
         do {
             channel = try await ClientBootstrap(group: group)
                 .connectTimeout(TimeAmount(timeout))
@@ -38,14 +40,14 @@ final class LDAPConnection: Sendable {
                                 try NIOSSLClientHandler(context: implicitTLS.context, serverHostname: implicitTLS.serverHostname))
                         }
                         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LDAPFrameDecoder()))
-                        try channel.pipeline.syncOperations.addHandler(LDAPClientHandler())
+                        try channel.pipeline.syncOperations.addHandler(LDAPClientHandler(firstFailure: firstFailure))
                     }
                 }
                 .connect(host: host, port: port).get()
         } catch {
             throw .connectFailed("\(host):\(port): \(error)")
         }
-        return LDAPConnection(channel: channel, timeout: TimeAmount(timeout), encrypted: implicitTLS != nil)
+        return LDAPConnection(channel: channel, timeout: TimeAmount(timeout), encrypted: implicitTLS != nil, firstFailure: firstFailure)
     }
 
     /// Whether the connection is still open (a server may close an idle one at any time).
@@ -88,6 +90,8 @@ final class LDAPConnection: Sendable {
             return try await promise.futureResult.get()
         } catch {
             if expired.flag.load(ordering: .relaxed) { throw .timeout }
+            // A TLS failure explains whatever followed it on this connection ("closed", "not sent").
+            if case .tls? = firstFailure.error { throw firstFailure.error! }
             throw LDAPClientHandler.map(error)
         }
     }

@@ -47,6 +47,8 @@ public final class LDAPDirectory: Directory {
 
     // MARK: - Directory
 
+    /// The one entry that `user_filter` finds for `username` under `base_dn` (its DN and lockout state), nil when
+    /// there is none; ``DirectoryUnavailable`` when there are several or the directory cannot be asked.
     public func account(username: String) async throws -> DirectoryAccount? {
         let configuration = try validConfiguration()
         guard !username.isEmpty else { return nil }
@@ -73,6 +75,8 @@ public final class LDAPDirectory: Directory {
         return DirectoryAccount(reference: entry.dn, locked: Self.isLocked(entry, flavor: settings.flavor))
     }
 
+    /// Sets the password of the account (OpenLDAP: Password Modify with the ppolicy control; AD: `unicodePwd`).
+    /// A policy refusal throws ``DirectoryRefusal`` naming the rule where the directory names it.
     public func resetPassword(_ account: DirectoryAccount, newPassword: String) async throws {
         let configuration = try validConfiguration()
         // Why: an empty newPasswd asks an OpenLDAP server to generate a password, and an empty password enables
@@ -108,6 +112,8 @@ public final class LDAPDirectory: Directory {
         }
     }
 
+    /// Clears the lockout (OpenLDAP: `pwdAccountLockedTime` and `pwdFailureTime`; AD: `lockoutTime = 0`). Unlocking
+    /// an account that is not locked succeeds.
     public func unlock(_ account: DirectoryAccount) async throws {
         let configuration = try validConfiguration()
         let dn = account.reference
