@@ -107,6 +107,12 @@ struct WebActionTests {
                 form = try await c.submit(form, action: "/recover/action/card-unblock", ["serial": "ALICE-0001", "challenge": groups.joined(separator: " ")])
                 #expect(form.status == .badRequest)
                 #expect(html(form).contains(t("card.challenge_group", "en", ["group": "3"])) && html(form).contains("value=\"ALICE-0001\""))
+                // Only the challenge is marked wrong, and it gets the focus.
+                let lines = html(form).split(separator: "\n")
+                let serialInput = try #require(lines.first { $0.contains("id=\"f-serial\"") })
+                let challengeInput = try #require(lines.first { $0.contains("id=\"f-challenge\"") })
+                #expect(!serialInput.contains("aria-invalid") && !serialInput.contains("autofocus"))
+                #expect(challengeInput.contains("autofocus aria-invalid=\"true\""))
             }
         }
     }

@@ -77,7 +77,8 @@ extension WebController {
             if FlowView.pageActions.contains(action.rawValue), doc.state == "verified" {
                 // Passwords are never sent back into a page; serial and challenge are, to correct one group.
                 let values = action == .cardUnblock ? typed : [:]
-                return await actionPage(action, doc, session, values: values, errors: errors, status: status)
+                return await actionPage(action, doc, session, values: values, errors: errors, status: status,
+                                        invalidField: Self.field(of: e.details.first?.id))
             }
             return try await flowPage(doc, session, status: status, errors: errors)
         }
@@ -95,20 +96,31 @@ extension WebController {
 
     // MARK: pages
 
+    /// The field a refusal is about (marked invalid and focused), by the catalog id of its first detail.
+    static func field(of detail: String?) -> String? {
+        guard let detail else { return nil }
+        if detail.hasPrefix("card.challenge") { return "challenge" }
+        if detail.hasPrefix("card.") { return "serial" }
+        if detail == "password.mismatch" { return "confirmation" }
+        return detail.hasPrefix("password.") || detail.hasPrefix("directory.password") ? "password" : nil
+    }
+
     func actionPage(_ action: RecoveryAction, _ doc: FlowDocument, _ session: WebSession, values: [String: String] = [:],
-                    errors: [String] = [], status: HTTPResponse.Status = .ok) async -> Response {
+                    errors: [String] = [], status: HTTPResponse.Status = .ok, invalidField: String? = nil) async -> Response {
         let lang = session.language
-        let invalid = !errors.isEmpty
         var rules: [String] = []
         var fields: [[String: Any]]
+        // With an error, the field it is about (else every field) is marked invalid and gets the focus.
         func field(_ name: String, _ type: String, _ autocomplete: String, hint: String? = nil, first: Bool = false) -> [String: Any] {
             let id = "f-\(name)"
+            let invalid = !errors.isEmpty && (invalidField == nil || invalidField == name)
+            let focus = invalidField.map { !errors.isEmpty && $0 == name } ?? first
             var describedby = [String]()
             if invalid { describedby.append("errors") }
             if hint != nil { describedby.append("\(id)-hint") }
             if name == "password", !rules.isEmpty { describedby.append("rules") }
             return ["name": name, "id": id, "type": type, "autocomplete": autocomplete, "label": renderer.text("field_\(name)", lang),
-                    "value": values[name] ?? "", "autofocus": first, "invalid": invalid, "describedby": describedby.joined(separator: " "),
+                    "value": values[name] ?? "", "autofocus": focus, "invalid": invalid, "describedby": describedby.joined(separator: " "),
                     "has_hint": hint != nil, "hint": hint ?? ""]
         }
         switch action {
