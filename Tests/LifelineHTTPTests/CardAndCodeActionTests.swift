@@ -115,6 +115,11 @@ struct CardAndCodeActionTests {
                 #expect(body["max_uses"] as? Int == 5 && body["expires_at"] is String)
                 try expectError(try await client.act(flow, "emergency-code"), .conflict, "action_unavailable")
                 #expect(try await client.validate(code.filter(\.isNumber), tenant: "demo", key: fx.validateKey) == "accept")
+                // A key rotation does not end it: its HMAC key is derived from the key it was issued under.
+                let vault = try #require(fx.runtime.fileVault)
+                let newKey = try vault.addKey(random: fx.runtime.random)
+                #expect(try await vault.refreshed().currentID == newKey)
+                #expect(try await client.validate(code, tenant: "demo", key: fx.validateKey) == "accept")
                 #expect(try await client.validate("0000000000" == code.filter(\.isNumber) ? "1111111111" : "0000000000", tenant: "demo", key: fx.validateKey) == "reject")
             }
             let mails = try await fx.runtime.store.recentMessages(limit: 50).filter { $0.recipient == "alice@demo.example" }

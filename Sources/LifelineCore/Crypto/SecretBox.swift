@@ -79,4 +79,10 @@ extension KeyRing {
     public func derivedKey(info: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: keys[currentID]!, info: Array(info.utf8), outputByteCount: 32)
     }
+
+    /// The same derivation from the ring's key `keyID` (a previous key after rotation), or nil when the ring has
+    /// no such key — so a value keyed before `lifeline keys rotate` (an emergency code's HMAC) can still be checked.
+    public func derivedKey(info: String, keyID: String) -> SymmetricKey? {
+        keys[keyID].map { HKDF<SHA256>.deriveKey(inputKeyMaterial: $0, info: Array(info.utf8), outputByteCount: 32) }
+    }
 }

@@ -20,14 +20,16 @@ extension ValidationService {
         let lookupID = userID ?? UUID()
         let stored = try await storage.emergencyCode(userID: lookupID)
         let ring = try await vault.ring()
+        // The HMAC key of the key the code was issued under (a previous key after `lifeline keys rotate`), else the
+        // current one: one derivation and one HMAC either way.
+        let key = stored.flatMap { ring.derivedKey(info: EmergencyCodeFormat.keyInfo, keyID: $0.keyID) } ?? ring.derivedKey(info: EmergencyCodeFormat.keyInfo)
         let hash = EmergencyCodeFormat.hash(code: code, tenantID: tenantID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
-                                            userID: lookupID, key: ring.derivedKey(info: EmergencyCodeFormat.keyInfo))
+                                            userID: lookupID, key: key)
         let matches = ConstantTime.equals(hash, stored?.hash ?? Self.noHash)
         guard userID != nil, let stored else { return .none(usableCode: false) }
-        // A code issued under an earlier key-encryption key cannot be checked: its HMAC key was derived from that key,
-        // and the key ring derives from the current key only. Such a code neither matches nor counts failures.
-        // (Limitation: `lifeline keys rotate` ends active emergency codes; see docs/emergency-codes.md.)
-        guard stored.keyID == ring.currentID else { return .none(usableCode: false) }
+        // A code issued under a key the ring no longer has (removed from keys.previous) cannot be checked: it neither
+        // matches nor counts failures.
+        guard ring.derivedKey(info: EmergencyCodeFormat.keyInfo, keyID: stored.keyID) != nil else { return .none(usableCode: false) }
         let usable = stored.state.isUsable(at: now)
         if !matches { return .none(usableCode: usable) }
         return usable ? .usable(hash: stored.hash) : .unusable(stored.state.resolved(at: now).status)
