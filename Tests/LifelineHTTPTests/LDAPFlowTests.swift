@@ -54,7 +54,7 @@ struct LDAPFlowTests {
             _ = try await fx.runtime.admin.enrollToken(tenantName: "demo", username: uid, req, caller: fx.caller)
             var config = try DemoSeeder.tenantFile().recovery
             config.directory = DirectorySettings(type: .ldap, ldap: LDAPSettings(url: url, bindDN: bindDN, bindPasswordEnv: "LIFELINE_TEST_LDAP_BIND_PASSWORD",
-                                                                                   baseDN: base))
+                                                                                   baseDN: base, timeout: 60))
             #expect(config.problems().isEmpty, "\(config.problems())")
             _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "demo", config, caller: fx.caller)
 

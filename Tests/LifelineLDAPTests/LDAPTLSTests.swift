@@ -68,7 +68,7 @@ struct LDAPTLSTests {
         let tls = try LDAPTLS.makeContext(caFile: server.caFile)
         func bind(expecting name: String?) async throws -> LDAPResult {
             let connection = try await LDAPConnection.connect(host: "127.0.0.2", port: proxy.port,
-                                                              implicitTLS: StartTLSUpgrade(context: tls, serverHostname: name), timeout: .seconds(10))
+                                                              implicitTLS: StartTLSUpgrade(context: tls, serverHostname: name), timeout: .seconds(60))
             defer { Task { await connection.close() } }
             return try await connection.bind(dn: server.adminDN, password: server.adminPassword)
         }

@@ -37,9 +37,10 @@ struct TestLDAPServer: Sendable {
     var ldapsPort: Int { get throws { try LDAPEndpoint(url: ldapsURL).port } }
     var peopleDN: String { "ou=people,\(baseDN)" }
 
-    /// Directory settings for this server (plain LDAP on 127.0.0.1 unless told otherwise).
+    /// Directory settings for this server (plain LDAP on 127.0.0.1 unless told otherwise). The 60 s timeout: CI runs
+    /// every suite at once on 2 cores, where 10 s could run out; the timeout tests pass their own short one.
     func settings(url: String? = nil, startTLS: Bool = false, caFile: String? = nil, userFilter: String? = nil,
-                  timeout: Int = 10) -> LDAPSettings {
+                  timeout: Int = 60) -> LDAPSettings {
         LDAPSettings(url: url ?? self.url, startTLS: startTLS, caFile: caFile, bindDN: bindDN, bindPasswordEnv: Self.bindPasswordEnv,
                      baseDN: baseDN, userFilter: userFilter, flavor: .openldap, timeout: timeout)
     }
@@ -61,7 +62,7 @@ struct TestLDAPServer: Sendable {
     /// A connection bound as the rootdn (fixtures and checks only).
     func adminConnection() async throws -> LDAPConnection {
         let endpoint = try self.endpoint
-        let connection = try await LDAPConnection.connect(host: endpoint.host, port: endpoint.port, implicitTLS: nil, timeout: .seconds(10))
+        let connection = try await LDAPConnection.connect(host: endpoint.host, port: endpoint.port, implicitTLS: nil, timeout: .seconds(60))
         let result = try await connection.bind(dn: adminDN, password: adminPassword)
         try #require(result.isSuccess, "admin bind: \(result)")
         return connection
@@ -70,7 +71,7 @@ struct TestLDAPServer: Sendable {
     /// The result of a real simple bind as `dn` on a new connection.
     func bind(_ dn: String, _ password: String) async throws -> LDAPResult {
         let endpoint = try self.endpoint
-        let connection = try await LDAPConnection.connect(host: endpoint.host, port: endpoint.port, implicitTLS: nil, timeout: .seconds(10))
+        let connection = try await LDAPConnection.connect(host: endpoint.host, port: endpoint.port, implicitTLS: nil, timeout: .seconds(60))
         let result = try await connection.bind(dn: dn, password: password)
         await connection.close()
         return result
