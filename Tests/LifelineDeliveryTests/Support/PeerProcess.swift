@@ -36,7 +36,9 @@ final class PeerProcess: @unchecked Sendable {
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
         try process.run()
-        let deadline = ContinuousClock.now + .seconds(15)
+        // Why a minute: CI runs every suite at once on 2 cores, and a Python start with aiosmtpd's imports can then
+        // take longer than 15 s (it did once); a peer that fails exits, which ends the wait at once.
+        let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let text = (try? String(contentsOf: stdout, encoding: .utf8)) ?? ""
             if let line = text.split(separator: "\n").first, let port = Int(line.trimmingCharacters(in: .whitespaces)) {
