@@ -632,8 +632,12 @@ class Run:
         assert urllib.parse.urlsplit(d.current_url).path == "/recover/action/reset-password", d.current_url
         for name in ("password", "confirmation"):
             assert self.field_value(name) == "", "%s sent back into the page: %r" % (name, self.field_value(name))
-            assert d.find_element(By.NAME, name).get_attribute("aria-invalid") == "true", name
-            assert "errors" in d.find_element(By.NAME, name).get_attribute("aria-describedby").split(), name
+        # A mismatch is about the confirmation: only it is marked invalid, points at the errors and has the focus.
+        confirmation = d.find_element(By.NAME, "confirmation")
+        assert confirmation.get_attribute("aria-invalid") == "true"
+        assert "errors" in confirmation.get_attribute("aria-describedby").split()
+        assert d.find_element(By.NAME, "password").get_attribute("aria-invalid") is None
+        assert d.switch_to.active_element == confirmation, "the confirmation field has no focus"
         assert [li.text for li in d.find_elements(By.CSS_SELECTOR, "#rules li")] == expected, "the rules are gone after an error"
         self.screenshot("reset-mismatch")
         # A common password with digits and a symbol appended: still common.
@@ -758,6 +762,7 @@ class Run:
         assert self.field_value("serial") == serial, self.field_value("serial")
         assert self.field_value("challenge") == wrong, (self.field_value("challenge"), wrong)
         assert d.find_element(By.NAME, "challenge").get_attribute("aria-invalid") == "true"
+        assert d.find_element(By.NAME, "serial").get_attribute("aria-invalid") is None
         self.screenshot("card-group-3")
         # Corrected: the response, in decimal with check digits like the challenge.
         sms_before = len(self.messages("sms", PHONES["alice"]))
