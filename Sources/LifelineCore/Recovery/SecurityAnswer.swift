@@ -21,9 +21,4 @@ public enum SecurityAnswer {
 
     /// The same work as ``verify(_:against:)`` on a fixed hash, for decoy flows (equal timing).
     public static func decoyVerify(_ answer: String) -> Bool { SlowHash.decoyVerify(normalize(answer)) }
-
-    /// Runs slow hashing off the Swift concurrency pool (see ``SlowHash/offloaded(_:)``).
-    public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await SlowHash.offloaded(work)
-    }
 }

@@ -33,7 +33,7 @@ extension AdminService {
             // Why a minimum: one- or two-letter answers are guessed within the wrong-answer limit.
             guard (3...256).contains(normalized.count) else { throw LifelineError(.invalidRequest, "each answer must be 3 to 256 characters") }
             let random = self.random
-            hashes[id] = try await SecurityAnswer.offloaded { try SecurityAnswer.hash(answer, random: random) }
+            hashes[id] = try await SlowHash.offloaded { try SecurityAnswer.hash(answer, random: random) }
         }
         try await storage.setAnswers(userID: user.id, hashes: hashes,
                                      audit: audit(caller, tenant: tenant.name, subject: user.username, event: "user.answers", reason: "\(hashes.count) answers"))

@@ -36,7 +36,7 @@ extension RecoveryService {
             let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
             // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
             let pairs = Array(zip(ids, answers))
-            let allCorrect = try await SecurityAnswer.offloaded {
+            let allCorrect = try await SlowHash.offloaded {
                 var all = true
                 for (id, answer) in pairs {
                     let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
