@@ -137,6 +137,9 @@ log "swift test --skip-build $*"
 # shellcheck disable=SC2016  # expanded by the inner bash
 run_child bash -c 'set -o pipefail; swift test --skip-build "$@" 2>&1 | tee "$0"' "$WORK/swift-test.log" "$@" || rc=$?
 if [ "$rc" -ne 0 ]; then
+    # CI shows only the end of the output: repeat every failure (test, file:line, expectation) last.
+    log "swift test failed (exit $rc); the failures:"
+    grep -E '✘|recorded an issue|error:|XCTAssert|Fatal error|Expectation failed' "$WORK/swift-test.log" | tail -n 80 >&2 || true
     log "swift test failed (exit $rc)"
     exit "$rc"
 fi
