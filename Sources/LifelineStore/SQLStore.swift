@@ -2,6 +2,7 @@ import Foundation
 import LifelineCore
 import Logging
 import SQLKit
+import Synchronization
 
 /// The storage adapter: every store port of the core, in one SQL implementation for SQLite and PostgreSQL.
 public final class SQLStore: Sendable {
@@ -10,6 +11,9 @@ public final class SQLStore: Sendable {
     let apiKeysByID = LookupCache<APIKey>()
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
+    /// The audit chain's head as this store last wrote it (a hint for ``appendAudit(_:in:)``'s compare-and-set,
+    /// never trusted without it).
+    let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)
 
     public init(backend: any SQLBackend) { self.backend = backend }
 
@@ -35,19 +39,43 @@ public final class SQLStore: Sendable {
     ///
     /// The head row is updated first: on PostgreSQL that row lock serializes concurrent appends (also across
     /// processes); on SQLite the write transaction already does. So the chain never forks.
+    ///
+    /// The fast path (2 statements instead of 3) chains onto the head this store saw last and moves the head only if
+    /// it is still exactly that (seq and hash): a compare-and-set. Why safe: if another process appended, or the
+    /// transaction that wrote the remembered head was rolled back, the CAS matches no row and the event is chained
+    /// onto the head read from the database instead; a remembered head never ends up in the chain unless the
+    /// database holds it at that moment, under the row lock.
     func appendAudit(_ r: AuditRecord, in db: any SQLDatabase) async throws {
+        if let known = auditHead.withLock({ $0 }) {
+            let event = AuditChain.append(r, after: known)
+            let moved = try await db.raw("""
+                UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+                WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
+                """).first()
+            if moved != nil {
+                try await insertAudit(event, in: db)
+                auditHead.withLock { $0 = (event.seq, event.hash) }
+                return
+            }
+        }
         guard let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first() else {
             throw LifelineError(.internalError, "audit head missing")
         }
         let seq = try head.decode(column: "seq", as: Int64.self)
         let prev = try head.decode(column: "hash", as: String.self)
         let event = AuditChain.append(r, after: (seq - 1, prev))
+        try await insertAudit(event, in: db)
+        try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
+        auditHead.withLock { $0 = (event.seq, event.hash) }
+    }
+
+    private func insertAudit(_ event: AuditEvent, in db: any SQLDatabase) async throws {
+        let r = event.record
         try await db.raw("""
             INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
-            VALUES (\(bind: seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
-              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: prev), \(bind: event.hash))
+            VALUES (\(bind: event.seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash))
             """).run()
-        try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
     }
 }
 

@@ -115,6 +115,38 @@ struct AuditChainStoreTests {
         }
     }
 
+    @Test("a remembered head that is stale (another store appended; a rolled-back append) is never chained onto",
+          arguments: Backend.available)
+    func staleRememberedHead(_ backend: Backend) async throws {
+        try await withStore(backend) { first, db in
+            let second = try await db.openStore(migrate: false)
+            do {
+                try await first.append(Fixture.audit("one", reason: "0", time: Fixture.time(0)))
+                // The other store moves the head: the first one's remembered head is now one behind.
+                try await second.append(Fixture.audit("two", reason: "1", time: Fixture.time(1)))
+                try await first.append(Fixture.audit("three", reason: "2", time: Fixture.time(2)))
+                // A transaction that appended and then failed: the first store remembers a head the database never kept.
+                struct Boom: Error {}
+                await #expect(throws: Boom.self) {
+                    try await first.backend.write { db in
+                        try await first.appendAudit(Fixture.audit("rolled back", reason: "x", time: Fixture.time(3)), in: db)
+                        throw Boom()
+                    }
+                }
+                #expect(first.auditHead.withLock { $0?.seq } == 4)
+                // The same seq, another hash: the second store's event takes seq 4.
+                try await second.append(Fixture.audit("four", reason: "3", time: Fixture.time(4)))
+                try await first.append(Fixture.audit("five", reason: "4", time: Fixture.time(5)))
+                try await first.append(Fixture.audit("six", reason: "5", time: Fixture.time(6)))
+            } catch {
+                await second.shutdown()
+                throw error
+            }
+            await second.shutdown()
+            try await Self.expectCompleteChain(first, count: 6)
+        }
+    }
+
     static func appendConcurrently(_ stores: [SQLStore], count: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<count {
