@@ -530,6 +530,11 @@ check_demo() {
                 "$([ "$result" = accept ] || echo "$result")"
             result="$(py status "$base/api/v1/admin/tenants" --key "$akey")"
             check "demo: printed admin key lists tenants (start $round)" "$([ "$result" = 200 ] || echo "HTTP $result")"
+            if [ "$round" = 1 ]; then
+                result="$(py long-poll "$base" 2>&1)"
+                check "demo: /dev/outbox.json?wait= answers a waiting request with the SMS as it is sent" \
+                    "$([ "$result" = ok ] || echo "$result")"
+            fi
         fi
         stop_server "$pid" TERM
         check "demo: server stops with exit 0 (start $round)" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"

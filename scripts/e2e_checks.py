@@ -19,6 +19,10 @@
                                                  spread evenly over the BASE URLs); print "accept=A reject=R other=O"
     e2e_checks.py banner FILE [--pid PID] [--timeout S]
                                                  wait for `serve --demo`'s banner in FILE; print "VALIDATE_KEY ADMIN_KEY"
+    e2e_checks.py long-poll BASE                 demo server: alice starts an SMS flow while a long-poll on
+                                                 /dev/outbox.json?to=&wait= waits for her SMS; checks it is answered
+                                                 with the SMS, that after= waits out its time, and that bad wait= and
+                                                 after= values are 400; prints "ok" or what went wrong
     e2e_checks.py tamper DB SEQ                  UPDATE audit_events SET reason='x' WHERE seq=SEQ in the SQLite file DB
     e2e_checks.py scan SECRET_BASE32 FILE...     exit 1 (and name what was found) when any FILE holds the secret as
                                                  base32, hex or raw bytes
@@ -190,6 +194,56 @@ def banner(args):
     return 1
 
 
+def long_poll(args):
+    base, phone = args.base, "+420777123789"
+    box = base + "/dev/outbox.json?to=" + urllib.parse.quote(phone)
+    # The long-poll starts first and has to wait: alice's SMS is queued only after it began.
+    result = {}
+
+    def poll():
+        t = time.monotonic()
+        result["answer"] = request("GET", box + "&after=00000000-0000-0000-0000-000000000000&wait=8000", timeout=15)
+        result["waited"] = time.monotonic() - t
+    before = request("GET", box)[1]
+    old = json.loads(before)["messages"]
+    waiter = threading.Thread(target=poll)
+    if old:
+        waiter = threading.Thread(target=lambda: result.update(
+            answer=request("GET", box + "&after=" + old[0]["id"] + "&wait=8000", timeout=15), waited=0))
+    waiter.start()
+    time.sleep(0.5)
+    headers = {"Content-Type": "application/json"}
+    st, doc = request("POST", base + "/api/v1/recovery/flows", json.dumps({"tenant": "demo", "username": "alice"}), headers)
+    if st != 201:
+        print(f"flow start: HTTP {st} {doc[:200]}")
+        return 0
+    path = "/api/v1/recovery/flows/" + json.loads(doc)["id"]
+    request("POST", base + path, json.dumps({"flow": "sms-totp"}), headers)
+    st, doc = request("POST", base + path, json.dumps({"contact": "0", "number": phone}), headers)
+    if st != 200 or json.loads(doc).get("state") != "enter_code":
+        print(f"number: HTTP {st} {doc[:200]}")
+        return 0
+    waiter.join(20)
+    st, doc = result.get("answer", (0, ""))
+    msgs = json.loads(doc).get("messages", []) if st == 200 else []
+    if not msgs or not any(w.isdigit() and len(w) == 6 for w in msgs[0]["text"].replace(".", " ").split()):
+        print(f"long-poll answer: HTTP {st} {doc[:200]}")
+        return 0
+    t = time.monotonic()
+    st, doc = request("GET", box + "&after=" + msgs[0]["id"] + "&wait=400")
+    waited = time.monotonic() - t
+    if st != 200 or json.loads(doc)["messages"] != [] or waited < 0.35:
+        print(f"after= the newest: HTTP {st} after {waited:.2f} s: {doc[:200]}")
+        return 0
+    for bad in ("&wait=abc", "&wait=10001", "&wait=-1", "&after=nope"):
+        st, doc = request("GET", box + bad)
+        if st != 400 or "error" not in json.loads(doc):
+            print(f"{bad}: HTTP {st} {doc[:200]}")
+            return 0
+    print("ok")
+    return 0
+
+
 def tamper(args):
     db = sqlite3.connect(args.db, timeout=10)
     try:
@@ -261,6 +315,9 @@ def main():
     s.add_argument("--pid", type=int)
     s.add_argument("--timeout", type=float, default=60)
     s.set_defaults(func=banner)
+    s = sub.add_parser("long-poll")
+    s.add_argument("base")
+    s.set_defaults(func=long_poll)
     s = sub.add_parser("tamper")
     s.add_argument("db")
     s.add_argument("seq", type=int)

@@ -12,9 +12,30 @@ struct DevOutboxController {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/dev/outbox.json") { request, _ in
             // `?to=` gives the newest message to one recipient (scripts and the flow benchmark look up their code).
-            let to = request.uri.queryParameters.get("to").map { String($0) }
+            // With `wait=MS` (at most 10,000) it is a long-poll: if there is no message to `to` yet, or only the one
+            // whose id is `after=`, the answer waits up to MS milliseconds for the next one.
+            let query = request.uri.queryParameters
+            let to = query.get("to").map { String($0) }
+            var wait = 0
+            if let text = query.get("wait") {
+                guard let ms = Int(text), (0...10_000).contains(ms), to != nil else {
+                    throw APIError(.badRequest, "invalid_parameter", "wait must be 0 to 10000 milliseconds, with to=")
+                }
+                wait = ms
+            }
+            var after: UUID? = nil
+            if let text = query.get("after") {
+                guard let id = UUID(uuidString: String(text)), to != nil else {
+                    throw APIError(.badRequest, "invalid_parameter", "after must be a message id, with to=")
+                }
+                after = id
+            }
             let entries: [DevelopmentOutbox.Entry]
-            if let to { entries = await outbox.newest(to: to).map { [$0] } ?? [] } else { entries = await outbox.recent() }
+            if let to {
+                entries = await outbox.next(to: to, after: after, timeout: .milliseconds(wait)).map { [$0] } ?? []
+            } else {
+                entries = await outbox.recent()
+            }
             let items = entries.map {
                 Item(id: $0.message.id.uuidString.lowercased(), channel: $0.message.channel.rawValue, to: $0.message.recipient,
                      subject: $0.message.subject, text: $0.message.text, at: $0.at)
