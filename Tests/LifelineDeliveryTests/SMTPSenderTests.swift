@@ -23,7 +23,7 @@ import Testing
         SMTPConfiguration(host: host, port: peer.port, security: security, caFilePath: try TestCertificates.shared().caFile,
                           username: auth ? SMTPPeer.username : nil, password: auth ? password : nil,
                           fromAddress: "noreply@lifeline.test", fromName: "Lifeline – Obnova",
-                          heloName: "client.lifeline.test", connectTimeout: .seconds(5), commandTimeout: .seconds(5))
+                          heloName: "client.lifeline.test", connectTimeout: .seconds(60), commandTimeout: .seconds(60))
     }
 
     func message(to: String = "jana.novakova@example.org") -> OutgoingMessage {

@@ -62,7 +62,9 @@ struct TestDatabase: Sendable {
     func openStore(migrate: Bool = true, maxConnections: Int = 5) async throws -> SQLStore {
         let store: SQLStore
         if let postgresURL {
-            store = SQLStore(backend: try await PostgresBackend.connect(url: postgresURL, maxConnections: maxConnections, logger: quietLogger))
+            // A minute to connect: CI runs every suite at once on 2 cores, and 10 s ran out under such load.
+            store = SQLStore(backend: try await PostgresBackend.connect(url: postgresURL, maxConnections: maxConnections,
+                                                                        connectTimeout: .seconds(60), logger: quietLogger))
         } else {
             store = try await SQLStore.open(sqlitePath: sqlitePath, logger: quietLogger)
         }

@@ -12,6 +12,8 @@ struct SMTPConnection {
     private let timeout: TimeAmount
     private var repliesRead = 0
     private let firstError: FirstError
+    /// Set once a command's deadline ran out and closed the channel; sticky for the connection's life.
+    private let expired = Expiry()
     /// True once TLS is on (implicit or after STARTTLS).
     private(set) var isSecure: Bool
 
@@ -73,6 +75,18 @@ struct SMTPConnection {
     mutating func startTLS(context: NIOSSLContext, serverHostname: String?) async throws {
         let channel = self.channel
         let expected = repliesRead
+        let expired = self.expired
+        do {
+            try await addTLS(channel: channel, expected: expected, context: context, serverHostname: serverHostname)
+        } catch {
+            // The channel closed by an earlier command's late deadline (see withDeadline).
+            if expired.flag.load(ordering: .relaxed) { throw SMTPTimeout() }
+            throw error
+        }
+        isSecure = true
+    }
+
+    private func addTLS(channel: Channel, expected: Int, context: NIOSSLContext, serverHostname: String?) async throws {
         try await channel.eventLoop.submit {
             let decoder = try channel.pipeline.syncOperations.handler(type: SMTPReplyDecoder.self)
             // Why: anything that arrived after the 220 came in clear text and would be read as if it came over
@@ -83,7 +97,6 @@ struct SMTPConnection {
             try channel.pipeline.syncOperations.addHandler(
                 try NIOSSLClientHandler(context: context, serverHostname: serverHostname), position: .first)
         }.get()
-        isSecure = true
     }
 
     private mutating func nextReply() async throws -> SMTPReply {
@@ -96,7 +109,11 @@ struct SMTPConnection {
 
     /// Runs `body`, closing the channel if it has not finished within the command timeout.
     private mutating func withDeadline<T>(_ body: (inout SMTPConnection) async throws -> T) async throws -> T {
-        let expired = Expiry()
+        // Why the flag belongs to the connection, not to this command: when the machine is slow to run the caller, a
+        // deadline can fire after the reply arrived but before it was cancelled. The channel is then closed, and the
+        // next command would fail with a bare "I/O on closed channel"; it must say "timed out" instead.
+        let expired = self.expired
+        if expired.flag.load(ordering: .relaxed) { throw SMTPTimeout() }
         let channel = self.channel
         let task = channel.eventLoop.scheduleTask(in: timeout) {
             expired.flag.store(true, ordering: .relaxed)
