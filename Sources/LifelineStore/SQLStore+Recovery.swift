@@ -49,6 +49,38 @@ extension SQLStore: RecoveryStore {
         }
     }
 
+    public func recoverySubject(tenantID: UUID, usernameKey: String) async throws -> RecoverySubject {
+        // One row always: the users row is LEFT JOINed to a one-row table, and contacts, questions and TOTP tokens are
+        // aggregated in subqueries (string_agg with ORDER BY works in SQLite ≥ 3.44 and PostgreSQL). Values are joined
+        // by a newline, which no stored phone number, address or question id contains.
+        let sep = "\n"
+        return try await backend.read { db in
+            guard let row = try await db.raw("""
+                SELECT u.id AS id, u.status AS status,
+                  (SELECT string_agg(c.kind || ':' || c.value, \(bind: sep) ORDER BY c.created_at, c.id) FROM contacts c
+                    WHERE c.user_id = u.id AND c.verified = 1) AS contacts,
+                  (SELECT string_agg(a.question_id, \(bind: sep) ORDER BY a.question_id) FROM security_answers a
+                    WHERE a.user_id = u.id) AS questions,
+                  (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.type = 'totp' AND t.state = 'active') AS totp
+                FROM (SELECT 1 AS one) k
+                LEFT JOIN users u ON u.tenant_id = \(bind: Row.id(tenantID)) AND u.username_key = \(bind: usernameKey)
+                """).first() else {
+                throw LifelineError(.internalError, "the recovery subject query returned no row")
+            }
+            func list(_ column: String) throws -> [String] {
+                try row.decodeNil(column: column) ? [] : try row.decode(column: column, as: String.self).split(separator: "\n").map(String.init)
+            }
+            let contacts = try list("contacts").map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
+            let userID = try row.decodeNil(column: "id") ? nil : try Row.uuid(row, "id")
+            let active = try userID != nil && Row.enumValue(row, "status", as: UserStatus.self) == .active
+            return RecoverySubject(userID: userID, active: active,
+                                   verifiedPhones: contacts.filter { $0.first == ContactKind.phone.rawValue }.compactMap { $0.last },
+                                   verifiedEmails: contacts.filter { $0.first == ContactKind.email.rawValue }.compactMap { $0.last },
+                                   answeredQuestions: Set(try list("questions")),
+                                   hasActiveTOTP: try row.decode(column: "totp", as: Int64.self) > 0)
+        }
+    }
+
     public func answerHashes(userID: UUID) async throws -> [String: String] {
         try await backend.read { db in
             var out: [String: String] = [:]

@@ -26,6 +26,27 @@ extension SQLStore: TokenStore {
         }
     }
 
+    public func userAndTokens(tenantID: UUID, username: String) async throws -> (user: User, tokens: [StoredToken])? {
+        // Why one statement: a validation is the hottest path, and every statement costs a round trip to the
+        // database thread. The token columns come prefixed with t_ (both tables have id, tenant_id, created_at).
+        let tokenColumns = Self.tokenColumns.map { "t.\($0) AS t_\($0)" }.joined(separator: ", ")
+        return try await backend.read { db in
+            let rows = try await db.raw("""
+                SELECT u.*, \(unsafeRaw: tokenColumns) FROM users u LEFT JOIN tokens t ON t.user_id = u.id
+                WHERE u.tenant_id = \(bind: Row.id(tenantID)) AND u.username_key = \(bind: Validation.usernameKey(username))
+                ORDER BY t.created_at, t.id
+                """).all()
+            guard let first = rows.first else { return nil }
+            let user = try Self.user(from: first)
+            let tokens = try rows.filter { try !$0.decodeNil(column: "t_id") }.map { try Self.storedToken(from: PrefixedRow(base: $0, prefix: "t_")) }
+            return (user, tokens)
+        }
+    }
+
+    /// The columns of `tokens`, as ``storedToken(from:)`` reads them.
+    static let tokenColumns = ["id", "tenant_id", "user_id", "type", "algorithm", "digits", "period", "state", "fail_count", "max_fail",
+                               "drift", "counter", "last_used", "label", "secret", "created_at"]
+
     public func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken? {
         try await backend.read { db in
             try await db.raw("SELECT * FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID))").first().map(Self.storedToken(from:))
@@ -154,4 +175,16 @@ extension SQLStore: TokenStore {
         }
         return StoredToken(token: token, secret: secret)
     }
+}
+
+/// A row whose columns are read under a prefix (`decode(column: "id")` reads `t_id`), for joined queries whose tables
+/// share column names.
+struct PrefixedRow: SQLRow {
+    let base: any SQLRow
+    let prefix: String
+
+    var allColumns: [String] { base.allColumns.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) } }
+    func contains(column: String) -> Bool { base.contains(column: prefix + column) }
+    func decodeNil(column: String) throws -> Bool { try base.decodeNil(column: prefix + column) }
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D { try base.decode(column: prefix + column, as: type) }
 }

@@ -50,6 +50,76 @@ enum RecoveryFixture {
 struct RecoveryStoreTests {
     typealias R = RecoveryFixture
 
+    // MARK: the recovery subject
+
+    @Test("recoverySubject: verified contacts in the order added, answered questions, active TOTP; unknown and disabled users",
+          arguments: Backend.available)
+    func recoverySubject(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (tenant, user) = try await Fixture.seedUser(store)
+            func contact(_ kind: ContactKind, _ value: String, verified: Bool = true, at: Int64) -> Contact {
+                Contact(id: UUID(), userID: user.id, kind: kind, value: value, verified: verified, createdAt: Fixture.time(at))
+            }
+            for c in [contact(.phone, "+420602111222", at: 30), contact(.email, "a:b@x.example", at: 10),
+                      contact(.phone, "+420777123789", at: 20), contact(.phone, "+420999000111", verified: false, at: 5)] {
+                try await store.insertContact(c, audit: Fixture.audit("contact.add"))
+            }
+            let key = Validation.usernameKey(user.username)
+            var s = try await store.recoverySubject(tenantID: tenant.id, usernameKey: key)
+            #expect(s == RecoverySubject(userID: user.id, active: true, verifiedPhones: ["+420777123789", "+420602111222"],
+                                         verifiedEmails: ["a:b@x.example"], answeredQuestions: [], hasActiveTOTP: false))
+            try await store.setAnswers(userID: user.id, hashes: ["pet": "h1", "city": "h2"], audit: Fixture.audit("answers.set"))
+            let hotp = Fixture.token(user, type: .hotp)
+            try await store.insertToken(hotp, audit: Fixture.audit("token.enroll"))
+            s = try await store.recoverySubject(tenantID: tenant.id, usernameKey: key)
+            #expect(s.answeredQuestions == ["pet", "city"] && !s.hasActiveTOTP)
+            let totp = Fixture.token(user, type: .totp)
+            try await store.insertToken(totp, audit: Fixture.audit("token.enroll"))
+            #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: key).hasActiveTOTP)
+            _ = try await store.setState(tokenID: totp.token.id, tenantID: tenant.id, state: .locked, resetFailCount: false,
+                                         audit: Fixture.audit("token.lock"))
+            #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: key).hasActiveTOTP == false)
+            // Unknown: one row of nothing. Another tenant's user of the same name is not found.
+            let none = RecoverySubject(userID: nil, active: false, verifiedPhones: [], verifiedEmails: [], answeredQuestions: [],
+                                       hasActiveTOTP: false)
+            #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: "mallory") == none)
+            #expect(try await store.recoverySubject(tenantID: UUID(), usernameKey: key) == none)
+            var disabled = user
+            disabled.status = .disabled
+            try await store.updateUser(disabled, audit: Fixture.audit("user.update"))
+            s = try await store.recoverySubject(tenantID: tenant.id, usernameKey: key)
+            #expect(s.userID == user.id && !s.active)
+        }
+    }
+
+    @Test("userAndTokens: the user with every token in order, a user without tokens, and nil for an unknown one",
+          arguments: Backend.available)
+    func userAndTokens(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (tenant, user) = try await Fixture.seedUser(store)
+            let key = Validation.usernameKey(user.username)
+            var found = try #require(try await store.userAndTokens(tenantID: tenant.id, username: "ALICE"))
+            #expect(found.user == user && found.tokens.isEmpty)
+            let first = Fixture.token(user, type: .hotp, counter: 7, lastUsed: 6, created: 3)
+            let second = Fixture.token(user, type: .totp, created: 4)
+            try await store.insertToken(second, audit: Fixture.audit("token.enroll"))
+            try await store.insertToken(first, audit: Fixture.audit("token.enroll"))
+            found = try #require(try await store.userAndTokens(tenantID: tenant.id, username: key))
+            #expect(found.user == user)
+            #expect(found.tokens.map(\.token) == [first.token, second.token])
+            #expect(found.tokens.map(\.secret.text) == [first.secret.text, second.secret.text])
+            let separately = try await store.storedTokens(userID: user.id)
+            #expect(found.tokens.map(\.token) == separately.map(\.token))
+            #expect(try await store.userAndTokens(tenantID: tenant.id, username: "mallory") == nil)
+            #expect(try await store.userAndTokens(tenantID: UUID(), username: key) == nil)
+            // A token of another user of the tenant is not the user's.
+            let (_, other) = (tenant, Fixture.user(tenant, "bob"))
+            try await store.insertUser(other, contacts: [], audit: Fixture.audit("user.create"))
+            try await store.insertToken(Fixture.token(other), audit: Fixture.audit("token.enroll"))
+            #expect(try await store.userAndTokens(tenantID: tenant.id, username: key)?.tokens.count == 2)
+        }
+    }
+
     // MARK: configuration and answers
 
     @Test("config put/get round trip; an unchanged config writes nothing", arguments: Backend.available)

@@ -14,6 +14,11 @@ public protocol RecoveryStore: Sendable {
     func putRecoveryConfig(tenantID: UUID, config: RecoveryConfig, audit: AuditRecord) async throws -> Bool
     /// Replaces all answers of a user (question id → ``SecurityAnswer`` hash).
     func setAnswers(userID: UUID, hashes: [String: String], audit: AuditRecord) async throws
+    /// What a flow needs to know of `usernameKey` (``Validation/usernameKey(_:)``) in the tenant, in one query that
+    /// returns exactly one row whether or not the username names a user. Why: a flow for an unknown username must
+    /// cost what a real one costs; a lookup per table, with rows for one and none for the other, made a real user's
+    /// flow start measurably slower (a timing oracle for user enumeration).
+    func recoverySubject(tenantID: UUID, usernameKey: String) async throws -> RecoverySubject
     /// The answer hashes of a user by question id (empty for an unknown user).
     func answerHashes(userID: UUID) async throws -> [String: String]
     func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws

@@ -37,6 +37,9 @@ public protocol TokenStore: Sendable {
     func insertToken(_ token: StoredToken, audit: AuditRecord) async throws -> Void
     /// All tokens of a user, with secrets, for validation.
     func storedTokens(userID: UUID) async throws -> [StoredToken]
+    /// The user `username` of the tenant (case-insensitive) with all their tokens and secrets, nil when there is no
+    /// such user: what a validation reads, in one query.
+    func userAndTokens(tenantID: UUID, username: String) async throws -> (user: User, tokens: [StoredToken])?
     func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken?
     func tokens(tenantID: UUID, userID: UUID?) async throws -> [Token]
     /// Records an accepted code: sets `last_used = step`, the drift, (HOTP) `counter = step + 1` and clears the fail

@@ -126,22 +126,17 @@ public struct RecoveryService: Sendable {
         return (tenant, config)
     }
 
-    /// The profile of a user; for an unknown or disabled user the same queries run on a random id, so both
-    /// cost the same, and the profile is a decoy.
+    /// The profile of a user; for an unknown or disabled user the profile is a decoy. One query either way, with one
+    /// row either way, so both cost the same.
     func loadProfile(tenant: Tenant, usernameKey: String, config: RecoveryConfig, key: KeyRing) async throws -> RecoveryProfile {
-        let user = try await storage.user(tenantID: tenant.id, username: usernameKey)
-        let active = user.flatMap { $0.status == .active ? $0 : nil }
-        let lookupID = active?.id ?? random.uuid()
-        async let contacts = storage.contacts(userID: lookupID)
-        async let answers = storage.answerHashes(userID: lookupID)
-        async let tokens = storage.tokens(tenantID: tenant.id, userID: lookupID)
-        let (c, a, t) = try await (contacts, answers, tokens)
+        let subject = try await storage.recoverySubject(tenantID: tenant.id, usernameKey: usernameKey)
+        let active = subject.userID != nil && subject.active
         let decoys = RecoveryProfile.decoys(secret: key.derivedKey(info: "lifeline/recovery/decoy"), tenantID: tenant.id, usernameKey: usernameKey, config: config)
-        // Why only verified contacts: an unverified number may be the attacker's own, added by a compromised account.
-        return RecoveryProfile(userID: active?.id,
-                               phones: c.filter { $0.kind == .phone && $0.verified }.map(\.value),
-                               emails: c.filter { $0.kind == .email && $0.verified }.map(\.value),
-                               answeredQuestions: Set(a.keys), hasTOTP: t.contains { $0.type == .totp && $0.state == .active },
+        // Why only verified contacts (the store returns no others): an unverified number may be the attacker's own,
+        // added by a compromised account.
+        return RecoveryProfile(userID: active ? subject.userID : nil,
+                               phones: active ? subject.verifiedPhones : [], emails: active ? subject.verifiedEmails : [],
+                               answeredQuestions: active ? subject.answeredQuestions : [], hasTOTP: active && subject.hasActiveTOTP,
                                decoyPhones: decoys.phones, decoyEmails: decoys.emails)
     }
 

@@ -66,7 +66,7 @@ public struct ValidationService: Sendable {
             AuditRecord(time: now, tenant: tenant?.name, actor: caller.actor, subject: username, event: event,
                         outcome: outcome, reason: reason, source: caller.source)
         }
-        guard let tenant, let user = try await storage.user(tenantID: tenant.id, username: username) else {
+        guard let tenant, let (user, tokens) = try await storage.userAndTokens(tenantID: tenant.id, username: username) else {
             _ = decoyWork(code: code, unix: unix)
             if let emergencyCode { _ = try await matchEmergencyCode(emergencyCode, tenantID: tenant?.id, userID: nil, now: now) }
             try await storage.append(audit("reject", tenant == nil ? "unknown tenant" : "unknown user"))
@@ -78,7 +78,7 @@ public struct ValidationService: Sendable {
             try await storage.append(audit("reject", "user disabled"))
             return .reject
         }
-        let stored = try await storage.storedTokens(userID: user.id).filter { onlyToken == nil || $0.token.id == onlyToken }
+        let stored = tokens.filter { onlyToken == nil || $0.token.id == onlyToken }
         var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
         var failed: [UUID] = []
         for entry in stored {
