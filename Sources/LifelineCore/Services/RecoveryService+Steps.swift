@@ -109,7 +109,7 @@ extension RecoveryService {
             case .countFailure:
                 w.counters.append(Self.failureKey(tenant.id, usernameKey, now))
             case .notifyVerified:
-                let args = ["tenant": tenant.displayName, "time": ISO8601DateFormatter().string(from: now)]
+                let args = ["tenant": tenant.displayName, "time": now.formatted(.iso8601)]
                 for phone in profile.phones {
                     w.outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: catalog.text("message.verified_sms", lang, args),
                                                       status: .pending, tenant: tenant, now: now))
