@@ -1,27 +1,42 @@
 import SQLKit
 
-/// Group commit for SQLite's single writer: write transactions that arrive while one is running are run
-/// together in the next transaction, so BEGIN/COMMIT and the hand-offs between callers are paid once per batch
+/// Group commit: write transactions that arrive while one is running are run together in the next transaction, so
+/// BEGIN/COMMIT (on PostgreSQL: the commit's fsync) and the hand-offs between callers are paid once per batch
 /// instead of once per request.
 ///
 /// Semantics stay those of one transaction per caller: jobs run one after another (as they would serially), and
 /// each caller is answered only after the COMMIT that contains its job. If any job of a batch throws (or the
 /// COMMIT fails), the whole batch is rolled back and every job of it is run again alone, so a failing job never
 /// takes another caller's change with it and never leaves a half-written change of its own.
+///
+/// Why batching costs no parallelism: every write appends to the audit chain, whose head row (PostgreSQL) or the
+/// database's single writer lock (SQLite) serializes write transactions anyway.
 actor GroupCommitWriter {
     private struct Job {
         let run: @Sendable (any SQLDatabase) async throws -> any Sendable
         let done: CheckedContinuation<any Sendable, any Error>
     }
 
-    private let db: any SQLDatabase
+    /// Gives a batch its connection: the SQLite writer connection, or one leased from the PostgreSQL pool.
+    typealias Lease = @Sendable (_ body: @Sendable (any SQLDatabase) async -> Void) async throws -> Void
+
+    private let lease: Lease
+    private let begin: SQLQueryString
     private let maxBatch: Int
     private var pending: [Job] = []
     private var draining = false
 
-    init(db: any SQLDatabase, maxBatch: Int = 128) {
-        self.db = db
+    /// `begin` starts a write transaction: "BEGIN IMMEDIATE" on SQLite (takes the write lock at once, so no
+    /// transaction fails later on a lock upgrade), "BEGIN" on PostgreSQL.
+    init(begin: String, maxBatch: Int = 128, lease: @escaping Lease) {
+        self.lease = lease
+        self.begin = SQLQueryString(begin)
         self.maxBatch = maxBatch
+    }
+
+    /// On one connection that is always the same (SQLite's writer).
+    init(db: any SQLDatabase, begin: String, maxBatch: Int = 128) {
+        self.init(begin: begin, maxBatch: maxBatch) { body in await body(db) }
     }
 
     /// Runs `body` in a write transaction (possibly shared with other callers' bodies) and returns its result.
@@ -41,20 +56,29 @@ actor GroupCommitWriter {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
-            let committed = batch.count > 1 ? await runTogether(batch) : false
-            if !committed {
-                for job in batch { await runAlone(job) }
+            do {
+                try await lease { db in await self.run(batch, on: db) }
+            } catch {
+                // No connection (the database is unreachable): every caller of the batch gets the error.
+                for job in batch { job.done.resume(throwing: error) }
             }
         }
         draining = false
     }
 
+    private func run(_ batch: [Job], on db: any SQLDatabase) async {
+        let committed = batch.count > 1 ? await runTogether(batch, on: db) : false
+        if !committed {
+            for job in batch { await runAlone(job, on: db) }
+        }
+    }
+
     /// Runs the batch in one transaction; false (after a rollback, nobody answered) if anything failed.
-    private func runTogether(_ batch: [Job]) async -> Bool {
+    private func runTogether(_ batch: [Job], on db: any SQLDatabase) async -> Bool {
         var results: [any Sendable] = []
         results.reserveCapacity(batch.count)
         do {
-            try await db.raw("BEGIN IMMEDIATE").run()
+            try await db.raw(begin).run()
         } catch {
             return false
         }
@@ -69,10 +93,9 @@ actor GroupCommitWriter {
         return true
     }
 
-    private func runAlone(_ job: Job) async {
+    private func runAlone(_ job: Job, on db: any SQLDatabase) async {
         do {
-            // BEGIN IMMEDIATE takes the write lock at once, so no transaction fails later on a lock upgrade.
-            try await db.raw("BEGIN IMMEDIATE").run()
+            try await db.raw(begin).run()
             do {
                 let result = try await job.run(db)
                 try await db.raw("COMMIT").run()

@@ -8,10 +8,16 @@ public final class PostgresBackend: SQLBackend {
     public let kind = SQLKind.postgres
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
+    private let groupCommit: GroupCommitWriter
 
     private init(client: PostgresClient) {
         self.client = client
         self.runTask = Task { await client.run() }
+        // Why group commit here too: every write transaction takes the audit chain's head row, so they run one
+        // after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
+        self.groupCommit = GroupCommitWriter(begin: "BEGIN") { body in
+            try await client.withConnection { conn in await body(conn.sql(queryLogLevel: nil)) }
+        }
     }
 
     /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=…]`).
@@ -60,9 +66,7 @@ public final class PostgresBackend: SQLBackend {
     }
 
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await client.withConnection { conn in
-            try await self.inTransaction(conn.sql(queryLogLevel: nil), begin: "BEGIN", body)
-        }
+        try await groupCommit.submit(body)
     }
 
     public func shutdown() async {

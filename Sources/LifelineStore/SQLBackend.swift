@@ -16,18 +16,3 @@ public protocol SQLBackend: Sendable {
     /// Closes all connections.
     func shutdown() async
 }
-
-extension SQLBackend {
-    /// Runs `body` between BEGIN and COMMIT on `db`, rolling back on any error.
-    func inTransaction<R: Sendable>(_ db: any SQLDatabase, begin: String, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        try await db.raw(SQLQueryString(begin)).run()
-        do {
-            let result = try await body(db)
-            try await db.raw("COMMIT").run()
-            return result
-        } catch {
-            try? await db.raw("ROLLBACK").run()
-            throw error
-        }
-    }
-}

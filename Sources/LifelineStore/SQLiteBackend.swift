@@ -19,7 +19,7 @@ public final class SQLiteBackend: SQLBackend {
 
     private init(writer: SQLiteConnection, readers: [SQLiteConnection], threadPool: NIOThreadPool) {
         self.writer = writer
-        self.groupCommit = GroupCommitWriter(db: writer.sql(queryLogLevel: nil))
+        self.groupCommit = GroupCommitWriter(db: writer.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE")
         self.readers = ResourcePool(readers)
         self.all = [writer] + readers
         self.threadPool = threadPool
