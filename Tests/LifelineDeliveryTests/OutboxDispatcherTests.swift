@@ -12,7 +12,7 @@ import Testing
 
     func smsConfig(_ peer: PeerProcess) -> SMSGatewayConfiguration {
         SMSGatewayConfiguration(url: "http://127.0.0.1:\(peer.port)/sms", encoding: .json,
-                                fields: ["to": "{{to}}", "text": "{{text}}"], timeout: .seconds(5))
+                                fields: ["to": "{{to}}", "text": "{{text}}"], timeout: .seconds(60))
     }
 
     func dispatcher(_ store: InMemoryOutboxStore, _ vault: FixedKeyVault, _ sender: (any MessageSender)?,
