@@ -19,14 +19,14 @@ struct DevOutboxController {
             var wait = 0
             if let text = query.get("wait") {
                 guard let ms = Int(text), (0...10_000).contains(ms), to != nil else {
-                    throw APIError(.badRequest, "invalid_parameter", "wait must be 0 to 10000 milliseconds, with to=")
+                    throw APIError(.badRequest, "invalid_request", "wait must be 0 to 10000 milliseconds, with to=")
                 }
                 wait = ms
             }
             var after: UUID? = nil
             if let text = query.get("after") {
                 guard let id = UUID(uuidString: String(text)), to != nil else {
-                    throw APIError(.badRequest, "invalid_parameter", "after must be a message id, with to=")
+                    throw APIError(.badRequest, "invalid_request", "after must be a message id, with to=")
                 }
                 after = id
             }

@@ -25,6 +25,8 @@ actor GroupCommitWriter {
     private let maxBatch: Int
     private var pending: [Job] = []
     private var draining = false
+    /// Whether the current batch got its connection (its jobs are then answered by `run`, never by `drain`).
+    private var batchStarted = false
 
     /// `begin` starts a write transaction: "BEGIN IMMEDIATE" on SQLite (takes the write lock at once, so no
     /// transaction fails later on a lock upgrade), "BEGIN" on PostgreSQL.
@@ -56,17 +58,22 @@ actor GroupCommitWriter {
         while !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
+            batchStarted = false
             do {
                 try await lease { db in await self.run(batch, on: db) }
-            } catch {
-                // No connection (the database is unreachable): every caller of the batch gets the error.
+            } catch where !batchStarted {
+                // No connection (the database is unreachable): every caller of the batch gets the error. Only if the
+                // batch never ran: a continuation must be resumed exactly once.
                 for job in batch { job.done.resume(throwing: error) }
+            } catch {
+                // The batch ran and answered its callers; the lease failed only in giving the connection back.
             }
         }
         draining = false
     }
 
     private func run(_ batch: [Job], on db: any SQLDatabase) async {
+        batchStarted = true
         let committed = batch.count > 1 ? await runTogether(batch, on: db) : false
         if !committed {
             for job in batch { await runAlone(job, on: db) }

@@ -29,10 +29,9 @@ extension SQLStore: TokenStore {
     public func userAndTokens(tenantID: UUID, username: String) async throws -> (user: User, tokens: [StoredToken])? {
         // Why one statement: a validation is the hottest path, and every statement costs a round trip to the
         // database thread. The token columns come prefixed with t_ (both tables have id, tenant_id, created_at).
-        let tokenColumns = Self.tokenColumns.map { "t.\($0) AS t_\($0)" }.joined(separator: ", ")
-        return try await backend.read { db in
+        try await backend.read { db in
             let rows = try await db.raw("""
-                SELECT u.*, \(unsafeRaw: tokenColumns) FROM users u LEFT JOIN tokens t ON t.user_id = u.id
+                SELECT u.*, \(unsafeRaw: Self.prefixedTokenColumns) FROM users u LEFT JOIN tokens t ON t.user_id = u.id
                 WHERE u.tenant_id = \(bind: Row.id(tenantID)) AND u.username_key = \(bind: Validation.usernameKey(username))
                 ORDER BY t.created_at, t.id
                 """).all()
@@ -43,9 +42,10 @@ extension SQLStore: TokenStore {
         }
     }
 
-    /// The columns of `tokens`, as ``storedToken(from:)`` reads them.
-    static let tokenColumns = ["id", "tenant_id", "user_id", "type", "algorithm", "digits", "period", "state", "fail_count", "max_fail",
-                               "drift", "counter", "last_used", "label", "secret", "created_at"]
+    /// The columns of `tokens` that ``storedToken(from:)`` reads, selected from `t` as `t_<column>`.
+    static let prefixedTokenColumns = ["id", "tenant_id", "user_id", "type", "algorithm", "digits", "period", "state", "fail_count",
+                                       "max_fail", "drift", "counter", "last_used", "label", "secret", "created_at"]
+        .map { "t.\($0) AS t_\($0)" }.joined(separator: ", ")
 
     public func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken? {
         try await backend.read { db in

@@ -14,7 +14,7 @@ public actor DevelopmentOutbox: MessageSender {
     /// not scan the whole list.
     private var latest: [String: Entry] = [:]
     /// Callers of ``next(to:after:timeout:)`` waiting for a message, by recipient.
-    private var waiters: [String: [(id: UInt64, resume: CheckedContinuation<Entry?, Never>)]] = [:]
+    private var waiters: [String: [(id: UInt64, resume: CheckedContinuation<Entry?, Never>, timer: Task<Void, Never>)]] = [:]
     private var nextWaiterID: UInt64 = 0
     private let capacity: Int
     private let clock: any LifelineClock
@@ -25,7 +25,10 @@ public actor DevelopmentOutbox: MessageSender {
         let entry = Entry(message: message, at: clock.now())
         entries.append(entry)
         latest[message.recipient] = entry
-        for waiter in waiters.removeValue(forKey: message.recipient) ?? [] { waiter.resume.resume(returning: entry) }
+        for waiter in waiters.removeValue(forKey: message.recipient) ?? [] {
+            waiter.timer.cancel()
+            waiter.resume.resume(returning: entry)
+        }
         if entries.count > capacity {
             for old in entries.prefix(entries.count - capacity) where latest[old.message.recipient]?.message.id == old.message.id {
                 latest[old.message.recipient] = nil
@@ -51,11 +54,12 @@ public actor DevelopmentOutbox: MessageSender {
         nextWaiterID &+= 1
         let id = nextWaiterID
         return await withCheckedContinuation { continuation in
-            waiters[recipient, default: []].append((id, continuation))
-            Task {
+            let timer = Task {
+                // Cancelled when a message answers the waiter first; expire() then finds nothing to do.
                 try? await Task.sleep(for: timeout)
                 self.expire(recipient: recipient, id: id)
             }
+            waiters[recipient, default: []].append((id, continuation, timer))
         }
     }
 
