@@ -35,10 +35,12 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // One C function the store needs of SQLite that Swift cannot call (a variadic one).
+        .target(name: "LifelineSQLiteShim"),
         .target(
             name: "LifelineStore",
             dependencies: [
-                "LifelineCore",
+                "LifelineCore", "LifelineSQLiteShim",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

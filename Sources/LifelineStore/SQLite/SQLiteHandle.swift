@@ -1,0 +1,222 @@
+import LifelineSQLiteShim
+import NIOCore
+import SQLiteNIO
+import VaporCSQLite
+
+/// One `sqlite3` connection, used through the C API directly, with a cache of prepared statements.
+///
+/// Why not SQLiteNIO's connection: it prepares every statement anew (parsing was ~10 % of the server's CPU in the
+/// benchmarks) and runs each one on a thread pool with two thread hops (~18 % kernel and futex time). Here a statement
+/// is prepared once per connection and runs on the caller's thread: the statements Lifeline runs read and write a few
+/// rows from the page cache and take microseconds, and a WAL commit with `synchronous = NORMAL` does not fsync.
+/// Nothing here waits on a lock: the connections have no busy timeout, and a statement that finds the database
+/// locked (by another process: the CLI) fails at once and is retried by ``SQLiteDirectDatabase`` after an
+/// asynchronous sleep, so a lock wait never blocks a thread of the concurrency pool.
+///
+/// `@unchecked Sendable`, and why that is safe: the handle and its statement cache are used by one task at a time —
+/// the writer only by the group-commit queue's current batch (`GroupCommitWriter` is an actor and runs one batch at a
+/// time), a reader only by the task that leased it from the backend's pool. A task may move between threads between
+/// two calls, which SQLite allows (it is built with `SQLITE_THREADSAFE=1`, and the connection is opened FULLMUTEX).
+final class SQLiteHandle: @unchecked Sendable {
+    private var raw: OpaquePointer?
+    private var cache: [String: SQLiteCachedStatement] = [:]
+    /// Prepared statements kept per connection; past this the cache is emptied (only ad-hoc SQL, e.g. migrations or
+    /// long `IN` lists, makes new shapes: the store's queries are a few dozen).
+    static let cacheLimit = 256
+
+    /// Opens (creating if needed) the database file at `path`.
+    init(path: String) throws {
+        var handle: OpaquePointer?
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
+        let rc = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK, let handle else {
+            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
+            if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+            throw SQLiteFailure(code: rc, message: "\(message) (\(path))", retryable: false)
+        }
+        // No busy handler: see the type's comment (lock waits are retried asynchronously).
+        sqlite_nio_sqlite3_busy_timeout(handle, 0)
+        // Why the query planner stability guarantee: without it SQLite marks a statement whose plan could depend on a
+        // bound value (constant folding, LIKE, partial indexes) for re-preparing at every new binding — for Lifeline's
+        // queries, re-parsing them on every run (~14 % of the server's CPU in the validation benchmark).
+        guard lifeline_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle)) == SQLITE_OK else {
+            sqlite_nio_sqlite3_close_v2(handle)
+            throw SQLiteFailure(code: SQLITE_ERROR, message: "cannot configure the SQLite connection (\(path))", retryable: false)
+        }
+        raw = handle
+    }
+
+    /// Runs one statement with `binds`, calling `onRow` for each result row. Throws ``SQLiteFailure``; one whose
+    /// `retryable` is set changed nothing and may be run again.
+    func execute(_ sql: String, _ binds: [SQLiteData], _ onRow: (SQLiteColumns, [SQLiteData]) -> Void) throws {
+        guard let raw else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the connection is closed", retryable: false) }
+        guard var statement = try prepared(sql, on: raw) else { return }
+        let stmt = statement.raw
+        // Why reset at once: a statement left mid-way keeps its read snapshot open, which would hold back WAL
+        // checkpoints and show this connection stale data next time.
+        defer {
+            sqlite_nio_sqlite3_reset(stmt)
+            sqlite_nio_sqlite3_clear_bindings(stmt)
+        }
+        for (i, bind) in binds.enumerated() {
+            let rc = Self.bind(bind, at: Int32(i + 1), to: stmt)
+            guard rc == SQLITE_OK else { throw failure(rc, on: raw, rowsDelivered: 1) }
+        }
+        var delivered = 0
+        var first = true
+        while true {
+            let rc = sqlite_nio_sqlite3_step(stmt)
+            if first {
+                first = false
+                // SQLite re-prepares a statement by itself when the schema changed (another process migrated); its
+                // result columns may then differ (`SELECT *` after a new column), so the cached table is rebuilt.
+                if sqlite_nio_sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != statement.reprepared {
+                    statement = SQLiteCachedStatement(raw: stmt)
+                    cache[sql] = statement
+                }
+            }
+            if rc == SQLITE_ROW {
+                delivered += 1
+                onRow(statement.columns, (0..<statement.columns.names.count).map { Self.value(at: Int32($0), of: stmt) })
+            } else if rc == SQLITE_DONE {
+                return
+            } else {
+                throw failure(rc, on: raw, rowsDelivered: delivered)
+            }
+        }
+    }
+
+    /// Copies what the write-ahead log holds into the database file as far as readers allow, without waiting for any
+    /// lock (a passive checkpoint); false if another connection was checkpointing.
+    @discardableResult
+    func checkpoint() -> Bool {
+        guard let raw else { return false }
+        // A read first: a connection opens the write-ahead log only in a transaction, and checkpoints nothing before.
+        guard (try? execute("SELECT 1 FROM sqlite_schema LIMIT 1", []) { _, _ in }) != nil else { return false }
+        return sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK
+    }
+
+    /// Finalizes every statement and closes the connection; later calls fail.
+    func close() {
+        for s in cache.values { sqlite_nio_sqlite3_finalize(s.raw) }
+        cache.removeAll()
+        if let raw { sqlite_nio_sqlite3_close_v2(raw) }
+        raw = nil
+    }
+
+    deinit { close() }
+
+    private func prepared(_ sql: String, on db: OpaquePointer) throws -> SQLiteCachedStatement? {
+        if let s = cache[sql] { return s }
+        if cache.count >= Self.cacheLimit {
+            for s in cache.values { sqlite_nio_sqlite3_finalize(s.raw) }
+            cache.removeAll(keepingCapacity: true)
+        }
+        var stmt: OpaquePointer?
+        var trailing = false
+        let rc = sql.withCString { text -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite_nio_sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            // Why refuse a second statement: SQLite would silently ignore it, so a change could be half applied.
+            if let tail { trailing = String(cString: tail).contains { !$0.isWhitespace && $0 != ";" } }
+            return rc
+        }
+        guard rc == SQLITE_OK else { throw failure(rc, on: db, rowsDelivered: 0) }
+        guard let stmt else { return nil }    // only whitespace or comments
+        if trailing {
+            sqlite_nio_sqlite3_finalize(stmt)
+            throw SQLiteFailure(code: SQLITE_MISUSE, message: "more than one statement in one query", retryable: false)
+        }
+        let statement = SQLiteCachedStatement(raw: stmt)
+        cache[sql] = statement
+        return statement
+    }
+
+    private func failure(_ rc: Int32, on db: OpaquePointer, rowsDelivered: Int) -> SQLiteFailure {
+        // Retryable only if nothing happened: the database was locked (by another process), no row was handed out, and
+        // no transaction is open (so it was this statement's own, and SQLite rolled it back; a BEGIN that failed).
+        let busy = rc & 0xff == SQLITE_BUSY || rc & 0xff == SQLITE_LOCKED
+        let retryable = busy && rowsDelivered == 0 && sqlite_nio_sqlite3_get_autocommit(db) != 0
+        return SQLiteFailure(code: rc, message: String(cString: sqlite_nio_sqlite3_errmsg(db)), retryable: retryable)
+    }
+
+    private static func bind(_ value: SQLiteData, at i: Int32, to stmt: OpaquePointer) -> Int32 {
+        switch value {
+        case .integer(let v): return sqlite_nio_sqlite3_bind_int64(stmt, i, Int64(v))
+        case .float(let v): return sqlite_nio_sqlite3_bind_double(stmt, i, v)
+        case .null: return sqlite_nio_sqlite3_bind_null(stmt, i)
+        case .text(let v):
+            var v = v
+            return v.withUTF8 { utf8 in
+                guard let base = utf8.baseAddress, !utf8.isEmpty else {
+                    return sqlite_nio_sqlite3_bind_text64(stmt, i, "", 0, SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                }
+                return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                    sqlite_nio_sqlite3_bind_text64(stmt, i, $0, UInt64(utf8.count), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                }
+            }
+        case .blob(let v):
+            return v.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(stmt, i, $0.baseAddress, UInt64($0.count), SQLITE_TRANSIENT) }
+        }
+    }
+
+    private static func value(at i: Int32, of stmt: OpaquePointer) -> SQLiteData {
+        switch sqlite_nio_sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(stmt, i)))
+        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(stmt, i))
+        case SQLITE_TEXT:
+            // Text first, then its length (the order SQLite documents); decoded by length, so a NUL is kept.
+            let text = sqlite_nio_sqlite3_column_text(stmt, i)
+            let count = Int(sqlite_nio_sqlite3_column_bytes(stmt, i))
+            guard let text else { return .text("") }
+            return .text(String(decoding: UnsafeRawBufferPointer(start: text, count: count), as: UTF8.self))
+        case SQLITE_BLOB:
+            let bytes = sqlite_nio_sqlite3_column_blob(stmt, i)
+            let count = Int(sqlite_nio_sqlite3_column_bytes(stmt, i))
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            if let bytes { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count)) }
+            return .blob(buffer)
+        default: return .null
+        }
+    }
+}
+
+/// A prepared statement and its result columns, as of its last (re-)preparation.
+struct SQLiteCachedStatement {
+    let raw: OpaquePointer
+    let columns: SQLiteColumns
+    /// How often SQLite had re-prepared the statement when `columns` was read.
+    let reprepared: Int32
+
+    init(raw: OpaquePointer) {
+        self.raw = raw
+        columns = SQLiteColumns(statement: raw)
+        reprepared = sqlite_nio_sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_REPREPARE, 0)
+    }
+}
+
+/// The result columns of a statement, with a name → index table built once per prepared statement (not per row).
+final class SQLiteColumns: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    init(statement: OpaquePointer) {
+        let n = Int(sqlite_nio_sqlite3_column_count(statement))
+        names = (0..<n).map { sqlite_nio_sqlite3_column_name(statement, Int32($0)).map { String(cString: $0) } ?? "" }
+        // The first column of a name wins, as in SQLiteNIO.
+        index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// An error SQLite returned.
+public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
+    /// SQLite's (extended) result code.
+    public let code: Int32
+    public let message: String
+    /// Nothing happened and the statement may be run again (the database was locked by another connection).
+    let retryable: Bool
+
+    public var description: String { "SQLite error \(code): \(message)" }
+}
+
+private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
