@@ -12,7 +12,14 @@ public struct SystemClock: LifelineClock {
 public struct SystemRandom: RandomSource {
     public init() {}
     public func bytes(_ count: Int) -> [UInt8] {
+        // Eight bytes per call of the generator (one getrandom(2) each), not one.
         var g = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &g) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            let word = g.next()
+            withUnsafeBytes(of: word) { out.append(contentsOf: $0.prefix(count - out.count)) }
+        }
+        return out
     }
 }

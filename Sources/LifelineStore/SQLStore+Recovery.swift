@@ -6,6 +6,11 @@ extension SQLStore: RecoveryStore {
     static let flowEncoder: JSONEncoder = {
         let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; e.dateEncodingStrategy = .millisecondsSince1970; return e
     }()
+    /// The flow state's encoder: no sorted keys (unlike ``flowEncoder``, whose configuration text is compared to see
+    /// whether it changed), since the state is only ever decoded, and sorting is a good part of encoding's cost.
+    static let flowStateEncoder: JSONEncoder = {
+        let e = JSONEncoder(); e.dateEncodingStrategy = .millisecondsSince1970; return e
+    }()
     static let flowDecoder: JSONDecoder = {
         let d = JSONDecoder(); d.dateDecodingStrategy = .millisecondsSince1970; return d
     }()
@@ -92,7 +97,7 @@ extension SQLStore: RecoveryStore {
     }
 
     public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws {
-        let state = String(decoding: try Self.flowEncoder.encode(flow), as: UTF8.self)
+        let state = String(decoding: try Self.flowStateEncoder.encode(flow), as: UTF8.self)
         try await backend.write { db in
             try await db.raw("""
                 INSERT INTO recovery_flows (id, tenant_id, expires_at, version, state)
@@ -118,7 +123,7 @@ extension SQLStore: RecoveryStore {
     public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool {
         var next = flow
         next.version += 1
-        let state = String(decoding: try Self.flowEncoder.encode(next), as: UTF8.self)
+        let state = String(decoding: try Self.flowStateEncoder.encode(next), as: UTF8.self)
         let expires = Row.millis(next.expiresAt)
         let now = audit.first?.time ?? Date()
         return try await backend.write { db in

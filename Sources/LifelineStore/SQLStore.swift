@@ -48,12 +48,7 @@ public final class SQLStore: Sendable {
     func appendAudit(_ r: AuditRecord, in db: any SQLDatabase) async throws {
         if let known = auditHead.withLock({ $0 }) {
             let event = AuditChain.append(r, after: known)
-            let moved = try await db.raw("""
-                UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
-                WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
-                """).first()
-            if moved != nil {
-                try await insertAudit(event, in: db)
+            if try await casAudit(event, known: known, in: db) {
                 auditHead.withLock { $0 = (event.seq, event.hash) }
                 return
             }
@@ -67,6 +62,30 @@ public final class SQLStore: Sendable {
         try await insertAudit(event, in: db)
         try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
         auditHead.withLock { $0 = (event.seq, event.hash) }
+    }
+
+    /// Moves the head from `known` to `event` and inserts `event` if the head is still `known`; false (nothing written)
+    /// otherwise. On PostgreSQL one statement (a data-modifying CTE: the insert runs only if the compare-and-set matched),
+    /// since every statement there is a round trip; on SQLite, which has no such CTEs, two.
+    private func casAudit(_ event: AuditEvent, known: (seq: Int64, hash: String), in db: any SQLDatabase) async throws -> Bool {
+        guard kind == .postgres else {
+            let moved = try await db.raw("""
+                UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+                WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
+                """).first()
+            guard moved != nil else { return false }
+            try await insertAudit(event, in: db)
+            return true
+        }
+        let r = event.record
+        return try await db.raw("""
+            WITH moved AS (UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+              WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq)
+            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+            SELECT moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash) FROM moved
+            RETURNING seq
+            """).first() != nil
     }
 
     private func insertAudit(_ event: AuditEvent, in db: any SQLDatabase) async throws {
@@ -89,10 +108,57 @@ extension SQLStore: HealthProbe {
 enum Row {
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-    static func id(_ uuid: UUID) -> String { uuid.uuidString.lowercased() }
+    /// The stored form of an id: lowercase 8-4-4-4-12 hex (what `uuidString.lowercased()` gives, without its two
+    /// string allocations and Foundation formatting: ids are written and read on every request).
+    static func id(_ uuid: UUID) -> String {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: uuid.uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var o = 0
+                for (i, b) in bytes.enumerated() {
+                    if i == 4 || i == 6 || i == 8 || i == 10 { out[o] = UInt8(ascii: "-"); o += 1 }
+                    out[o] = hex[Int(b >> 4)]; out[o + 1] = hex[Int(b & 0x0f)]; o += 2
+                }
+                return o
+            }
+        }
+    }
+
+    /// Parses an id in 8-4-4-4-12 hex form (either case), or nil.
+    static func parseID(_ text: String) -> UUID? {
+        var text = text
+        return text.withUTF8 { utf8 -> UUID? in
+            guard utf8.count == 36 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            var n = 0
+            var i = 0
+            while i < 36 {
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    guard utf8[i] == UInt8(ascii: "-") else { return nil }
+                    i += 1
+                    continue
+                }
+                guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else { return nil }
+                bytes[n] = hi << 4 | lo
+                n += 1
+                i += 2
+            }
+            return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
 
     static func uuid(_ row: any SQLRow, _ column: String) throws -> UUID {
-        guard let u = UUID(uuidString: try row.decode(column: column, as: String.self)) else {
+        guard let u = parseID(try row.decode(column: column, as: String.self)) else {
             throw LifelineError(.integrity, "column \(column) holds no UUID")
         }
         return u

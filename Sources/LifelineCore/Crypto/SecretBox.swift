@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// A secret encrypted at rest: the id of the key-encryption key and the AES-GCM combined box
 /// (nonce ‖ ciphertext ‖ tag). Stored as text `v1:<keyID>:<base64>`.
@@ -25,6 +26,8 @@ public struct SealedSecret: Sendable, Equatable {
 public struct KeyRing: Sendable {
     public private(set) var currentID: String
     private var keys: [String: SymmetricKey]
+    /// Derived keys already computed, by key id and purpose (shared by the copies of this ring; see ``derivedKey(info:)``).
+    private let derived = DerivedKeys()
 
     /// A ring from raw 256-bit keys; `currentID` must be among them.
     public init(currentID: String, keys: [String: [UInt8]]) throws(LifelineError) {
@@ -76,13 +79,32 @@ public struct KeyRing: Sendable {
 extension KeyRing {
     /// A key derived (HKDF-SHA256) from the current key for one purpose, e.g. the HMAC key of flow codes.
     /// Why derived: one secret to protect and rotate, yet no key used for two purposes.
+    ///
+    /// Each derivation is computed once per ring and key (the derivation is deterministic; flows need two per request).
     public func derivedKey(info: String) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(inputKeyMaterial: keys[currentID]!, info: Array(info.utf8), outputByteCount: 32)
+        derivedKey(info: info, keyID: currentID)!
     }
 
     /// The same derivation from the ring's key `keyID` (a previous key after rotation), or nil when the ring has
     /// no such key — so a value keyed before `lifeline keys rotate` (an emergency code's HMAC) can still be checked.
     public func derivedKey(info: String, keyID: String) -> SymmetricKey? {
-        keys[keyID].map { HKDF<SHA256>.deriveKey(inputKeyMaterial: $0, info: Array(info.utf8), outputByteCount: 32) }
+        guard let key = keys[keyID] else { return nil }
+        return derived.key(keyID: keyID, info: info) {
+            HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: Array(info.utf8), outputByteCount: 32)
+        }
+    }
+}
+
+/// The memo of ``KeyRing``'s derived keys. A ring is immutable once made (a new one is made on rotation), so a key
+/// derived for (key id, purpose) stays right for the ring's lifetime.
+final class DerivedKeys: Sendable {
+    private let memo = Mutex<[String: SymmetricKey]>([:])
+
+    func key(keyID: String, info: String, derive: () -> SymmetricKey) -> SymmetricKey {
+        let name = keyID + "\u{0}" + info
+        if let known = memo.withLock({ $0[name] }) { return known }
+        let key = derive()
+        memo.withLock { $0[name] = key }
+        return key
     }
 }

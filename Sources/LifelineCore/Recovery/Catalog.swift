@@ -40,7 +40,8 @@ public struct Catalog: Sendable {
     /// The text of `id` in `language` (falling back to English, then to the id itself) with `args` filled in.
     public func text(_ id: String, _ language: String, _ args: [String: String] = [:]) -> String {
         var s = texts[language]?[id] ?? texts["en"]?[id] ?? id
-        for (k, v) in args { s = s.replacingOccurrences(of: "{\(k)}", with: v) }
+        // The standard library's replacing, not Foundation's (which bridges through NSString on Linux).
+        for (k, v) in args { s = s.replacing("{\(k)}", with: v) }
         return s
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SQLKit
 import Synchronization
@@ -22,8 +23,12 @@ public final class SQLiteBackend: SQLBackend {
         self.checkpointer = checkpointer
     }
 
+    /// Readers by default: statements run on the caller's thread without suspending, so no more reads run at once than
+    /// the concurrency pool has threads (one per core); one more covers a read that waits for another process's lock.
+    public static var defaultReaders: Int { max(3, ProcessInfo.processInfo.activeProcessorCount + 1) }
+
     /// Opens (creating if needed) the database file at `path`.
-    public static func open(path: String, readers: Int = 4, logger: Logger) async throws -> SQLiteBackend {
+    public static func open(path: String, readers: Int = defaultReaders, logger: Logger) async throws -> SQLiteBackend {
         var conns: [SQLiteDirectDatabase] = []
         do {
             for _ in 0..<(readers + 1) {
