@@ -4,53 +4,65 @@ import SQLKit
 import Synchronization
 
 /// SQLite in WAL mode: one writer connection behind an in-process group-commit queue (`GroupCommitWriter`),
-/// and a few reader connections, each an ``SQLiteHandle`` with its own prepared statements.
+/// and reader connections made as needed, each an ``SQLiteHandle`` with its own prepared statements.
 ///
 /// Why one writer: SQLite allows one writer at a time anyway; queueing in process avoids lock waits and lock-upgrade
 /// deadlocks. Other processes on the same file (the CLI) are waited for by retrying (``SQLiteDirectDatabase``).
 public final class SQLiteBackend: SQLBackend {
     public let kind = SQLKind.sqlite
     private let groupCommit: GroupCommitWriter
+    private let writer: SQLiteDirectDatabase
     private let readers: ResourcePool<SQLiteDirectDatabase>
-    private let all: [SQLiteHandle]
     private let checkpointer: SQLiteCheckpointer
     private let closed = Atomic<Bool>(false)
 
-    private init(writer: SQLiteDirectDatabase, readers: [SQLiteDirectDatabase], checkpointer: SQLiteCheckpointer) {
+    private init(writer: SQLiteDirectDatabase, readers: ResourcePool<SQLiteDirectDatabase>, checkpointer: SQLiteCheckpointer) {
         self.groupCommit = GroupCommitWriter(db: writer, begin: "BEGIN IMMEDIATE")
-        self.readers = ResourcePool(readers)
-        self.all = ([writer] + readers).map(\.handle)
+        self.writer = writer
+        self.readers = readers
         self.checkpointer = checkpointer
     }
 
-    /// Readers by default: statements run on the caller's thread without suspending, so no more reads run at once than
-    /// the concurrency pool has threads (one per core); one more covers a read that waits for another process's lock.
+    /// Readers at most by default: statements run on the caller's thread without suspending, so no more reads run at
+    /// once than the concurrency pool has threads (one per core); one more covers a read that waits for another
+    /// process's lock.
     public static var defaultReaders: Int { max(3, ProcessInfo.processInfo.activeProcessorCount + 1) }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`, with one reader connection and up to `readers`.
     public static func open(path: String, readers: Int = defaultReaders, logger: Logger) async throws -> SQLiteBackend {
-        var conns: [SQLiteDirectDatabase] = []
+        let writer = try connect(path: path, logger: logger)
         do {
-            for _ in 0..<(readers + 1) {
-                let db = SQLiteDirectDatabase(handle: try SQLiteHandle(path: path), logger: logger)
-                conns.append(db)
-                try await db.raw("PRAGMA foreign_keys = ON").run()
-                // Why in memory: a statement inside a multi-statement transaction keeps a statement journal (to undo
-                // just itself on an error); in a temp file that is a file write for every such statement.
-                try await db.raw("PRAGMA temp_store = MEMORY").run()
-            }
-            let w = conns[0]
-            try await w.raw("PRAGMA journal_mode = WAL").run()
+            // Through the retrying path: switching to WAL takes the database's lock, which another process may hold.
+            try await writer.raw("PRAGMA journal_mode = WAL").run()
             // Why NORMAL: in WAL mode it keeps the database consistent across a crash; only the last commits before
             // a power loss may be lost, never half of one (https://sqlite.org/pragma.html#pragma_synchronous).
-            try await w.raw("PRAGMA synchronous = NORMAL").run()
+            try await writer.raw("PRAGMA synchronous = NORMAL").run()
             // Checkpoints are the checkpointer's (see SQLiteCheckpointer).
-            try await w.raw("PRAGMA wal_autocheckpoint = 0").run()
-            return SQLiteBackend(writer: conns[0], readers: Array(conns.dropFirst()), checkpointer: try SQLiteCheckpointer(path: path))
+            try await writer.raw("PRAGMA wal_autocheckpoint = 0").run()
+            let first = try connect(path: path, logger: logger)
+            // Why readers on demand: each is three open files, and most stores (a CLI command, a test) need one.
+            let pool = ResourcePool([first], limit: readers) { try? connect(path: path, logger: logger) }
+            return SQLiteBackend(writer: writer, readers: pool, checkpointer: try SQLiteCheckpointer(path: path))
         } catch {
-            for c in conns { c.handle.close() }
+            writer.handle.close()
             throw error
         }
+    }
+
+    /// One configured connection.
+    private static func connect(path: String, logger: Logger) throws -> SQLiteDirectDatabase {
+        let handle = try SQLiteHandle(path: path)
+        do {
+            // Settings of the connection only: they take no lock.
+            try handle.execute("PRAGMA foreign_keys = ON", []) { _, _ in }
+            // Why in memory: a statement inside a multi-statement transaction keeps a statement journal (to undo just
+            // itself on an error); in a temp file that is a file write for every such statement.
+            try handle.execute("PRAGMA temp_store = MEMORY", []) { _, _ in }
+        } catch {
+            handle.close()
+            throw error
+        }
+        return SQLiteDirectDatabase(handle: handle, logger: logger)
     }
 
     public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -65,8 +77,9 @@ public final class SQLiteBackend: SQLBackend {
         // Once only: a second call would wait forever for readers the first one took.
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         // Closing while a statement runs would pull the handle from under it: wait for the readers to come back.
-        for _ in 0..<(all.count - 1) { _ = await readers.take() }
+        let all = await readers.takeAll()
         checkpointer.stop()
-        for h in all { h.close() }
+        for r in all { r.handle.close() }
+        writer.handle.close()
     }
 }
