@@ -111,8 +111,7 @@ enum Row {
     /// The stored form of an id: lowercase 8-4-4-4-12 hex (what `uuidString.lowercased()` gives, without its two
     /// string allocations and Foundation formatting: ids are written and read on every request).
     static func id(_ uuid: UUID) -> String {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes(of: uuid.uuid) { bytes in
+        withUnsafeBytes(of: uuid.uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { out in
                 var o = 0
                 for (i, b) in bytes.enumerated() {
@@ -123,6 +122,8 @@ enum Row {
             }
         }
     }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Parses an id in 8-4-4-4-12 hex form (either case), or nil.
     static func parseID(_ text: String) -> UUID? {
