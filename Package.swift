@@ -37,10 +37,12 @@ let package = Package(
         ),
         // One C function the store needs of SQLite that Swift cannot call (a variadic one).
         .target(name: "LifelineSQLiteShim"),
+        // A JSON encoder that writes what Foundation's does, several times faster (API answers, flow state).
+        .target(name: "LifelineJSON"),
         .target(
             name: "LifelineStore",
             dependencies: [
-                "LifelineCore", "LifelineSQLiteShim",
+                "LifelineCore", "LifelineJSON", "LifelineSQLiteShim",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "LifelineHTTP",
             dependencies: [
-                "LifelineCore",
+                "LifelineCore", "LifelineJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -105,6 +107,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "LifelineJSONTests",
+            dependencies: ["LifelineJSON", "LifelineCore"]
         ),
         .testTarget(
             name: "LifelineCoreTests",

@@ -6,7 +6,7 @@ development outbox (/dev/outbox.json?to=) -> submit it -> submit the user's TOTP
 Users are seeded first through the admin API (one user per flow, because a TOTP code is single-use).
 Prints figures; asserts nothing.
 """
-import argparse, asyncio, base64, hashlib, hmac, json, statistics, struct, sys, time
+import argparse, asyncio, os, base64, hashlib, hmac, json, statistics, struct, sys, time
 from urllib.parse import quote
 
 
@@ -112,18 +112,33 @@ async def run_flows(host, port, start, count, conns):
     return time.perf_counter() - t, latencies, failures, polls[0]
 
 
+def server_cpu(pid):
+    """The server's user + system CPU seconds so far (from /proc), or None without a pid."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--admin-key", required=True)
     ap.add_argument("--flows", type=int, default=3000)
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--server-pid", type=int, default=0, help="the server's pid, to report its CPU time per flow")
     a = ap.parse_args()
     host = "127.0.0.1"
     t = time.perf_counter()
     asyncio.run(seed(host, a.port, a.admin_key, 0, a.flows, a.connections))
     print(f"seeded {a.flows} users in {time.perf_counter() - t:.1f} s")
+    cpu0 = server_cpu(a.server_pid)
     elapsed, lat, fails, polls = asyncio.run(run_flows(host, a.port, 0, a.flows, a.connections))
+    cpu1 = server_cpu(a.server_pid)
     ok = len(lat)
     print(f"verified flows: {ok} of {a.flows} in {elapsed:.2f} s with {a.connections} connections")
     print(f"throughput: {ok / elapsed:.0f} verified SMS+TOTP flows/s (target >= 500)")
@@ -131,6 +146,10 @@ def main():
         q = statistics.quantiles(lat, n=100)
         print(f"flow latency (6 API calls + outbox polls): p50 {q[49]*1000:.1f} ms, p99 {q[98]*1000:.1f} ms")
     print(f"outbox polls: {polls / max(a.flows, 1):.1f} per flow (each an API request)")
+    if cpu0 is not None and cpu1 is not None and ok:
+        # CPU time is steadier than throughput on a shared machine: it is what an optimisation changes.
+        print(f"server CPU: {(cpu1 - cpu0) * 1000 / ok:.2f} ms per verified flow "
+              f"({(cpu1 - cpu0) / elapsed * 100:.0f} % of one core on average)")
     if fails:
         print(f"failed flows: {len(fails)}; first: {fails[0]}")
 

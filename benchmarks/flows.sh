@@ -35,5 +35,5 @@ PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.log" 2>/dev/null && break; sleep 0.1; done
 KEY="$(sed -n 's/^ *admin: *\(ll_[A-Za-z0-9_]*\).*/\1/p' "$WORK/server.log" | head -1)"
 [ -n "$KEY" ] || { echo "flows.sh: server did not start:"; cat "$WORK/server.log"; exit 1; }
-python3 "$HERE/flows.py" --port "$PORT" --admin-key "$KEY" --flows "$FLOWS" --connections "$CONNS"
+python3 "$HERE/flows.py" --port "$PORT" --admin-key "$KEY" --flows "$FLOWS" --connections "$CONNS" --server-pid "$PID"
 echo "server peak RSS: $(awk '/VmHWM/ {printf "%.1f MB", $2/1024}' /proc/$PID/status)"

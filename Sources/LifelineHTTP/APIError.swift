@@ -66,7 +66,7 @@ public struct APIError: Error, Sendable {
 
     /// The JSON response for this error.
     public func response() -> Response {
-        let body = (try? JSON.encoder.encode(Body(error: code, message: message, problems: details.isEmpty ? nil : details))) ?? Data()
+        let body = (try? JSON.encoder.encode(Body(error: code, message: message, problems: details.isEmpty ? nil : details))) ?? []
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import LifelineCore
+import LifelineJSON
 import NIOCore
 
 /// JSON in and out, with the API's conventions: snake_case keys, RFC 3339 dates, a 64 KiB body limit.
@@ -9,13 +10,9 @@ public enum JSON {
     /// Why 64 KiB: no API request needs more; a limit stops memory exhaustion by huge bodies.
     public static let maxBodySize = 64 * 1024
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
+    /// The same text as `JSONEncoder` with `.convertToSnakeCase`, `.iso8601`, `[.sortedKeys, .withoutEscapingSlashes]`,
+    /// several times faster (``FastJSONEncoder``).
+    static let encoder = FastJSONEncoder(snakeCaseKeys: true, sortedKeys: true, escapeSlashes: false, dates: .iso8601)
 
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
@@ -43,8 +40,8 @@ public enum JSON {
 
     /// A JSON response with `status`.
     public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

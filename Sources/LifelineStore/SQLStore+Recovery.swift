@@ -1,16 +1,16 @@
 import Foundation
 import LifelineCore
+import LifelineJSON
 import SQLKit
 
 extension SQLStore: RecoveryStore {
     static let flowEncoder: JSONEncoder = {
         let e = JSONEncoder(); e.outputFormatting = [.sortedKeys]; e.dateEncodingStrategy = .millisecondsSince1970; return e
     }()
-    /// The flow state's encoder: no sorted keys (unlike ``flowEncoder``, whose configuration text is compared to see
-    /// whether it changed), since the state is only ever decoded, and sorting is a good part of encoding's cost.
-    static let flowStateEncoder: JSONEncoder = {
-        let e = JSONEncoder(); e.dateEncodingStrategy = .millisecondsSince1970; return e
-    }()
+    /// The flow state's encoder: the JSON that `JSONEncoder` with `.millisecondsSince1970` writes (``flowDecoder`` reads
+    /// it), several times faster, and without sorted keys (unlike ``flowEncoder``, whose configuration text is compared to
+    /// see whether it changed), since the state is only ever decoded.
+    static let flowStateEncoder = FastJSONEncoder(dates: .millisecondsSince1970)
     static let flowDecoder: JSONDecoder = {
         let d = JSONDecoder(); d.dateDecodingStrategy = .millisecondsSince1970; return d
     }()
@@ -97,7 +97,7 @@ extension SQLStore: RecoveryStore {
     }
 
     public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws {
-        let state = String(decoding: try Self.flowStateEncoder.encode(flow), as: UTF8.self)
+        let state = try Self.flowStateEncoder.encodeString(flow)
         try await backend.write { db in
             try await db.raw("""
                 INSERT INTO recovery_flows (id, tenant_id, expires_at, version, state)
@@ -123,7 +123,7 @@ extension SQLStore: RecoveryStore {
     public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool {
         var next = flow
         next.version += 1
-        let state = String(decoding: try Self.flowStateEncoder.encode(next), as: UTF8.self)
+        let state = try Self.flowStateEncoder.encodeString(next)
         let expires = Row.millis(next.expiresAt)
         let now = audit.first?.time ?? Date()
         return try await backend.write { db in
