@@ -98,25 +98,39 @@ extension SQLStore: RecoveryStore {
 
     public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws {
         let state = try Self.flowStateEncoder.encodeString(flow)
+        let id = Row.id(flow.id)
         try await backend.write { db in
             try await db.raw("""
                 INSERT INTO recovery_flows (id, tenant_id, expires_at, version, state)
-                VALUES (\(bind: Row.id(flow.id)), \(bind: Row.id(flow.tenantID)), \(bind: Row.millis(flow.expiresAt)), \(bind: flow.version), \(bind: state))
+                VALUES (\(bind: id), \(bind: Row.id(flow.tenantID)), \(bind: Row.millis(flow.expiresAt)), \(bind: flow.version), \(bind: state))
                 """).run()
             try await self.writeSideEffects(outbox: outbox, audit: audit, counters: counters, now: flow.createdAt, in: db)
         }
+        flowStates.put(id, flow)
     }
 
     public func flow(id: UUID) async throws -> RecoveryFlow? {
-        try await backend.read { db in
-            guard let row = try await db.raw("SELECT version, state FROM recovery_flows WHERE id = \(bind: Row.id(id))").first() else { return nil }
-            do {
-                var flow = try Self.flowDecoder.decode(RecoveryFlow.self, from: Data(try row.decode(column: "state", as: String.self).utf8))
-                flow.version = try row.decode(column: "version", as: Int64.self)
-                return flow
-            } catch {
-                throw LifelineError(.integrity, "a stored recovery flow cannot be read")
-            }
+        let key = Row.id(id)
+        let cached = flowStates.flow(key)
+        // The state only when the row is not at the cached version (then the cached flow is what the row holds).
+        let row = try await backend.read { db in
+            try await db.raw("""
+                SELECT version, CASE WHEN version = \(bind: cached?.version ?? -1) THEN NULL ELSE state END AS state
+                FROM recovery_flows WHERE id = \(bind: key)
+                """).first()
+        }
+        guard let row else {
+            if cached != nil { flowStates.remove(key) }
+            return nil
+        }
+        do {
+            let version = try row.decode(column: "version", as: Int64.self)
+            if let cached, cached.version == version, try row.decodeNil(column: "state") { return cached }
+            var flow = try Self.flowDecoder.decode(RecoveryFlow.self, from: Data(try row.decode(column: "state", as: String.self).utf8))
+            flow.version = version
+            return flow
+        } catch {
+            throw LifelineError(.integrity, "a stored recovery flow cannot be read")
         }
     }
 
@@ -126,16 +140,19 @@ extension SQLStore: RecoveryStore {
         let state = try Self.flowStateEncoder.encodeString(next)
         let expires = Row.millis(next.expiresAt)
         let now = audit.first?.time ?? Date()
-        return try await backend.write { db in
+        let id = Row.id(flow.id)
+        let updated = try await backend.write { db in
             // The compare-and-set: one statement, so concurrent submissions on one flow take effect exactly once.
             let updated = try await db.raw("""
                 UPDATE recovery_flows SET state = \(bind: state), version = version + 1, expires_at = \(bind: expires)
-                WHERE id = \(bind: Row.id(flow.id)) AND version = \(bind: flow.version) RETURNING id
+                WHERE id = \(bind: id) AND version = \(bind: flow.version) RETURNING id
                 """).first()
             guard updated != nil else { return false }
             try await self.writeSideEffects(outbox: outbox, audit: audit, counters: counters, now: now, in: db)
             return true
         }
+        if updated { flowStates.put(id, next) }
+        return updated
     }
 
     public func counter(_ key: String) async throws -> (count: Int, updatedAt: Date?) {

@@ -11,6 +11,7 @@ public final class SQLStore: Sendable {
     let apiKeysByID = LookupCache<APIKey>()
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
+    let flowStates = FlowStateCache()
     /// The audit chain's head as this store last wrote it (a hint for ``appendAudit(_:in:)``'s compare-and-set,
     /// never trusted without it).
     let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)

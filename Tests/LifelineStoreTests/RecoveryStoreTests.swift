@@ -335,6 +335,46 @@ struct RecoveryStoreTests {
         }
     }
 
+    @Test("a flow read back is the stored one, also after another instance changed or purged it (the state cache never answers stale)",
+          arguments: Backend.available)
+    func flowCacheFollowsOtherInstances(_ backend: Backend) async throws {
+        try await withStore(backend) { first, db in
+            let second = try await db.openStore(migrate: false)
+            do {
+                let (tenant, user) = try await Fixture.seedUser(first)
+                let f = R.flow(tenant, user: user)
+                try await first.insertFlow(f, outbox: [], audit: [], counters: [])
+                // The other instance has no cached copy: it decodes the stored state.
+                let decoded = try #require(try await second.flow(id: f.id))
+                #expect(decoded == f)
+                // It moves the flow on; the first instance, which cached version 0, must see version 1.
+                var moved = decoded
+                moved.phase = .enterTOTP
+                moved.notices = [FlowNotice("from_second", .info)]
+                #expect(try await second.updateFlow(moved, outbox: [], audit: [], counters: []))
+                let seen = try #require(try await first.flow(id: f.id))
+                #expect(seen.version == 1)
+                #expect(seen.phase == .enterTOTP)
+                #expect(seen.notices == [FlowNotice("from_second", .info)])
+                // The first instance's own stale update is refused, and its next read is still the other's state.
+                #expect(try await !first.updateFlow(f.with { $0.phase = .verified }, outbox: [], audit: [], counters: []))
+                #expect(try await first.flow(id: f.id)?.phase == .enterTOTP)
+                // A version moved by hand (as every store write moves it): both instances read the row's state again.
+                try await first.exec("UPDATE recovery_flows SET version = version + 1 WHERE id = \(bind: Row.id(f.id))")
+                #expect(try await first.flow(id: f.id)?.version == 2)
+                #expect(try await second.flow(id: f.id)?.version == 2)
+                // Purged elsewhere: gone for both.
+                try await second.exec("DELETE FROM recovery_flows WHERE id = \(bind: Row.id(f.id))")
+                #expect(try await first.flow(id: f.id) == nil)
+                #expect(try await second.flow(id: f.id) == nil)
+            } catch {
+                await second.shutdown()
+                throw error
+            }
+            await second.shutdown()
+        }
+    }
+
     @Test("a failed compare-and-set writes no outbox row, counter or audit event", arguments: Backend.available)
     func failedCASWritesNothing(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
