@@ -197,10 +197,14 @@ server_alive || exit 1
 log "validate: precomputing $((USERS * 3)) requests (steps t-1, t, t+1) and waiting for a step boundary"
 run_child python3 "$HERE/totp_bench.py" plan --secrets "$WORK/secrets.tsv" --tenant "$TENANT" \
   --out "$WORK/requests.txt" --margin 2 --offset 0.5 --check 5
+# server CPU seconds (user + system) so far, from /proc: steadier than throughput on a shared machine
+server_cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SERVER_PID/stat"; }
 log "wrk POST /api/v1/validate: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+V_CPU0=$(server_cpu)
 run_child wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$HERE/validate.lua" "$BASE" \
   -- "$WORK/requests.txt" "$VALIDATE_KEY" "$THREADS" >"$WORK/wrk-validate.txt" 2>&1 \
   || { cat "$WORK/wrk-validate.txt" >&2; die "wrk (validate) failed"; }
+V_CPU1=$(server_cpu)
 cat "$WORK/wrk-validate.txt"
 server_alive || exit 1
 metrics="$(curl -fsS --max-time 5 "$BASE/metrics" 2>/dev/null | grep '^lifeline_validations_total' || true)"
@@ -208,8 +212,10 @@ metrics="$(curl -fsS --max-time 5 "$BASE/metrics" 2>/dev/null | grep '^lifeline_
 
 # ------------------------------------------------------------------ 6. health run
 log "wrk GET /health: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+H_CPU0=$(server_cpu)
 run_child wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$HERE/health.lua" "$BASE/health" \
   >"$WORK/wrk-health.txt" 2>&1 || { cat "$WORK/wrk-health.txt" >&2; die "wrk (health) failed"; }
+H_CPU1=$(server_cpu)
 cat "$WORK/wrk-health.txt"
 server_alive || exit 1
 
@@ -237,6 +243,10 @@ FRESH_DONE=$(calc "$V_WRAP > 0 ? $V_FRESH : $V_RESP" | cut -d. -f1)
 FRESH_ACC_FRAC=$(calc "$FRESH_DONE > 0 ? 100 * $V_ACC / $FRESH_DONE : 0")
 RATIO=nan
 [[ "$V_RPS" =~ ^[0-9.]+$ && "$H_RPS" =~ ^[0-9.]+$ ]] && RATIO=$(calc "$H_RPS > 0 ? 100 * $V_RPS / $H_RPS : 0")
+# server CPU per request, in microseconds (requests = responses of the run)
+H_REQ=$(bench "$H" requests)
+V_CPU_US=$(calc "$V_RESP > 0 ? 1e6 * ($V_CPU1 - $V_CPU0) / $V_RESP : 0")
+H_CPU_US=$(calc "$H_REQ > 0 ? 1e6 * ($H_CPU1 - $H_CPU0) / $H_REQ : 0")
 RSS_MB=nan
 [[ "$HWM_KB" =~ ^[0-9]+$ ]] && RSS_MB=$(calc "$HWM_KB / 1024")
 
@@ -270,6 +280,7 @@ fi
 cat <<EOF
 GET /health           $(printf '%10.0f' "$H_RPS") req/s   p50 $(printf '%.3f' "$H_P50") ms   p99 $(printf '%.3f' "$H_P99") ms   (socket errors $H_SERR, status>=400 $H_STERR)
 validate/health:      $(printf '%.1f' "$RATIO") %
+server CPU / request: validate $(printf '%.0f' "$V_CPU_US") us, /health $(printf '%.0f' "$H_CPU_US") us (user + system, from /proc)
 peak RSS (VmHWM):     $(printf '%.1f' "$RSS_MB") MB (VmRSS at the end $(printf '%.1f' "$(calc "${RSS_KB:-0} / 1024")") MB; lifeline process only)
 
 targets:

@@ -2,13 +2,13 @@ import Foundation
 import Logging
 import Synchronization
 
-/// Logging set-up: text (swift-log's stream handler) or one JSON object per line.
+/// Logging set-up: text (swift-log's stream handler format, ``TextLogHandler``) or one JSON object per line.
 public enum LogSetup {
     /// Bootstraps swift-log once per process.
     public static func bootstrap(format: String, level: String) {
         let lvl = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap { label in
-            var h: any LogHandler = format == "json" ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var h: any LogHandler = format == "json" ? JSONLogHandler(label: label) : TextLogHandler(label: label)
             h.logLevel = lvl
             return h
         }

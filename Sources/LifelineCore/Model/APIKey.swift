@@ -26,7 +26,8 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     /// Splits a presented key `ll_<id>_<secret>` into id and secret.
     public static func parse(_ presented: String) -> (id: String, secret: String)? {
         let parts = presented.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "ll", parts[1].count == 12, parts[2].count == 43,
+        // Lengths in UTF-8 bytes (the allowed characters are ASCII): counting Characters would break graphemes for nothing.
+        guard parts.count == 3, parts[0] == "ll", parts[1].utf8.count == 12, parts[2].utf8.count == 43,
               parts[1].utf8.allSatisfy(Self.isKeyChar), parts[2].utf8.allSatisfy(Self.isKeyChar) else { return nil }
         return (String(parts[1]), String(parts[2]))
     }

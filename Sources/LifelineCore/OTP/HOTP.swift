@@ -6,6 +6,11 @@ public enum HOTP {
 
     /// The `digits`-long decimal code for `counter`, zero-padded (RFC 4226 §5.3, dynamic truncation).
     public static func code(secret: [UInt8], counter: UInt64, digits: Int, algorithm: OTPAlgorithm) -> String {
+        code(mac: OTPKeyedMAC(algorithm: algorithm, key: secret), counter: counter, digits: digits)
+    }
+
+    /// The code for `counter` under a key prepared once for several counters (a validation's window).
+    public static func code(mac keyed: OTPKeyedMAC, counter: UInt64, digits: Int) -> String {
         precondition((6...8).contains(digits), "digits must be 6...8")
         var message = [UInt8](repeating: 0, count: 8)
         var c = counter
@@ -13,7 +18,7 @@ public enum HOTP {
             message[i] = UInt8(truncatingIfNeeded: c)
             c >>= 8
         }
-        let mac = algorithm.hmac(key: secret, message: message)
+        let mac = keyed.mac(message)
         let offset = Int(mac[mac.count - 1] & 0x0f)
         let binary = (UInt32(mac[offset] & 0x7f) << 24)
             | (UInt32(mac[offset + 1]) << 16)

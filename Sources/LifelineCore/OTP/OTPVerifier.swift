@@ -26,8 +26,9 @@ public struct OTPVerifier: Sendable {
         let (low, high, now) = acceptingRange(token: token, unixTime: unixTime)
         var matched: Int64? = nil
         var step = low
+        let keyed = OTPKeyedMAC(algorithm: token.algorithm, key: secret)
         while step <= high {
-            let candidate = HOTP.code(secret: secret, counter: UInt64(bitPattern: step), digits: token.digits, algorithm: token.algorithm)
+            let candidate = HOTP.code(mac: keyed, counter: UInt64(bitPattern: step), digits: token.digits)
             if ConstantTime.equals(Array(candidate.utf8), codeBytes), matched == nil { matched = step }
             step += 1
         }
@@ -59,8 +60,9 @@ public struct OTPVerifier: Sendable {
         }
         var step = max(low, 0)
         var previousMatched = false
+        let keyed = OTPKeyedMAC(algorithm: token.algorithm, key: secret)
         while step <= high + 1 {
-            let candidate = HOTP.code(secret: secret, counter: UInt64(step), digits: token.digits, algorithm: token.algorithm)
+            let candidate = HOTP.code(mac: keyed, counter: UInt64(step), digits: token.digits)
             if previousMatched, ConstantTime.equals(candidate, code2) {
                 // Why: the second code must be newer than anything accepted, or two old codes could be replayed.
                 if let last = token.lastUsed, step <= last { return nil }
@@ -95,8 +97,9 @@ public struct OTPVerifier: Sendable {
         }
         var found = false
         var step = low
+        let keyed = OTPKeyedMAC(algorithm: token.algorithm, key: secret)
         while step <= high {
-            let candidate = HOTP.code(secret: secret, counter: UInt64(step), digits: token.digits, algorithm: token.algorithm)
+            let candidate = HOTP.code(mac: keyed, counter: UInt64(step), digits: token.digits)
             // A drift-window hit on an already used step is not a resync hint: it is an old code.
             if ConstantTime.equals(Array(candidate.utf8), codeBytes), token.lastUsed.map({ step > $0 }) ?? true { found = true }
             step += 1
