@@ -64,7 +64,13 @@ enum DTO {
         }
     }
 
-    struct ValidateIn: Decodable { let tenant: String; let username: String; let code: String }
+    struct ValidateIn: FlatJSONDecodable {
+        let tenant: String; let username: String; let code: String
+        init?(flatJSON fields: [String: String]) {
+            guard let tenant = fields["tenant"], let username = fields["username"], let code = fields["code"] else { return nil }
+            self.tenant = tenant; self.username = username; self.code = code
+        }
+    }
     struct CheckIn: Decodable { let code: String }
     struct ResyncIn: Decodable { let code1: String; let code2: String }
     struct ResultOut: Encodable { let result: String }

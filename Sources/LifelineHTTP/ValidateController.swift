@@ -10,7 +10,7 @@ struct ValidateController {
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("/validate") { request, context in
             let start = ContinuousClock.now
-            let input = try await JSON.decode(DTO.ValidateIn.self, from: request)
+            let input = try await JSON.decodeFlat(DTO.ValidateIn.self, from: request)
             let accepted = try await validation.validate(tenantName: input.tenant, username: input.username, code: input.code,
                                                          caller: try context.requireCaller())
             metrics.recordValidation(accepted: accepted, duration: ContinuousClock.now - start)

@@ -72,7 +72,13 @@ struct SQLiteDirectRow: SQLRow {
             throw DecodingError.keyNotFound(SQLiteColumnKey(stringValue: column),
                                             .init(codingPath: [], debugDescription: "no column \(column) in the result"))
         }
-        return try decoder.decode(D.self, from: values[i])
+        // The common cases directly (a metatype test, then the value as it is); SQLiteKit's decoder, which every other
+        // case still goes through, first casts the type to a protocol existential and the result back, on every column.
+        switch values[i] {
+        case .text(let text) where D.self == String.self: return unsafeBitCast(text, to: D.self)
+        case .integer(let n) where D.self == Int64.self: return unsafeBitCast(Int64(n), to: D.self)
+        default: return try decoder.decode(D.self, from: values[i])
+        }
     }
 }
 
