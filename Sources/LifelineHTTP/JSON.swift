@@ -64,6 +64,11 @@ protocol FlatJSONDecodable: Decodable {
     init?(flatJSON fields: [String: String])
 }
 
+/// A flow submission is exactly such an object (its keys are data: `JSONDecoder` converts no dictionary keys either).
+extension Dictionary: FlatJSONDecodable where Key == String, Value == String {
+    init?(flatJSON fields: [String: String]) { self = fields }
+}
+
 extension String {
     /// `displayName` → `display_name`, for error messages naming fields as the client wrote them.
     var snakeCased: String {

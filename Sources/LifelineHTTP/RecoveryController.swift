@@ -8,7 +8,13 @@ import LifelineCore
 struct RecoveryController {
     let recovery: RecoveryService
 
-    struct CreateIn: Decodable { var tenant: String; var username: String; var language: String? }
+    struct CreateIn: FlatJSONDecodable {
+        var tenant: String; var username: String; var language: String?
+        init?(flatJSON fields: [String: String]) {
+            guard let tenant = fields["tenant"], let username = fields["username"] else { return nil }
+            self.tenant = tenant; self.username = username; language = fields["language"]
+        }
+    }
     /// The body of an action (all optional: which fields an action needs is the core's rule).
     struct ActionIn: Decodable { var password: String?; var confirmation: String?; var serial: String?; var challenge: String? }
 
@@ -26,7 +32,7 @@ struct RecoveryController {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("/flows") { request, context in
-            let input = try await JSON.decode(CreateIn.self, from: request)
+            let input = try await JSON.decodeFlat(CreateIn.self, from: request)
             let doc = try await recovery.createFlow(tenantName: input.tenant, username: input.username, language: input.language,
                                                     source: context.sourceAddress)
             return try JSON.response(doc, status: .created)
@@ -36,7 +42,7 @@ struct RecoveryController {
         }
         group.post("/flows/:id") { request, context in
             let id = try flowID(context)
-            let fields = try await JSON.decode([String: String].self, from: request)
+            let fields = try await JSON.decodeFlat([String: String].self, from: request)
             let doc = try await recovery.submit(flowID: id, fields: fields, language: request.uri.queryParameters.get("language").map { String($0) },
                                                 source: context.sourceAddress)
             return try JSON.response(doc)

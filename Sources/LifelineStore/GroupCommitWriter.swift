@@ -1,4 +1,5 @@
 import SQLKit
+import Synchronization
 
 /// Group commit: write transactions that arrive while one is running are run together in the next transaction, so
 /// BEGIN/COMMIT (on PostgreSQL: the commit's fsync) and the hand-offs between callers are paid once per batch
@@ -11,8 +12,8 @@ import SQLKit
 ///
 /// Why batching costs no parallelism: every write appends to the audit chain, whose head row (PostgreSQL) or the
 /// database's single writer lock (SQLite) serializes write transactions anyway.
-actor GroupCommitWriter {
-    private struct Job {
+final class GroupCommitWriter: Sendable {
+    private struct Job: Sendable {
         let run: @Sendable (any SQLDatabase) async throws -> any Sendable
         let done: CheckedContinuation<any Sendable, any Error>
     }
@@ -23,10 +24,12 @@ actor GroupCommitWriter {
     private let lease: Lease
     private let begin: SQLQueryString
     private let maxBatch: Int
-    private var pending: [Job] = []
-    private var draining = false
-    /// Whether the current batch got its connection (its jobs are then answered by `run`, never by `drain`).
-    private var batchStarted = false
+    /// The jobs waiting for the next batch, and whether a drain loop is running (at most one is).
+    private let queue = Mutex<(pending: [Job], draining: Bool)>(([], false))
+    /// Where the drain loop runs (``SerialTaskExecutor``). Why a lock and an executor rather than an actor: every step
+    /// of a batch (each statement is an `await` through SQLKit) then follows the last on the same thread; as an actor,
+    /// each step hopped between the actor and the concurrency pool, where it queued behind request handlers.
+    private let executor = SerialTaskExecutor(label: "lifeline.store.writer")
 
     /// `begin` starts a write transaction: "BEGIN IMMEDIATE" on SQLite (takes the write lock at once, so no
     /// transaction fails later on a lock upgrade), "BEGIN" on PostgreSQL.
@@ -37,31 +40,44 @@ actor GroupCommitWriter {
     }
 
     /// On one connection that is always the same (SQLite's writer).
-    init(db: any SQLDatabase, begin: String, maxBatch: Int = 128) {
+    convenience init(db: any SQLDatabase, begin: String, maxBatch: Int = 128) {
         self.init(begin: begin, maxBatch: maxBatch) { body in await body(db) }
     }
 
     /// Runs `body` in a write transaction (possibly shared with other callers' bodies) and returns its result.
     func submit<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let result = try await withCheckedThrowingContinuation { (cont: CheckedContinuation<any Sendable, any Error>) in
-            pending.append(Job(run: { try await body($0) }, done: cont))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
+            let startDrain = queue.withLock { q in
+                q.pending.append(Job(run: { try await body($0) }, done: cont))
+                if q.draining { return false }
+                q.draining = true
+                return true
             }
+            if startDrain { Task(executorPreference: executor) { await self.drain() } }
         }
         // The job closure returns exactly `R`, so this cast cannot fail.
         return result as! R
     }
 
     private func drain() async {
-        while !pending.isEmpty {
-            let batch = Array(pending.prefix(maxBatch))
-            pending.removeFirst(batch.count)
-            batchStarted = false
+        while true {
+            let batch: [Job]? = queue.withLock { q in
+                guard !q.pending.isEmpty else {
+                    q.draining = false
+                    return nil
+                }
+                let batch = Array(q.pending.prefix(maxBatch))
+                q.pending.removeFirst(batch.count)
+                return batch
+            }
+            guard let batch else { return }
+            let started = Mutex(false)
             do {
-                try await lease { db in await self.run(batch, on: db) }
-            } catch where !batchStarted {
+                try await lease { db in
+                    started.withLock { $0 = true }
+                    await self.run(batch, on: db)
+                }
+            } catch where !started.withLock({ $0 }) {
                 // No connection (the database is unreachable): every caller of the batch gets the error. Only if the
                 // batch never ran: a continuation must be resumed exactly once.
                 for job in batch { job.done.resume(throwing: error) }
@@ -69,11 +85,9 @@ actor GroupCommitWriter {
                 // The batch ran and answered its callers; the lease failed only in giving the connection back.
             }
         }
-        draining = false
     }
 
     private func run(_ batch: [Job], on db: any SQLDatabase) async {
-        batchStarted = true
         let committed = batch.count > 1 ? await runTogether(batch, on: db) : false
         if !committed {
             for job in batch { await runAlone(job, on: db) }
@@ -116,3 +130,4 @@ actor GroupCommitWriter {
         }
     }
 }
+
