@@ -53,7 +53,7 @@ struct RecoveryController {
             var request = request
             let body = try await request.collectBody(upTo: JSON.maxBodySize)
             // No body (or an empty one) is fine for actions that need no input.
-            let fields = body.readableBytes == 0 ? ActionIn() : try await JSON.decode(ActionIn.self, from: request)
+            let fields = body.readableBytes == 0 ? ActionIn() : try JSON.decode(ActionIn.self, from: body)
             let input: ActionInput
             switch RecoveryAction(rawValue: name) {
             case .resetPassword: input = .password(new: fields.password ?? "", confirmation: fields.confirmation ?? "")

@@ -5,14 +5,9 @@ import Synchronization
 /// `HTTPHeader` → `h_ttp_header`, are exactly Foundation's) and remembered: a program has a fixed set of coding keys,
 /// so the table stops growing once each has been seen. Dictionary keys, which come from data, never get here.
 enum SnakeCaseKeys {
-    private static let table = Mutex<[String: String]>([:])
+    private static let table = Memo<String, String>()
 
-    static func convert(_ key: String) -> String {
-        if let known = table.withLock({ $0[key] }) { return known }
-        let converted = foundationConversion(key)
-        table.withLock { $0[key] = converted }
-        return converted
-    }
+    static func convert(_ key: String) -> String { table.value(key) { foundationConversion(key) } }
 
     private struct AnyKey: CodingKey {
         var stringValue: String
@@ -43,13 +38,22 @@ enum SnakeCaseKeys {
 /// Whether a coding key type is the standard library's key for `[String: V]` and `[Int: V]` dictionaries, whose keys
 /// are data and keep their spelling (Foundation's key strategies leave them alone too). Answered once per type.
 enum DictionaryKeys {
-    private static let known = Mutex<[ObjectIdentifier: Bool]>([:])
+    private static let known = Memo<ObjectIdentifier, Bool>()
 
     static func isDictionaryKey<Key: CodingKey>(_ type: Key.Type) -> Bool {
-        let id = ObjectIdentifier(type)
-        if let answer = known.withLock({ $0[id] }) { return answer }
-        let answer = String(reflecting: type) == "Swift._DictionaryCodingKey"
-        known.withLock { $0[id] = answer }
-        return answer
+        known.value(ObjectIdentifier(type)) { String(reflecting: type) == "Swift._DictionaryCodingKey" }
+    }
+}
+
+/// Answers computed once per key and remembered, for tables that stop growing by nature (one entry per coding key
+/// or coding key type of the program).
+final class Memo<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let table = Mutex<[Key: Value]>([:])
+
+    func value(_ key: Key, compute: () -> Value) -> Value {
+        if let known = table.withLock({ $0[key] }) { return known }
+        let computed = compute()
+        table.withLock { $0[key] = computed }
+        return computed
     }
 }

@@ -111,7 +111,7 @@ extension SQLStore: RecoveryStore {
 
     public func flow(id: UUID) async throws -> RecoveryFlow? {
         let key = Row.id(id)
-        let cached = flowStates.flow(key)
+        let cached = flowStates.cached(key)
         // The state only when the row is not at the cached version (then the cached flow is what the row holds).
         let row = try await backend.read { db in
             try await db.raw("""

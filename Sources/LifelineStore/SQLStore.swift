@@ -11,7 +11,15 @@ public final class SQLStore: Sendable {
     let apiKeysByID = LookupCache<APIKey>()
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
-    let flowStates = FlowStateCache()
+    /// The flows this process last wrote, each with its version, so that reading a flow back need not decode its
+    /// stored JSON again (decoding was about 7 % of a recovery flow's CPU time).
+    ///
+    /// Why it can never answer stale: it is only a shortcut for the decoding. ``flow(id:)`` still reads the row, and
+    /// uses the cached flow only when the row's version is the cached one. Every stored change bumps the version in
+    /// the same compare-and-set statement, so an equal version means the row holds exactly the state this process
+    /// wrote (another process's change, a purge or a rollback shows up as another version, or no row). Put only after
+    /// the write committed.
+    let flowStates = LookupCache<RecoveryFlow>()
     /// The audit chain's head as this store last wrote it (a hint for ``appendAudit(_:in:)``'s compare-and-set,
     /// never trusted without it).
     let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)

@@ -103,14 +103,9 @@ struct AuditChainStoreTests {
     @Test("two store instances appending 25 + 25 at once leave one valid chain", arguments: Backend.available)
     func concurrentAppendsTwoProcesses(_ backend: Backend) async throws {
         try await withStore(backend, maxConnections: 20) { first, db in
-            let second = try await db.openStore(migrate: false, maxConnections: 20)
-            do {
+            try await db.withSecondStore(maxConnections: 20) { second in
                 try await Self.appendConcurrently([first, second], count: 50)
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
             try await Self.expectCompleteChain(first, count: 50)
         }
     }
@@ -119,8 +114,7 @@ struct AuditChainStoreTests {
           arguments: Backend.available)
     func staleRememberedHead(_ backend: Backend) async throws {
         try await withStore(backend) { first, db in
-            let second = try await db.openStore(migrate: false)
-            do {
+            try await db.withSecondStore { second in
                 try await first.append(Fixture.audit("one", reason: "0", time: Fixture.time(0)))
                 // The other store moves the head: the first one's remembered head is now one behind.
                 try await second.append(Fixture.audit("two", reason: "1", time: Fixture.time(1)))
@@ -138,11 +132,7 @@ struct AuditChainStoreTests {
                 try await second.append(Fixture.audit("four", reason: "3", time: Fixture.time(4)))
                 try await first.append(Fixture.audit("five", reason: "4", time: Fixture.time(5)))
                 try await first.append(Fixture.audit("six", reason: "5", time: Fixture.time(6)))
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
             try await Self.expectCompleteChain(first, count: 6)
         }
     }

@@ -46,8 +46,7 @@ struct ConcurrencyTests {
     @Test("two store instances (two processes) racing 25 + 25: exactly one wins", arguments: Backend.available)
     func twoProcessesRace(_ backend: Backend) async throws {
         try await withStore(backend, maxConnections: 20) { first, db in
-            let second = try await db.openStore(migrate: false, maxConnections: 20)
-            do {
+            try await db.withSecondStore(maxConnections: 20) { second in
                 let (tenant, _, stored) = try await Fixture.seedToken(first, type: .totp)
                 #expect(try await second.storedToken(id: stored.token.id, tenantID: tenant.id) != nil)
                 for step in Int64(100)..<103 {
@@ -59,11 +58,7 @@ struct ConcurrencyTests {
                 let chain = try await second.verifyChain()
                 #expect(chain.count == 6)
                 #expect(chain.broken == nil)
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
         }
     }
 }

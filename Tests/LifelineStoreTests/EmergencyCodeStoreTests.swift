@@ -218,8 +218,7 @@ struct EmergencyCodeStoreTests {
     @Test("concurrent uses of a 3-use code from two store instances (200 on PostgreSQL, 60 on SQLite): exactly 3 succeed", arguments: Backend.available)
     func twoHundredConcurrentUses(_ backend: Backend) async throws {
         try await withStore(backend, maxConnections: 20) { first, db in
-            let second = try await db.openStore(migrate: false, maxConnections: 20)
-            do {
+            try await db.withSecondStore(maxConnections: 20) { second in
                 let (_, user) = try await Fixture.seedUser(first)
                 try await first.putEmergencyCode(Self.code(user, uses: 3), audit: Fixture.audit("emergency_code.issue"))
                 // Two SQLite stores meet only at the file lock (the CLI next to a server), where a writer waits in the
@@ -230,11 +229,7 @@ struct EmergencyCodeStoreTests {
                 #expect(state.usesLeft == 0 && state.usedCount == 3 && state.status == .usedUp)
                 #expect(try await first.int("SELECT COUNT(*) AS n FROM audit_events WHERE outcome = 'accept'") == 3)
                 #expect(try await second.verifyChain().broken == nil)
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
         }
     }
 

@@ -98,8 +98,7 @@ struct OutboxStoreTests {
     @Test("two claimers (2 × 25 parallel claims, limit 1, 20 messages) never get one message twice", arguments: Backend.available)
     func concurrentClaimers(_ backend: Backend) async throws {
         try await withStore(backend, maxConnections: 20) { first, db in
-            let second = try await db.openStore(migrate: false, maxConnections: 20)
-            do {
+            try await db.withSecondStore(maxConnections: 20) { second in
                 let tenant = try await Self.tenant(first)
                 let messages = (0..<20).map { R.message(String(format: "%02d", $0), created: Int64($0)) }
                 try await Self.queue(first, tenant, messages)
@@ -125,11 +124,7 @@ struct OutboxStoreTests {
                     #expect(m.attempts == 1)
                     #expect(m.status == .sending)
                 }
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
         }
     }
 

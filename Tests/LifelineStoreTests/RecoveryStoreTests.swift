@@ -319,19 +319,14 @@ struct RecoveryStoreTests {
     @Test("two store instances racing 25 + 25 updates: exactly one wins", arguments: Backend.available)
     func twoInstancesRace(_ backend: Backend) async throws {
         try await withStore(backend, maxConnections: 20) { first, db in
-            let second = try await db.openStore(migrate: false, maxConnections: 20)
-            do {
+            try await db.withSecondStore(maxConnections: 20) { second in
                 let (tenant, user) = try await Fixture.seedUser(first)
                 let f = R.flow(tenant, user: user)
                 try await first.insertFlow(f, outbox: [], audit: [], counters: [])
                 let winners = try await Self.race([first, second], f, count: 50, counter: "sends:two")
                 try await Self.expectOneWinner(second, flowID: f.id, winners: winners, version: 1, counter: "sends:two", round: 1)
                 #expect(try await first.verifyChain().broken == nil)
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
         }
     }
 
@@ -339,8 +334,7 @@ struct RecoveryStoreTests {
           arguments: Backend.available)
     func flowCacheFollowsOtherInstances(_ backend: Backend) async throws {
         try await withStore(backend) { first, db in
-            let second = try await db.openStore(migrate: false)
-            do {
+            try await db.withSecondStore { second in
                 let (tenant, user) = try await Fixture.seedUser(first)
                 let f = R.flow(tenant, user: user)
                 try await first.insertFlow(f, outbox: [], audit: [], counters: [])
@@ -367,11 +361,7 @@ struct RecoveryStoreTests {
                 try await second.exec("DELETE FROM recovery_flows WHERE id = \(bind: Row.id(f.id))")
                 #expect(try await first.flow(id: f.id) == nil)
                 #expect(try await second.flow(id: f.id) == nil)
-            } catch {
-                await second.shutdown()
-                throw error
             }
-            await second.shutdown()
         }
     }
 

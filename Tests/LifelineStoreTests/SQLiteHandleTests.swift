@@ -18,11 +18,21 @@ struct SQLiteHandleTests {
         try await body(folder + "/test.sqlite")
     }
 
+    /// A backend on a fresh file (``withFile(_:)``), shut down (and waited for) afterwards, also when `body` throws.
+    func withBackend(readers: Int = SQLiteBackend.defaultReaders, _ body: (SQLiteBackend, String) async throws -> Void) async throws {
+        try await withFile { path in
+            let backend = try await SQLiteBackend.open(path: path, readers: readers, logger: quietLogger)
+            do { try await body(backend, path) } catch {
+                await backend.shutdown()
+                throw error
+            }
+            await backend.shutdown()
+        }
+    }
+
     @Test("values come back as they were bound: text with a NUL, empty text, non-ASCII, 64-bit integers, doubles, blobs, NULL")
     func valuesRoundTrip() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, logger: quietLogger)
-            defer { Task { await backend.shutdown() } }
+        try await withBackend { backend, _ in
             let blob = ByteBuffer(bytes: [0, 1, 2, 255])
             let row = try await backend.read { db in
                 try await db.raw("""
@@ -48,9 +58,7 @@ struct SQLiteHandleTests {
 
     @Test("one cached statement serves many runs with other values, and reading half a result leaves no snapshot open")
     func cachedStatementsRerun() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, logger: quietLogger)
-            defer { Task { await backend.shutdown() } }
+        try await withBackend { backend, _ in
             try await backend.write { db in try await db.raw("CREATE TABLE t (n BIGINT PRIMARY KEY, s TEXT NOT NULL)").run() }
             for n in 0..<50 {
                 try await backend.write { db in try await db.raw("INSERT INTO t (n, s) VALUES (\(bind: Int64(n)), \(bind: "v\(n)"))").run() }
@@ -71,9 +79,7 @@ struct SQLiteHandleTests {
 
     @Test("a query of two statements is refused and runs neither")
     func twoStatementsRefused() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, logger: quietLogger)
-            defer { Task { await backend.shutdown() } }
+        try await withBackend { backend, _ in
             try await backend.write { db in try await db.raw("CREATE TABLE t (n BIGINT)").run() }
             await #expect(throws: SQLiteFailure.self) {
                 try await backend.write { db in try await db.raw("INSERT INTO t (n) VALUES (1); INSERT INTO t (n) VALUES (2)").run() }
@@ -87,9 +93,7 @@ struct SQLiteHandleTests {
 
     @Test("a cached SELECT * sees a column another connection added (SQLite re-prepares it; the column table follows)")
     func schemaChangeUnderCachedStatement() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, readers: 1, logger: quietLogger)
-            defer { Task { await backend.shutdown() } }
+        try await withBackend(readers: 1) { backend, path in
             try await backend.write { db in try await db.raw("CREATE TABLE t (a BIGINT)").run() }
             try await backend.write { db in try await db.raw("INSERT INTO t (a) VALUES (1)").run() }
             let before = try await backend.read { db in try await db.raw("SELECT * FROM t").first()?.allColumns }
@@ -105,8 +109,7 @@ struct SQLiteHandleTests {
 
     @Test("a write waits for another connection's lock without blocking a thread: reads go on meanwhile, and it commits after")
     func lockWaitIsAsynchronous() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, logger: quietLogger)
+        try await withBackend { backend, path in
             let second = try await SQLiteBackend.open(path: path, logger: quietLogger)
             try await backend.write { db in try await db.raw("CREATE TABLE t (n BIGINT)").run() }
             // Another process's lock: a raw connection holding the write lock.
@@ -130,7 +133,6 @@ struct SQLiteHandleTests {
             #expect(n == 2)
             holder.close()
             await second.shutdown()
-            await backend.shutdown()
         }
     }
 
@@ -158,8 +160,7 @@ struct SQLiteHandleTests {
 
     @Test("the checkpointer copies committed rows from the write-ahead log into the database file while the store is open")
     func checkpointerWritesTheDatabaseFile() async throws {
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, logger: quietLogger)
+        try await withBackend { backend, path in
             let marker = "checkpoint-marker-\(UUID().uuidString)"
             try await backend.write { db in try await db.raw("CREATE TABLE t (s TEXT)").run() }
             try await backend.write { db in try await db.raw("INSERT INTO t (s) VALUES (\(bind: marker))").run() }
@@ -171,7 +172,6 @@ struct SQLiteHandleTests {
                 inFile = bytes.range(of: Data(marker.utf8)) != nil
             }
             #expect(inFile)
-            await backend.shutdown()
         }
     }
 }

@@ -77,6 +77,17 @@ struct TestDatabase: Sendable {
         return store
     }
 
+    /// Runs `body` with a second, unmigrated store on this database (another process's view), shut down afterwards,
+    /// also when `body` throws.
+    func withSecondStore(maxConnections: Int = 5, _ body: (SQLStore) async throws -> Void) async throws {
+        let second = try await openStore(migrate: false, maxConnections: maxConnections)
+        do { try await body(second) } catch {
+            await second.shutdown()
+            throw error
+        }
+        await second.shutdown()
+    }
+
     /// Deletes the database (best effort).
     func drop() async {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }

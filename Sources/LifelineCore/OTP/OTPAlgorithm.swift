@@ -6,11 +6,6 @@ public enum OTPAlgorithm: String, Sendable, Codable, CaseIterable {
 
     /// The name used in `otpauth://` URIs.
     public var uriName: String { rawValue.uppercased() }
-
-    /// HMAC of `message` under `key` with this algorithm.
-    public func hmac(key: [UInt8], message: [UInt8]) -> [UInt8] {
-        OTPKeyedMAC(algorithm: self, key: key).mac(message)
-    }
 }
 
 /// An HMAC keyed once, for the MACs of several counters under one secret: a validation checks a window of steps,

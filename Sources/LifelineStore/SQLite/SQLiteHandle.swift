@@ -14,7 +14,7 @@ import VaporCSQLite
 /// asynchronous sleep, so a lock wait never blocks a thread of the concurrency pool.
 ///
 /// `@unchecked Sendable`, and why that is safe: the handle and its statement cache are used by one task at a time —
-/// the writer only by the group-commit queue's current batch (`GroupCommitWriter` is an actor and runs one batch at a
+/// the writer only by the group-commit queue's current batch (`GroupCommitWriter` runs one drain loop, one batch at a
 /// time), a reader only by the task that leased it from the backend's pool. A task may move between threads between
 /// two calls, which SQLite allows (it is built with `SQLITE_THREADSAFE=1`, and the connection is opened FULLMUTEX).
 final class SQLiteHandle: @unchecked Sendable {
