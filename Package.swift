@@ -108,13 +108,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Test helpers shared by the test targets (helper processes); no product depends on it.
+        .target(
+            name: "LifelineTestSupport",
+            path: "Tests/LifelineTestSupport"
+        ),
         .testTarget(
             name: "LifelineJSONTests",
             dependencies: ["LifelineJSON", "LifelineCore"]
         ),
         .testTarget(
             name: "LifelineCoreTests",
-            dependencies: ["LifelineCore"]
+            dependencies: ["LifelineCore", "LifelineTestSupport"]
         ),
         .testTarget(
             name: "LifelineStoreTests",
@@ -123,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "LifelineDeliveryTests",
             dependencies: [
-                "LifelineCore", "LifelineDelivery",
+                "LifelineCore", "LifelineDelivery", "LifelineTestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
@@ -141,7 +146,7 @@ let package = Package(
         .testTarget(
             name: "LifelineHTTPTests",
             dependencies: [
-                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineApp",
+                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineApp", "LifelineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import LifelineCore
+import LifelineTestSupport
 import Testing
 
 /// Random keys and challenges cross-checked against `openssl enc -…-ecb -nopad` (an independent implementation):
@@ -17,30 +18,25 @@ import Testing
         }
     }
 
-    /// Encrypts each (key, block) with one openssl process per key; runs `parallel` processes at a time (their
-    /// output is one block, so pipes never fill and waiting in order is safe).
+    /// Encrypts each (key, block) with one openssl process per key; runs `parallel` processes at a time.
     static func openssl(_ algorithm: CardKeyAlgorithm, _ cases: [(key: [UInt8], block: [UInt8])], parallel: Int = 4) throws -> [[UInt8]] {
         var results: [[UInt8]] = []
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-openssl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
         for start in stride(from: 0, to: cases.count, by: parallel) {
-            var running: [(Process, Pipe)] = []
-            for (key, block) in cases[start..<min(start + parallel, cases.count)] {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                p.arguments = ["openssl", "enc", cipherName(algorithm), "-nopad", "-K", Hex.encode(key)]
-                let input = Pipe(), output = Pipe()
-                p.standardInput = input
-                p.standardOutput = output
-                p.standardError = Pipe()
-                try p.run()
-                input.fileHandleForWriting.write(Data(block))
-                try input.fileHandleForWriting.close()
-                running.append((p, output))
+            var running: [(ChildProcess, String)] = []
+            for (i, (key, block)) in cases[start..<min(start + parallel, cases.count)].enumerated() {
+                let input = folder.appendingPathComponent("in\(i)").path, output = folder.appendingPathComponent("out\(i)").path
+                guard FileManager.default.createFile(atPath: input, contents: Data(block)) else { throw OracleError.failed("cannot write \(input)") }
+                let child = try ChildProcess.spawn(["openssl", "enc", cipherName(algorithm), "-nopad", "-K", Hex.encode(key)],
+                                                   stdin: input, stdout: output)
+                running.append((child, output))
             }
-            for (p, output) in running {
-                let data = output.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                guard p.terminationStatus == 0 else { throw OracleError.failed("openssl exited with \(p.terminationStatus)") }
-                results.append(Array(data))
+            for (child, output) in running {
+                let status = child.wait()
+                guard status == 0 else { throw OracleError.failed("openssl exited with \(status)") }
+                results.append(FileManager.default.contents(atPath: output).map(Array.init) ?? [])
             }
         }
         return results

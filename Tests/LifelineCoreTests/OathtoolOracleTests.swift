@@ -1,21 +1,14 @@
 import Foundation
 import LifelineCore
+import LifelineTestSupport
 import Testing
 
 /// Random secrets cross-checked against `oathtool` (an independent implementation). scripts/test.sh installs it;
 /// a missing oathtool fails these tests rather than skipping them.
 @Suite struct OathtoolOracleTests {
     static func oathtool(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["oathtool"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw OracleError.failed(args) }
+        let (status, data) = try ChildProcess.run(["oathtool"] + args)
+        guard status == 0 else { throw OracleError.failed(args) }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -2,19 +2,13 @@ import Foundation
 import HummingbirdTesting
 import LifelineApp
 import LifelineCore
+import LifelineTestSupport
 import Testing
 
 /// `openssl enc -<cipher>-ecb -nopad` as an independent oracle of a card's response.
 func opensslECB(_ cipher: String, keyHex: String, block: [UInt8]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["openssl", "enc", "-\(cipher)-ecb", "-nopad", "-K", keyHex]
-    let input = Pipe(), output = Pipe()
-    p.standardInput = input; p.standardOutput = output
-    try p.run()
-    input.fileHandleForWriting.write(Data(block)); try input.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
+    let (status, data) = try ChildProcess.run(["openssl", "enc", "-\(cipher)-ecb", "-nopad", "-K", keyHex], input: block)
+    guard status == 0 else { throw ChildProcessError(description: "openssl exited with \(status)") }
     return data.map { String(format: "%02X", $0) }.joined()
 }
 

@@ -2,23 +2,13 @@ import Foundation
 import HummingbirdTesting
 import LifelineApp
 import LifelineCore
+import LifelineTestSupport
 import Testing
 
 /// Runs an OpenLDAP client tool (ldap-utils); returns its exit status.
 @discardableResult
 func ldapTool(_ args: [String], input: String? = nil) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = args
-    let stdin = Pipe()
-    p.standardInput = stdin
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    p.waitUntilExit()
-    return p.terminationStatus
+    try ChildProcess.run(args, input: Array((input ?? "").utf8)).status
 }
 
 /// Reset and unlock through the flow API against the real OpenLDAP that scripts/test.sh starts (ppolicy:

@@ -1,4 +1,5 @@
 import Foundation
+import LifelineTestSupport
 import Testing
 
 /// Why a peer could not be used. Tests fail (never skip) with this message: CI installs the tools through
@@ -8,11 +9,10 @@ struct PeerError: Error, CustomStringConvertible {
 }
 
 /// A helper process started by a test (python3 peer or openssl), stopped by its pid.
-final class PeerProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched by the test that owns this object (start, then stop), never shared.
+final class PeerProcess: Sendable {
     let port: Int
     let outFile: URL
-    private let process: Process
+    private let process: ChildProcess
     private let directory: URL
 
     /// The repository root (for scripts/peers).
@@ -29,13 +29,8 @@ final class PeerProcess: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/peers/\(script)").path] + arguments
-            + ["--out", out.path]
-        process.standardOutput = try FileHandle(forWritingTo: stdout)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        try process.run()
+        let process = try ChildProcess.spawn(["python3", root.appendingPathComponent("scripts/peers/\(script)").path] + arguments
+                                             + ["--out", out.path], stdout: stdout.path, stderr: stderr.path)
         // Why a minute: CI runs every suite at once on 2 cores, and a Python start with aiosmtpd's imports can then
         // take longer than 15 s (it did once); a peer that fails exits, which ends the wait at once.
         let deadline = ContinuousClock.now + .seconds(60)
@@ -47,30 +42,21 @@ final class PeerProcess: @unchecked Sendable {
             if !process.isRunning { break }
             try await Task.sleep(for: .milliseconds(20))
         }
-        stop(process)
+        process.stop()
         let errors = (try? String(contentsOf: stderr, encoding: .utf8)) ?? ""
         throw PeerError(description: "\(script) did not start: \(errors)")
     }
 
-    private init(port: Int, outFile: URL, process: Process, directory: URL) {
+    private init(port: Int, outFile: URL, process: ChildProcess, directory: URL) {
         self.port = port; self.outFile = outFile; self.process = process; self.directory = directory
     }
 
     deinit { stop() }
 
-    /// Terminates the process (by its pid: TERM, then KILL after 2 s) and removes its folder.
+    /// Terminates the process (TERM, then KILL after 2 s) and removes its folder.
     func stop() {
-        Self.stop(process)
+        process.stop()
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// Why the KILL: a test runner may start children with TERM blocked; a peer must never outlive the test.
-    static func stop(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()
-        for _ in 0..<100 where process.isRunning { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
     }
 
     /// The JSON lines written so far, decoded.
@@ -97,14 +83,6 @@ final class PeerProcess: @unchecked Sendable {
     /// Runs a command through /usr/bin/env; its exit status (127 when not found).
     @discardableResult
     static func run(_ arguments: [String], in directory: URL? = nil) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = directory }
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return 127 }
-        p.waitUntilExit()
-        return p.terminationStatus
+        do { return try ChildProcess.spawn(arguments, directory: directory?.path).wait() } catch { return 127 }
     }
 }
