@@ -49,12 +49,9 @@ extension SQLStore: CardStore {
 
     public func deleteCard(tenantID: UUID, serial: String, audit: AuditRecord) async throws -> Bool {
         try await backend.write { db in
-            let deleted = try await db.raw("""
+            try await self.changeThenAudit("""
                 DELETE FROM cards WHERE tenant_id = \(bind: Row.id(tenantID)) AND serial = \(bind: serial) RETURNING id
-                """).first()
-            guard deleted != nil else { return false }
-            try await self.appendAudit(audit, in: db)
-            return true
+                """, audit: audit, in: db)
         }
     }
 

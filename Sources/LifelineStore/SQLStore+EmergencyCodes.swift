@@ -37,17 +37,14 @@ extension SQLStore: EmergencyCodeStore {
             // The use-count guard: one conditional UPDATE. Concurrent requests queue on the row (PostgreSQL re-checks
             // the WHERE clause on the row as the previous writer left it; SQLite runs one writer at a time), so with
             // n uses left exactly n of them match. The right-hand sides all read the row as it was before this update.
-            let updated = try await db.raw("""
+            try await self.changeThenAudit("""
                 UPDATE emergency_codes SET used_count = used_count + 1, fail_count = 0,
                   uses_left = CASE WHEN uses_left IS NULL THEN NULL ELSE uses_left - 1 END,
                   status = CASE WHEN uses_left IS NOT NULL AND uses_left <= 1 THEN 'used_up' ELSE status END
                 WHERE user_id = \(bind: Row.id(userID)) AND code_hash = \(bind: hash) AND status = 'active'
                   AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now))) AND (uses_left IS NULL OR uses_left > 0)
                 RETURNING user_id
-                """).first()
-            guard updated != nil else { return false }
-            try await self.appendAudit(audit, in: db)
-            return true
+                """, audit: audit, in: db)
         }
     }
 

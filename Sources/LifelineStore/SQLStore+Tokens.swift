@@ -69,15 +69,12 @@ extension SQLStore: TokenStore {
         try await backend.write { db in
             // The single-use guard: one conditional UPDATE. Whatever the number of concurrent requests, only one
             // finds last_used below `step`; the others match no row. HOTP's next counter follows the used one.
-            let updated = try await db.raw("""
+            try await self.changeThenAudit("""
                 UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift), fail_count = 0,
                   counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
                 WHERE id = \(bind: Row.id(tokenID)) AND state = 'active' AND (last_used IS NULL OR last_used < \(bind: step))
                 RETURNING id
-                """).first()
-            guard updated != nil else { return false }
-            try await self.appendAudit(audit, in: db)
-            return true
+                """, audit: audit, in: db)
         }
     }
 
@@ -119,24 +116,18 @@ extension SQLStore: TokenStore {
 
     public func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
         try await backend.write { db in
-            let updated = try await db.raw("""
+            try await self.changeThenAudit("""
                 UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift),
                   counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
                 WHERE id = \(bind: Row.id(tokenID)) AND (last_used IS NULL OR last_used < \(bind: step))
                 RETURNING id
-                """).first()
-            guard updated != nil else { return false }
-            try await self.appendAudit(audit, in: db)
-            return true
+                """, audit: audit, in: db)
         }
     }
 
     public func deleteToken(id: UUID, tenantID: UUID, audit: AuditRecord) async throws -> Bool {
         try await backend.write { db in
-            let deleted = try await db.raw("DELETE FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID)) RETURNING id").first()
-            guard deleted != nil else { return false }
-            try await self.appendAudit(audit, in: db)
-            return true
+            try await self.changeThenAudit("DELETE FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID)) RETURNING id", audit: audit, in: db)
         }
     }
 

@@ -86,15 +86,56 @@ public final class SQLStore: Sendable {
             try await insertAudit(event, in: db)
             return true
         }
+        return try await db.raw(Self.casAuditStatement(event, known: known, gate: nil)).first() != nil
+    }
+
+    /// Runs `change` (an `UPDATE … RETURNING` of at most one row) and, only if it changed a row, appends `record` to
+    /// the audit chain, inside the caller's transaction `db`. False when `change` matched no row: then nothing was
+    /// written, no audit event either.
+    ///
+    /// Why: a validation's single-use guard and its audit event are the two writes of every accepted code. On
+    /// PostgreSQL, where each statement is a round trip on the one connection that write batches run on, they are one
+    /// data-modifying CTE when the remembered audit head is still the database's; the audit insert depends on the
+    /// change through `EXISTS (SELECT 1 FROM changed)`, so a change that matched nothing writes no event. When the
+    /// head was stale, the change is kept and the event goes through ``appendAudit(_:in:)`` like any other.
+    func changeThenAudit(_ change: SQLQueryString, audit r: AuditRecord, in db: any SQLDatabase) async throws -> Bool {
+        if kind == .postgres, let known = auditHead.withLock({ $0 }) {
+            let event = AuditChain.append(r, after: known)
+            guard let row = try await db.raw(Self.casAuditStatement(event, known: known, gate: change)).first() else {
+                throw LifelineError(.internalError, "no result of a change with its audit event")
+            }
+            guard try row.decode(column: "changed", as: Int64.self) > 0 else { return false }
+            if try row.decode(column: "logged", as: Int64.self) > 0 {
+                auditHead.withLock { $0 = (event.seq, event.hash) }
+            } else {
+                try await appendAudit(r, in: db)
+            }
+            return true
+        }
+        guard try await db.raw(change).first() != nil else { return false }
+        try await appendAudit(r, in: db)
+        return true
+    }
+
+    /// PostgreSQL's compare-and-set of the audit head with the insert of `event`, as one statement. With a `gate`
+    /// (an `UPDATE … RETURNING`), the head moves only if the gate changed a row, and the statement answers one row:
+    /// `changed` (rows the gate changed) and `logged` (events inserted). Without, it answers a row only if it inserted.
+    private static func casAuditStatement(_ event: AuditEvent, known: (seq: Int64, hash: String), gate: SQLQueryString?) -> SQLQueryString {
         let r = event.record
-        return try await db.raw("""
-            WITH moved AS (UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
-              WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq)
-            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
-            SELECT moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
-              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash) FROM moved
-            RETURNING seq
-            """).first() != nil
+        var sql: SQLQueryString = "WITH "
+        if let gate { sql += "changed AS (\(gate)), " }
+        sql += """
+            moved AS (UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+              WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash)\(unsafeRaw: gate == nil ? "" : " AND EXISTS (SELECT 1 FROM changed)")
+              RETURNING seq),
+            logged AS (INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+              SELECT moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+                \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash) FROM moved
+              RETURNING seq)
+
+            """
+        sql += gate == nil ? "SELECT seq FROM logged" : "SELECT (SELECT count(*) FROM changed) AS changed, (SELECT count(*) FROM logged) AS logged"
+        return sql
     }
 
     private func insertAudit(_ event: AuditEvent, in db: any SQLDatabase) async throws {

@@ -137,6 +137,51 @@ struct AuditChainStoreTests {
         }
     }
 
+    @Test("a change with its audit event (one statement on PostgreSQL): nothing when the change matched no row; chained right with a fresh, stale or rolled-back remembered head",
+          arguments: Backend.available)
+    func changeThenAudit(_ backend: Backend) async throws {
+        try await withStore(backend) { first, db in
+            try await db.withSecondStore { second in
+                let (tenant, _, stored) = try await Fixture.seedToken(first, type: .totp)
+                let id = stored.token.id
+                func lastUsed() async throws -> Int64? { try await second.storedToken(id: id, tenantID: tenant.id)?.token.lastUsed }
+                let seeded = try await first.auditCount()
+                // Fresh remembered head.
+                #expect(try await first.consume(tokenID: id, step: 10, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
+                #expect(first.auditHead.withLock { $0?.seq } == Int64(seeded + 1))
+                // The change matches no row: no event, head unchanged.
+                #expect(try await first.consume(tokenID: id, step: 10, drift: 0, audit: Fixture.audit("validate", outcome: "accept")) == false)
+                #expect(try await first.auditCount() == seeded + 1)
+                // Stale: the other store appended.
+                try await second.append(Fixture.audit("other", reason: "x"))
+                #expect(try await first.consume(tokenID: id, step: 11, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
+                #expect(try await lastUsed() == 11)
+                #expect(try await first.auditCount() == seeded + 3)
+                // Rolled back: the change and its event are undone, the remembered head names an event never kept.
+                struct Boom: Error {}
+                await #expect(throws: Boom.self) {
+                    try await first.backend.write { db in
+                        #expect(try await first.changeThenAudit("""
+                            UPDATE tokens SET last_used = 12 WHERE id = \(bind: Row.id(id)) RETURNING id
+                            """, audit: Fixture.audit("validate", outcome: "accept"), in: db))
+                        throw Boom()
+                    }
+                }
+                #expect(try await lastUsed() == 11)
+                #expect(try await first.consume(tokenID: id, step: 12, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
+                #expect(try await lastUsed() == 12)
+                #expect(try await first.auditCount() == seeded + 4)
+                // The other store remembers the head from its own append, two events ago.
+                #expect(second.auditHead.withLock { $0?.seq } == Int64(seeded + 2))
+                #expect(try await second.consume(tokenID: id, step: 13, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
+                let chain = try await first.verifyChain()
+                #expect(chain.count == seeded + 5)
+                #expect(chain.broken == nil)
+                #expect(try await first.auditSeqs() == Array(1...Int64(seeded + 5)))
+            }
+        }
+    }
+
     static func appendConcurrently(_ stores: [SQLStore], count: Int) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<count {
