@@ -21,13 +21,12 @@ import Testing
     /// Encrypts each (key, block) with one openssl process per key; runs `parallel` processes at a time.
     static func openssl(_ algorithm: CardKeyAlgorithm, _ cases: [(key: [UInt8], block: [UInt8])], parallel: Int = 4) throws -> [[UInt8]] {
         var results: [[UInt8]] = []
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-openssl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
         for start in stride(from: 0, to: cases.count, by: parallel) {
             var running: [(ChildProcess, String)] = []
             for (i, (key, block)) in cases[start..<min(start + parallel, cases.count)].enumerated() {
-                let input = folder.appendingPathComponent("in\(i)").path, output = folder.appendingPathComponent("out\(i)").path
+                let input = folder.path("in\(i)"), output = folder.path("out\(i)")
                 guard FileManager.default.createFile(atPath: input, contents: Data(block)) else { throw OracleError.failed("cannot write \(input)") }
                 let child = try ChildProcess.spawn(["openssl", "enc", cipherName(algorithm), "-nopad", "-K", Hex.encode(key)],
                                                    stdin: input, stdout: output)

@@ -108,16 +108,16 @@ public struct ChildProcessError: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// A fresh folder under the temporary directory.
-struct TemporaryFolder {
-    let url: URL
+/// A fresh folder under the temporary directory (a child's stream files).
+public struct TemporaryFolder {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-child-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
 }
