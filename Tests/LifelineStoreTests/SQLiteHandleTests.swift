@@ -4,6 +4,7 @@ import LifelineCore
 import NIOCore
 import SQLiteNIO
 import SQLKit
+import Synchronization
 import Testing
 
 /// The SQLite adapter under the store (`SQLiteHandle`, `SQLiteDirectDatabase`, `SQLiteCheckpointer`): values, its
@@ -174,4 +175,58 @@ struct SQLiteHandleTests {
             #expect(inFile)
         }
     }
+
+    @Test("under steady reads and writes the write-ahead log is restarted past its limit, so its file stays small")
+    func walStaysBounded() async throws {
+        // 64 frames (256 KiB) as the limit and a checkpoint every 20 ms; the load writes ~24 MiB of pages meanwhile.
+        try await withFile { path in
+            let backend = try await SQLiteBackend.open(path: path, checkpointInterval: .milliseconds(20), walRestartFrames: 64,
+                                                       logger: quietLogger)
+            do {
+                try await backend.write { db in try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)").run() }
+                let payload = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+                let writes = 6000
+                let state = LoadState()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // Readers that never pause: with them a passive checkpoint alone never lets the log start again.
+                    for _ in 0..<3 {
+                        group.addTask {
+                            while !state.stop.withLock({ $0 }) {
+                                _ = try await backend.read { db in try await db.raw("SELECT max(id) AS m FROM t").first() }
+                                // A read never suspends: without a yield these tasks would hold every thread of the pool.
+                                await Task.yield()
+                            }
+                        }
+                    }
+                    group.addTask {
+                        defer { state.stop.withLock { $0 = true } }
+                        for i in 0..<writes {
+                            try await backend.write { db in try await db.raw("INSERT INTO t (id, b) VALUES (\(bind: Int64(i)), \(bind: payload))").run() }
+                            if i % 200 == 0 {
+                                let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+                                state.maxWAL.withLock { $0 = max($0, size) }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                let written = writes * 4096   // each insert dirties at least one 4 KiB page
+                let largest = state.maxWAL.withLock { $0 }
+                // Bounded: a fraction of what was written (without restarts the file holds every frame: >= 24 MiB).
+                #expect(largest < written / 4, "WAL file reached \(largest) bytes after \(written) bytes of pages were written")
+                let rows = try await backend.read { db in try await db.raw("SELECT count(*) AS n FROM t").first() }
+                #expect(try rows?.decode(column: "n", as: Int64.self) == Int64(writes))
+            } catch {
+                await backend.shutdown()
+                throw error
+            }
+            await backend.shutdown()
+        }
+    }
+}
+
+/// Shared state of the WAL test's tasks.
+private final class LoadState: Sendable {
+    let stop = Mutex(false)
+    let maxWAL = Mutex(0)
 }

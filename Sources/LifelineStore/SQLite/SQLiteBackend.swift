@@ -29,7 +29,9 @@ public final class SQLiteBackend: SQLBackend {
     public static var defaultReaders: Int { max(3, ProcessInfo.processInfo.activeProcessorCount + 1) }
 
     /// Opens (creating if needed) the database file at `path`, with one reader connection and up to `readers`.
-    public static func open(path: String, readers: Int = defaultReaders, logger: Logger) async throws -> SQLiteBackend {
+    /// `checkpointInterval` and `walRestartFrames` are the ``SQLiteCheckpointer``'s (tests make them small).
+    public static func open(path: String, readers: Int = defaultReaders, checkpointInterval: Duration = .milliseconds(500),
+                            walRestartFrames: Int = SQLiteCheckpointer.defaultRestartFrames, logger: Logger) async throws -> SQLiteBackend {
         let writer = try connect(path: path, logger: logger)
         do {
             // Through the retrying path: switching to WAL takes the database's lock, which another process may hold.
@@ -42,7 +44,8 @@ public final class SQLiteBackend: SQLBackend {
             let first = try connect(path: path, logger: logger)
             // Why readers on demand: each is three open files, and most stores (a CLI command, a test) need one.
             let pool = ResourcePool([first], limit: readers) { try? connect(path: path, logger: logger) }
-            return SQLiteBackend(writer: writer, readers: pool, checkpointer: try SQLiteCheckpointer(path: path))
+            return SQLiteBackend(writer: writer, readers: pool, checkpointer: try SQLiteCheckpointer(path: path, interval: checkpointInterval,
+                                                                                               restartFrames: walRestartFrames))
         } catch {
             writer.handle.close()
             throw error

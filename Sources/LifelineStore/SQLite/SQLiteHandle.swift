@@ -86,14 +86,30 @@ final class SQLiteHandle: @unchecked Sendable {
         }
     }
 
-    /// Copies what the write-ahead log holds into the database file as far as readers allow, without waiting for any
-    /// lock (a passive checkpoint); false if another connection was checkpointing.
+    /// How a checkpoint waits: ``passive`` takes no lock that others wait for; ``restart`` also waits (through the busy
+    /// timeout) until no reader uses the log, so that the next write starts the log again from its beginning.
+    enum CheckpointMode {
+        case passive, restart
+        var code: Int32 { self == .passive ? SQLITE_CHECKPOINT_PASSIVE : SQLITE_CHECKPOINT_RESTART }
+    }
+
+    /// Copies what the write-ahead log holds into the database file as far as readers allow (``CheckpointMode``);
+    /// the frames in the log and the frames copied so far, or nil if it could not run (another connection was
+    /// checkpointing, or a restart timed out waiting for a reader).
     @discardableResult
-    func checkpoint() -> Bool {
-        guard let raw else { return false }
+    func checkpoint(_ mode: CheckpointMode = .passive) -> (log: Int, copied: Int)? {
+        guard let raw else { return nil }
         // A read first: a connection opens the write-ahead log only in a transaction, and checkpoints nothing before.
-        guard (try? execute("SELECT 1 FROM sqlite_schema LIMIT 1", []) { _, _ in }) != nil else { return false }
-        return sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil) == SQLITE_OK
+        guard (try? execute("SELECT 1 FROM sqlite_schema LIMIT 1", []) { _, _ in }) != nil else { return nil }
+        var log: Int32 = 0, copied: Int32 = 0
+        guard sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, mode.code, &log, &copied) == SQLITE_OK else { return nil }
+        return (Int(log), Int(copied))
+    }
+
+    /// Lets this connection wait up to `milliseconds` for another connection's lock (in SQLite's busy handler, which
+    /// blocks the calling thread). Only for a connection with a thread of its own: see the type's comment.
+    func setBusyTimeout(milliseconds: Int32) {
+        if let raw { sqlite_nio_sqlite3_busy_timeout(raw, milliseconds) }
     }
 
     /// Finalizes every statement and closes the connection; later calls fail.
