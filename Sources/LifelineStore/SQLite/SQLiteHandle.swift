@@ -11,7 +11,8 @@ import VaporCSQLite
 /// rows from the page cache and take microseconds, and a WAL commit with `synchronous = NORMAL` does not fsync.
 /// Nothing here waits on a lock: the connections have no busy timeout, and a statement that finds the database
 /// locked (by another process: the CLI) fails at once and is retried by ``SQLiteDirectDatabase`` after an
-/// asynchronous sleep, so a lock wait never blocks a thread of the concurrency pool.
+/// asynchronous sleep, so a lock wait never blocks a thread of the concurrency pool. (The one exception is the
+/// checkpointer's connection, which runs on a thread of its own: ``setBusyTimeout(milliseconds:)``.)
 ///
 /// `@unchecked Sendable`, and why that is safe: the handle and its statement cache are used by one task at a time —
 /// the writer only by the group-commit queue's current batch (`GroupCommitWriter` runs one drain loop, one batch at a
