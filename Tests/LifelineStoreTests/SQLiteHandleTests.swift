@@ -20,9 +20,12 @@ struct SQLiteHandleTests {
     }
 
     /// A backend on a fresh file (``withFile(_:)``), shut down (and waited for) afterwards, also when `body` throws.
-    func withBackend(readers: Int = SQLiteBackend.defaultReaders, _ body: (SQLiteBackend, String) async throws -> Void) async throws {
+    func withBackend(readers: Int = SQLiteBackend.defaultReaders, checkpointInterval: Duration = .milliseconds(500),
+                     walRestartFrames: Int = SQLiteCheckpointer.defaultRestartFrames,
+                     _ body: (SQLiteBackend, String) async throws -> Void) async throws {
         try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, readers: readers, logger: quietLogger)
+            let backend = try await SQLiteBackend.open(path: path, readers: readers, checkpointInterval: checkpointInterval,
+                                                       walRestartFrames: walRestartFrames, logger: quietLogger)
             do { try await body(backend, path) } catch {
                 await backend.shutdown()
                 throw error
@@ -179,48 +182,40 @@ struct SQLiteHandleTests {
     @Test("under steady reads and writes the write-ahead log is restarted past its limit, so its file stays small")
     func walStaysBounded() async throws {
         // 64 frames (256 KiB) as the limit and a checkpoint every 20 ms; the load writes ~24 MiB of pages meanwhile.
-        try await withFile { path in
-            let backend = try await SQLiteBackend.open(path: path, checkpointInterval: .milliseconds(20), walRestartFrames: 64,
-                                                       logger: quietLogger)
-            do {
-                try await backend.write { db in try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)").run() }
-                let payload = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
-                let writes = 6000
-                let state = LoadState()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    // Readers that never pause: with them a passive checkpoint alone never lets the log start again.
-                    for _ in 0..<3 {
-                        group.addTask {
-                            while !state.stop.withLock({ $0 }) {
-                                _ = try await backend.read { db in try await db.raw("SELECT max(id) AS m FROM t").first() }
-                                // A read never suspends: without a yield these tasks would hold every thread of the pool.
-                                await Task.yield()
-                            }
-                        }
-                    }
+        try await withBackend(checkpointInterval: .milliseconds(20), walRestartFrames: 64) { backend, path in
+            try await backend.write { db in try await db.raw("CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)").run() }
+            let payload = Data((0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            let writes = 6000
+            let state = LoadState()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Readers that never pause: with them a passive checkpoint alone never lets the log start again.
+                for _ in 0..<3 {
                     group.addTask {
-                        defer { state.stop.withLock { $0 = true } }
-                        for i in 0..<writes {
-                            try await backend.write { db in try await db.raw("INSERT INTO t (id, b) VALUES (\(bind: Int64(i)), \(bind: payload))").run() }
-                            if i % 200 == 0 {
-                                let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
-                                state.maxWAL.withLock { $0 = max($0, size) }
-                            }
+                        while !state.stop.withLock({ $0 }) {
+                            _ = try await backend.read { db in try await db.raw("SELECT max(id) AS m FROM t").first() }
+                            // A read never suspends: without a yield these tasks would hold every thread of the pool.
+                            await Task.yield()
                         }
                     }
-                    try await group.waitForAll()
                 }
-                let written = writes * 4096   // each insert dirties at least one 4 KiB page
-                let largest = state.maxWAL.withLock { $0 }
-                // Bounded: a fraction of what was written (without restarts the file holds every frame: >= 24 MiB).
-                #expect(largest < written / 4, "WAL file reached \(largest) bytes after \(written) bytes of pages were written")
-                let rows = try await backend.read { db in try await db.raw("SELECT count(*) AS n FROM t").first() }
-                #expect(try rows?.decode(column: "n", as: Int64.self) == Int64(writes))
-            } catch {
-                await backend.shutdown()
-                throw error
+                group.addTask {
+                    defer { state.stop.withLock { $0 = true } }
+                    for i in 0..<writes {
+                        try await backend.write { db in try await db.raw("INSERT INTO t (id, b) VALUES (\(bind: Int64(i)), \(bind: payload))").run() }
+                        if i % 200 == 0 {
+                            let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? Int ?? 0
+                            state.maxWAL.withLock { $0 = max($0, size) }
+                        }
+                    }
+                }
+                try await group.waitForAll()
             }
-            await backend.shutdown()
+            let written = writes * 4096   // each insert dirties at least one 4 KiB page
+            let largest = state.maxWAL.withLock { $0 }
+            // Bounded: a fraction of what was written (without restarts the file holds every frame: >= 24 MiB).
+            #expect(largest < written / 4, "WAL file reached \(largest) bytes after \(written) bytes of pages were written")
+            let rows = try await backend.read { db in try await db.raw("SELECT count(*) AS n FROM t").first() }
+            #expect(try rows?.decode(column: "n", as: Int64.self) == Int64(writes))
         }
     }
 }

@@ -33,7 +33,7 @@ public final class SQLiteCheckpointer: @unchecked Sendable {
         timer.schedule(deadline: .now() + every, repeating: every)
         timer.setEventHandler { [handle] in
             // Passive first, so that the restart, during which writers wait, has little or nothing left to copy.
-            guard let done = handle.checkpoint(.passive), done.log >= restartFrames else { return }
+            guard let frames = handle.checkpoint(.passive), frames >= restartFrames else { return }
             handle.checkpoint(.restart)
         }
         timer.resume()

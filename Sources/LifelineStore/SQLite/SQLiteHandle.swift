@@ -95,16 +95,16 @@ final class SQLiteHandle: @unchecked Sendable {
     }
 
     /// Copies what the write-ahead log holds into the database file as far as readers allow (``CheckpointMode``);
-    /// the frames in the log and the frames copied so far, or nil if it could not run (another connection was
-    /// checkpointing, or a restart timed out waiting for a reader).
+    /// the frames in the log, or nil if it could not run (another connection was checkpointing, or a restart timed
+    /// out waiting for a reader).
     @discardableResult
-    func checkpoint(_ mode: CheckpointMode = .passive) -> (log: Int, copied: Int)? {
+    func checkpoint(_ mode: CheckpointMode = .passive) -> Int? {
         guard let raw else { return nil }
         // A read first: a connection opens the write-ahead log only in a transaction, and checkpoints nothing before.
         guard (try? execute("SELECT 1 FROM sqlite_schema LIMIT 1", []) { _, _ in }) != nil else { return nil }
-        var log: Int32 = 0, copied: Int32 = 0
-        guard sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, mode.code, &log, &copied) == SQLITE_OK else { return nil }
-        return (Int(log), Int(copied))
+        var frames: Int32 = 0
+        guard sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, mode.code, &frames, nil) == SQLITE_OK else { return nil }
+        return Int(frames)
     }
 
     /// Lets this connection wait up to `milliseconds` for another connection's lock (in SQLite's busy handler, which
