@@ -44,8 +44,8 @@ struct DevOutboxController {
         }
         router.get("/dev/outbox") { _, _ in
             let rows = await outbox.recent().map { e in
-                "<tr><td>\(HTML.escape(ISO8601DateFormatter().string(from: e.at)))</td><td>\(e.message.channel.rawValue)</td><td>\(HTML.escape(e.message.recipient))</td>"
-                    + "<td>\(HTML.escape(e.message.subject))</td><td><pre>\(HTML.escape(e.message.text))</pre></td></tr>"
+                "<tr><td>\(HTMLEscaping.escape(ISO8601DateFormatter().string(from: e.at)))</td><td>\(e.message.channel.rawValue)</td><td>\(HTMLEscaping.escape(e.message.recipient))</td>"
+                    + "<td>\(HTMLEscaping.escape(e.message.subject))</td><td><pre>\(HTMLEscaping.escape(e.message.text))</pre></td></tr>"
             }.joined(separator: "\n")
             let page = """
                 <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -57,24 +57,5 @@ struct DevOutboxController {
                 """
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: .init(string: page)))
         }
-    }
-}
-
-/// HTML escaping for the few pages built without templates.
-enum HTML {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.count)
-        for ch in s {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(ch)
-            }
-        }
-        return out
     }
 }

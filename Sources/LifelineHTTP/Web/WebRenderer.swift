@@ -23,10 +23,17 @@ struct WebRenderer: Sendable {
     init(catalog: Catalog, cookies: WebCookies) {
         var library = MustacheLibrary()
         var problem: String? = nil
+        // Registered before any template is parsed: the parser looks the pragma's name up.
+        MustacheContentTypes.register(ScalarHTMLContentType(), named: ScalarHTMLContentType.name)
         do {
             guard let dir = WebResources.url("Templates") else { throw LifelineError(.configuration, "the web templates are missing") }
             for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasSuffix(".mustache") {
                 let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                // Why refuse: a template without the pragma would fall back to swift-mustache's per-Character
+                // escaping, which a combining mark defeats (see HTMLEscaping).
+                guard text.hasPrefix(ScalarHTMLContentType.pragma) else {
+                    throw LifelineError(.configuration, "the web template \(file) does not start with \(ScalarHTMLContentType.pragma)")
+                }
                 try library.register(text, named: String(file.dropLast(".mustache".count)))
             }
         } catch {
