@@ -28,7 +28,8 @@ public struct HTTPDependencies: Sendable {
 
 /// Builds the router: public health routes, the validation API and the admin API, each behind its scope.
 public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
+    // Why HEAD for every GET: load balancers probe /health, /ready and the pages with HEAD (RFC 9110 §9.3.2).
+    let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost, so every answer is counted, errors included (ErrorMiddleware turns them into responses).
     router.add(middleware: RequestCountMiddleware(metrics: deps.metrics))
     let methods = MethodTable()

@@ -19,6 +19,22 @@ struct HealthTests {
         }
     }
 
+    @Test("HEAD on /health, /ready and the pages answers like GET, without a body (load balancers use it)")
+    func headAnswersLikeGet() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedRecovery()
+            try await fx.app().test(.router) { client in
+                for path in ["/health", "/ready", "/recover", "/recover?tenant=demo", "/metrics"] {
+                    let get = try await client.executeRequest(uri: path, method: .get, headers: [.acceptLanguage: "en"], body: nil)
+                    let head = try await client.executeRequest(uri: path, method: .head, headers: [.acceptLanguage: "en"], body: nil)
+                    #expect(head.status == get.status, "HEAD \(path): \(head.status)")
+                    #expect(head.headers[.contentType] == get.headers[.contentType], "HEAD \(path)")
+                    #expect(head.body.readableBytes == 0, "HEAD \(path) has no body")
+                }
+            }
+        }
+    }
+
     @Test func readyWhenTheDatabaseAnswers() async throws {
         try await Fixture.with { fx in
             try await fx.app().test(.router) { client in

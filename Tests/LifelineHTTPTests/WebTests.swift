@@ -145,7 +145,10 @@ struct WebTests {
                 // An unknown language sets nothing; a foreign or odd `next` goes to the start page.
                 _ = try await b.get("/lang/xx?next=/recover/flow")
                 #expect(b.lastSetCookies.isEmpty && b.cookies["lifeline_lang"] == "nb")
-                for next in ["https://evil.example/", "//evil.example/recover", "/recover//evil", "/api/v1/admin", "/recover%0d%0aX:1"] {
+                for next in ["https://evil.example/", "//evil.example/recover", "/recover//evil", "/api/v1/admin", "/recover%0d%0aX:1",
+                             // Only normalized paths: no dot segments, plain or percent-encoded, no backslash.
+                             "/recover/../../x", "/recover/..", "/recover/./flow", "/recover/%2e%2e/api", "/recover/%2E%2E%2Fx",
+                             "/recover\\..\\x", "/recover/flow/.%2e/x", "/recoverx/../admin"] {
                     let r = try await b.get("/lang/en?next=\(formEscape(next))")
                     #expect(r.headers[.location] == "/recover", "next=\(next)")
                 }

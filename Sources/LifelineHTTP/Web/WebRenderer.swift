@@ -111,13 +111,19 @@ struct WebRenderer: Sendable {
         return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
     }
 
-    /// `next` when it is a path of the web app (`/recover…`, no scheme, no `//`, plain characters), else
-    /// `/recover`. Why: the language links take a return path, and an open redirect would let a phishing mail
-    /// use our domain to send people elsewhere.
+    /// `next` when it is a normalized path of the web app (`/recover`, `/recover?…` or `/recover/…`; no scheme,
+    /// no `//`, no dot segment, plain characters), else `/recover`. Why: the language links take a return path,
+    /// and an open redirect would let a phishing mail use our domain to send people elsewhere; a dot segment
+    /// (`/recover/../../x`, also percent-encoded) would leave the web app once a browser or proxy normalizes it.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/recover"), !next.contains("//"), next.count <= 200,
+        guard let next, next.utf8.count <= 200,
+              next == "/recover" || next.hasPrefix("/recover?") || next.hasPrefix("/recover/"), !next.contains("//"),
               next.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "/?=&-_.%~".unicodeScalars.contains($0)) })
         else { return "/recover" }
+        let path = next.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0].lowercased()
+        // Encoded dots, slashes and backslashes have no place in our own paths.
+        guard !path.contains("%2e"), !path.contains("%2f"), !path.contains("%5c"),
+              !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }) else { return "/recover" }
         return next
     }
 }
