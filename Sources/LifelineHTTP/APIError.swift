@@ -26,7 +26,11 @@ public struct APIError: Error, Sendable {
         case let e as APIError:
             return e
         case let e as LifelineError:
-            return APIError(status(for: e.code), e.code.description, e.message, retryAfter: e.retryAfter, details: e.details)
+            let status = status(for: e.code)
+            // Why generic: a server-side failure's text holds internals (key ids, paths, SQL, a directory's host)
+            // that no client may see; the operator finds the cause by the request id in the log.
+            if status.code >= 500 { return generic(status) }
+            return APIError(status, e.code.description, e.message, retryAfter: e.retryAfter, details: e.details)
         case let e as HTTPError:
             switch e.status {
             case .notFound: return APIError(.notFound, "not_found", "no such resource")
@@ -34,7 +38,7 @@ public struct APIError: Error, Sendable {
             case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "method not allowed")
             case .badRequest: return APIError(.badRequest, "invalid_request", e.body ?? "bad request")
             default:
-                return APIError(e.status, e.status.code < 500 ? "invalid_request" : "internal", e.status.reasonPhrase)
+                return e.status.code < 500 ? APIError(e.status, "invalid_request", e.status.reasonPhrase) : generic(e.status)
             }
         case is NIOTooManyBytesError:
             // What `Request.collectBody(upTo:)` throws for a body over the limit (not an HTTPError).
@@ -44,6 +48,13 @@ public struct APIError: Error, Sendable {
         default:
             return APIError(.internalServerError, "internal", "internal error")
         }
+    }
+
+    /// The only body a 5xx has: `unavailable` for 503 (try again later), `internal` otherwise.
+    static func generic(_ status: HTTPResponse.Status) -> APIError {
+        status == .serviceUnavailable
+            ? APIError(.serviceUnavailable, "unavailable", "a service this request needs is unavailable; try again later")
+            : APIError(status, "internal", "internal error")
     }
 
     static func status(for code: LifelineError.Code) -> HTTPResponse.Status {
@@ -62,11 +73,12 @@ public struct APIError: Error, Sendable {
         }
     }
 
-    struct Body: Encodable { var error: String; var message: String; var problems: [FlowText]? }
+    struct Body: Encodable { var error: String; var message: String; var problems: [FlowText]?; var requestId: String? }
 
-    /// The JSON response for this error.
-    public func response() -> Response {
-        let body = (try? JSON.encoder.encode(Body(error: code, message: message, problems: details.isEmpty ? nil : details))) ?? []
+    /// The JSON response for this error; `requestID` (5xx answers carry it) names the log line of the failure.
+    public func response(requestID: String? = nil) -> Response {
+        let body = (try? JSON.encoder.encode(Body(error: code, message: message, problems: details.isEmpty ? nil : details,
+                                                  requestId: requestID))) ?? []
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

@@ -1,5 +1,6 @@
 import Hummingbird
 import HTTPTypes
+import LifelineCore
 import Logging
 
 /// Turns every error into a JSON error response (never a stack trace) and adds the security headers every
@@ -24,10 +25,15 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let apiError = APIError.from(error)
             if apiError.status.code >= 500 {
-                // Logged with its type only: an error's text may contain values from the request.
-                context.logger.error("request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+                // Logged with its type (and a core error's code) only: an error's text may contain values from the
+                // request or secrets. The request id (in the logger's metadata and in the answer) joins the two.
+                var metadata: Logger.Metadata = ["error_type": "\(type(of: error))", "path": "\(LogRedaction.path(request.uri.path))"]
+                if let core = error as? LifelineError { metadata["error_code"] = "\(core.code)" }
+                context.logger.error("request failed", metadata: metadata)
+                response = apiError.response(requestID: context.id)
+            } else {
+                response = apiError.response()
             }
-            response = apiError.response()
         }
         // Why: API responses must not be cached by proxies (they may hold URIs with secrets), sniffed, or framed.
         // A route may choose its own caching (the web app's static assets); everything else is never stored.

@@ -57,7 +57,7 @@ struct WebErrorMiddleware: RouterMiddleware {
         let status = APIError.from(error).status
         if status.code < 500 { return message("invalid", status, linkKey: "back") }
         // Logged with its type only: an error's text may contain values from the request.
-        context.logger.error("web request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+        context.logger.error("web request failed", metadata: ["error_type": "\(type(of: error))", "path": "\(LogRedaction.path(request.uri.path))", "request_id": "\(context.id)"])
         return message("failure", status)
     }
 }
