@@ -70,6 +70,13 @@ public final class FileKeyVault: KeyVault {
     private struct KeyFile: Codable { var current: String; var keys: [String: String] }
 
     private static func readFile(path: String) throws -> (current: String, keys: [String: [UInt8]]) {
+        // Why refuse rather than warn: the file decrypts every seed and card key; one that group or others can read
+        // may already have been copied, and a server that starts anyway hides it (OpenSSH refuses such keys too).
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o077 != 0 {
+            throw LifelineError(.configuration, "the key file \(path) is readable or writable by group or others (mode "
+                + String(info.st_mode & 0o777, radix: 8) + "): run chmod 600 \(path), and rotate the keys if others may have read it")
+        }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw LifelineError(.configuration, "cannot read the key file \(path)")
