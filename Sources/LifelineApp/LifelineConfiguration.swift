@@ -22,6 +22,14 @@ public struct LifelineConfiguration: Sendable {
     public var logFormat = "text"
     public var otp = OTPPolicy()
     public var demo = false
+    /// Lets demo mode listen on an address other than loopback (`--allow-demo-on-network`). Why off: the demo
+    /// prints keys and secrets, shows every message at `/dev/outbox` and seeds known users.
+    public var demoOnNetwork = false
+    /// Where `/metrics` is served: nil serves it on the main listener (the default); a port moves it to a listener
+    /// of its own on `metricsHost`, so it can be kept off the public address.
+    public var metricsPort: Int?
+    /// The address of the metrics listener (default: `host`).
+    public var metricsHost: String?
     /// Where messages are delivered.
     public var delivery = DeliverySettings()
     /// Requests per minute per client address on the public recovery API and pages.
@@ -71,10 +79,28 @@ public struct LifelineConfiguration: Sendable {
         c.otp.hotpSyncWindow = Int64(try intValue(r, "otp.hotp.syncWindow", Int(c.otp.hotpSyncWindow), 1...10000))
         c.otp.maxFail = try intValue(r, "otp.maxFail", c.otp.maxFail, 1...100)
         c.demo = (r.string(forKey: "demo") ?? "false") == "true"
+        c.demoOnNetwork = (r.string(forKey: "demoOnNetwork") ?? "false") == "true"
+        if c.demo, !c.demoOnNetwork, !isLoopback(c.host) {
+            throw LifelineError(.configuration, "demo mode listens on loopback only (server.host \(c.host) is not 127.0.0.1, ::1 or localhost): "
+                + "the demo prints its keys and shows every message at /dev/outbox; pass --allow-demo-on-network to serve it on \(c.host) anyway")
+        }
+        if r.string(forKey: "metrics.port") != nil { c.metricsPort = try intValue(r, "metrics.port", 0, 1...65535) }
+        c.metricsHost = r.string(forKey: "metrics.host")
+        if c.metricsHost != nil, c.metricsPort == nil {
+            throw LifelineError(.configuration, "metrics.host needs metrics.port (without a port, /metrics is served on the main listener)")
+        }
         c.delivery = try DeliverySettings.load(r)
         c.recoveryRequestsPerMinute = try intValue(r, "recovery.requestsPerMinute", c.recoveryRequestsPerMinute, 1...100_000)
         c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
         return c
+    }
+
+    /// Whether `host` is a loopback address: `localhost`, 127.0.0.0/8 or ::1.
+    static func isLoopback(_ host: String) -> Bool {
+        let h = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if h == "localhost" || h == "::1" || h == "0:0:0:0:0:0:0:1" { return true }
+        let parts = h.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     /// `server.port` → `SERVER_PORT`, `storage.dataDir` → `STORAGE_DATA_DIR`.

@@ -16,6 +16,8 @@ public struct HTTPDependencies: Sendable {
     public var secureCookies: Bool
     /// The clock of the core (the web pages' resend countdown must agree with the flow's times).
     public var clock: any LifelineClock
+    /// Whether `/metrics` is on this router (false when `metrics.port` gives it a listener of its own).
+    public var metricsOnMainListener = true
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -34,7 +36,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     router.add(middleware: RequestCountMiddleware(metrics: deps.metrics))
     let methods = MethodTable()
     router.add(middleware: ErrorMiddleware(methods: methods))
-    HealthController(probe: deps.storage, metrics: deps.metrics).addRoutes(to: router)
+    HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
     let api = router.group("/api/v1")
     ValidateController(validation: deps.validation, metrics: deps.metrics)
         .addRoutes(to: api.group().add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .validate)))

@@ -14,6 +14,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "Port to listen on (default 8080).") var port: Int?
     @Flag(help: "Seed the demo tenant and print what to try.") var demo = false
+    @Flag(help: "Let --demo listen on an address other than loopback (it prints keys and shows every message).")
+    var allowDemoOnNetwork = false
     @Option(help: "Log format: text or json.") var logFormat: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel: String?
 
@@ -24,6 +26,7 @@ struct Serve: AsyncParsableCommand {
         if let logFormat { flags["log.format"] = logFormat }
         if let logLevel { flags["log.level"] = logLevel }
         if demo { flags["demo"] = "true" }
+        if allowDemoOnNetwork { flags["demoOnNetwork"] = "true" }
         let config = try await LifelineConfiguration.load(flags: flags, configFile: storage.config)
         LogSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "lifeline")
