@@ -275,6 +275,38 @@ check_cli() {
         fi
     fi
     check "cli: audit verify detects the tampered event 2" "$reason"
+
+    # An anchor kept outside the database shows a tail cut (events deleted, head moved back) and refuses a forgery.
+    local anchor="$WORK/audit-anchor.json" cut="$WORK/cut"
+    cli audit anchor --out "$anchor" --data-dir "$d"
+    expect_success "cli: audit anchor writes the head" '^anchored event [0-9]+ \([0-9a-f]{64}\) to '
+    cli audit verify --anchor "$anchor" --data-dir "$d"
+    expect_success "cli: audit verify --anchor ok" '^audit chain ok: [0-9]+ events; holds the event [0-9]+ anchored at '
+    cp -a -- "$d" "$cut"
+    reason=""
+    if ! py cut-tail "$cut/lifeline.sqlite" 2 >"$LOGS/cut.err" 2>&1; then
+        reason="could not cut the tail: $(first_line "$LOGS/cut.err")"
+    else
+        cli audit verify --anchor "$anchor" --data-dir "$cut"
+        if [ "$RC" -ne 1 ]; then
+            reason="exit $RC (expected 1), stdout: $(first_line "$OUT")"
+        elif ! grep -q '^audit chain broken at event [0-9]*: .*(tail cut)$' "$OUT"; then
+            reason="stdout: $(first_line "$OUT")"
+        fi
+    fi
+    check "cli: audit verify --anchor detects the cut tail" "$reason"
+    reason=""
+    if ! py forge-anchor "$anchor" "$WORK/forged-anchor.json" >"$LOGS/forge.err" 2>&1; then
+        reason="could not forge: $(first_line "$LOGS/forge.err")"
+    else
+        cli audit verify --anchor "$WORK/forged-anchor.json" --data-dir "$cut"
+        if [ "$RC" -eq 0 ]; then
+            reason="exit 0 for a forged anchor, stdout: $(first_line "$OUT")"
+        elif ! grep -q 'anchor is refused' "$ERR"; then
+            reason="stderr: $(first_line "$ERR")"
+        fi
+    fi
+    check "cli: audit verify --anchor refuses a forged anchor" "$reason"
 }
 
 # --- 1b. tenant apply -f (recovery configuration from YAML) ---------------------------------------------
@@ -383,7 +415,7 @@ check_rotate() {
 
 # --- 4. two servers on one PostgreSQL database -----------------------------------------------------------
 check_postgres() {
-    local url="${LIFELINE_TEST_POSTGRES_URL:-}" base query pg_url reason secret key port1 port2 pid1 pid2 b1 b2
+    local url="${LIFELINE_TEST_POSTGRES_URL:-}" base query pg_url reason secret key kek port1 port2 pid1 pid2 b1 b2
     local result rc1 rc2
     if [ -z "$url" ]; then
         not_ok "postgres: fresh database" "LIFELINE_TEST_POSTGRES_URL is not set (scripts/lib/postgres.sh pg_start)"
@@ -412,7 +444,8 @@ check_postgres() {
     ok "postgres: fresh database $db"
 
     # Several servers share one database: the key-encryption key comes from the environment, not a file.
-    LIFELINE_KEYS_KEK="$(py kek)"
+    kek="$(py kek)"
+    LIFELINE_KEYS_KEK="$kek"
     export LIFELINE_KEYS_KEK
 
     cli migrate --database "$pg_url"
@@ -464,7 +497,10 @@ check_postgres() {
             "$([ "$result" = "accept=1 reject=49 other=0" ] || echo "$result")"
     fi
 
+    # The chain is keyed with the servers' KEK: verifying needs the same key.
+    export LIFELINE_KEYS_KEK="$kek"
     cli audit verify --database "$pg_url"
+    unset LIFELINE_KEYS_KEK
     expect_success "postgres: audit verify ok" '^audit chain ok: [0-9]+ events$'
 
     stop_server "$pid1" TERM

@@ -24,6 +24,9 @@
                                                  with the SMS, that after= waits out its time, and that bad wait= and
                                                  after= values are 400; prints "ok" or what went wrong
     e2e_checks.py tamper DB SEQ                  UPDATE audit_events SET reason='x' WHERE seq=SEQ in the SQLite file DB
+    e2e_checks.py cut-tail DB N                  delete the last N audit events of the SQLite file DB and move the head
+                                                 back onto the new last event (a database writer hiding the tail)
+    e2e_checks.py forge-anchor IN OUT            copy the anchor IN to OUT with its seq one lower and its MAC kept
     e2e_checks.py scan SECRET_BASE32 FILE...     exit 1 (and name what was found) when any FILE holds the secret as
                                                  base32, hex or raw bytes
 """
@@ -257,6 +260,32 @@ def tamper(args):
     return 0
 
 
+def cut_tail(args):
+    db = sqlite3.connect(args.db, timeout=10)
+    try:
+        (last,) = db.execute("SELECT MAX(seq) FROM audit_events").fetchone()
+        keep = last - args.n
+        if keep < 1:
+            print(f"the log has only {last} events", file=sys.stderr)
+            return 1
+        db.execute("DELETE FROM audit_events WHERE seq > ?", (keep,))
+        (h,) = db.execute("SELECT hash FROM audit_events WHERE seq = ?", (keep,)).fetchone()
+        db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (keep, h))
+        db.commit()
+    finally:
+        db.close()
+    return 0
+
+
+def forge_anchor(args):
+    with open(args.src) as f:
+        anchor = json.load(f)
+    anchor["seq"] -= 1
+    with open(args.dst, "w") as f:
+        json.dump(anchor, f)
+    return 0
+
+
 def scan(args):
     raw = base64.b32decode(args.secret.upper())
     needles = {
@@ -322,6 +351,14 @@ def main():
     s.add_argument("db")
     s.add_argument("seq", type=int)
     s.set_defaults(func=tamper)
+    s = sub.add_parser("cut-tail")
+    s.add_argument("db")
+    s.add_argument("n", type=int)
+    s.set_defaults(func=cut_tail)
+    s = sub.add_parser("forge-anchor")
+    s.add_argument("src")
+    s.add_argument("dst")
+    s.set_defaults(func=forge_anchor)
     s = sub.add_parser("scan")
     s.add_argument("secret")
     s.add_argument("files", nargs="+")

@@ -36,6 +36,10 @@ public struct LifelineConfiguration: Sendable {
     public var recoveryRequestsPerMinute = 60
     /// Whether web cookies carry `Secure` (turn off only for plain-http development on another host than localhost).
     public var webSecureCookies = true
+    /// Where the server writes its periodic audit anchor (nil: only the log line).
+    public var auditAnchorPath: String?
+    /// Seconds between audit anchors; 0 disables them.
+    public var auditAnchorInterval = 3600
 
     public init() {}
 
@@ -92,6 +96,8 @@ public struct LifelineConfiguration: Sendable {
         c.delivery = try DeliverySettings.load(r)
         c.recoveryRequestsPerMinute = try intValue(r, "recovery.requestsPerMinute", c.recoveryRequestsPerMinute, 1...100_000)
         c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
+        c.auditAnchorPath = r.string(forKey: "audit.anchor.path")
+        c.auditAnchorInterval = try intValue(r, "audit.anchor.interval", c.auditAnchorInterval, 0...604_800)
         return c
     }
 

@@ -47,6 +47,8 @@ public struct LifelineRuntime: Sendable {
             vault = v; fileVault = v
         }
         let store = try await SQLStore.open(sqlitePath: config.databaseURL == nil ? config.sqlitePath : nil, postgresURL: config.databaseURL, logger: logger)
+        // Why always: every process that appends must key the chain, or its events would break it (a downgrade).
+        store.keyAuditChain(with: vault)
         do { try await store.migrate() } catch {
             await store.shutdown()
             throw error

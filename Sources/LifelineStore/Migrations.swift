@@ -102,6 +102,11 @@ enum Migrations {
             "CREATE INDEX tokens_user_order ON tokens (user_id, created_at, id)",
             "DROP INDEX tokens_user",
         ]),
+        // The keyed audit chain: the id of the key-encryption key whose derived chain key MACed the event. NULL marks
+        // the legacy events written before (plain SHA-256); verification refuses an unkeyed event after a keyed one.
+        Migration(version: 7, name: "keyed audit chain", statements: [
+            "ALTER TABLE audit_events ADD COLUMN mac_key_id TEXT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

@@ -23,8 +23,21 @@ public final class SQLStore: Sendable {
     /// The audit chain's head as this store last wrote it (a hint for ``appendAudit(_:in:)``'s compare-and-set,
     /// never trusted without it).
     let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)
+    /// Where the audit chain's keys come from (see ``keyAuditChain(with:)``); nil: legacy unkeyed events (tests only).
+    let auditVault = Mutex<(any KeyVault)?>(nil)
 
     public init(backend: any SQLBackend) { self.backend = backend }
+
+    /// Keys the audit chain from now on: new events are MACed with the chain key of the vault's current key, and
+    /// verification looks keys up by the id each event records. The runtime always calls this; a store that is never
+    /// keyed writes the legacy unkeyed form, which a keyed chain refuses after its first keyed event.
+    public func keyAuditChain(with vault: any KeyVault) { auditVault.withLock { $0 = vault } }
+
+    /// The chain key for the next event (cached by the vault's ring: no query, no derivation per event).
+    func currentAuditKey() async throws -> AuditKey? {
+        guard let vault = auditVault.withLock({ $0 }) else { return nil }
+        return AuditKey.current(in: try await vault.ring())
+    }
 
     /// Opens SQLite at `path` or PostgreSQL at `url`.
     public static func open(sqlitePath: String? = nil, postgresURL: String? = nil, logger: Logger) async throws -> SQLStore {
@@ -55,8 +68,9 @@ public final class SQLStore: Sendable {
     /// onto the head read from the database instead; a remembered head never ends up in the chain unless the
     /// database holds it at that moment, under the row lock.
     func appendAudit(_ r: AuditRecord, in db: any SQLDatabase) async throws {
+        let key = try await currentAuditKey()
         if let known = auditHead.withLock({ $0 }) {
-            let event = AuditChain.append(r, after: known)
+            let event = AuditChain.append(r, after: known, key: key)
             if try await casAudit(event, known: known, in: db) {
                 auditHead.withLock { $0 = (event.seq, event.hash) }
                 return
@@ -67,7 +81,7 @@ public final class SQLStore: Sendable {
         }
         let seq = try head.decode(column: "seq", as: Int64.self)
         let prev = try head.decode(column: "hash", as: String.self)
-        let event = AuditChain.append(r, after: (seq - 1, prev))
+        let event = AuditChain.append(r, after: (seq - 1, prev), key: key)
         try await insertAudit(event, in: db)
         try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
         auditHead.withLock { $0 = (event.seq, event.hash) }
@@ -100,7 +114,7 @@ public final class SQLStore: Sendable {
     /// head was stale, the change is kept and the event goes through ``appendAudit(_:in:)`` like any other.
     func changeThenAudit(_ change: SQLQueryString, audit r: AuditRecord, in db: any SQLDatabase) async throws -> Bool {
         if kind == .postgres, let known = auditHead.withLock({ $0 }) {
-            let event = AuditChain.append(r, after: known)
+            let event = AuditChain.append(r, after: known, key: try await currentAuditKey())
             guard let row = try await db.raw(Self.casAuditStatement(event, known: known, gate: change)).first() else {
                 throw LifelineError(.internalError, "no result of a change with its audit event")
             }
@@ -128,9 +142,9 @@ public final class SQLStore: Sendable {
             moved AS (UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
               WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash)\(unsafeRaw: gate == nil ? "" : " AND EXISTS (SELECT 1 FROM changed)")
               RETURNING seq),
-            logged AS (INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+            logged AS (INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
               SELECT moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
-                \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash) FROM moved
+                \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash), \(bind: event.macKeyID) FROM moved
               RETURNING seq)
 
             """
@@ -141,9 +155,9 @@ public final class SQLStore: Sendable {
     private func insertAudit(_ event: AuditEvent, in db: any SQLDatabase) async throws {
         let r = event.record
         try await db.raw("""
-            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
             VALUES (\(bind: event.seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
-              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash))
+              \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash), \(bind: event.macKeyID))
             """).run()
     }
 }

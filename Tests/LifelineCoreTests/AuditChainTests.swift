@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import LifelineCore
 import Testing
 
@@ -49,5 +50,56 @@ import Testing
         let a = AuditRecord(time: t, tenant: "a", actor: "bc", subject: "", event: "e", outcome: "o")
         let b = AuditRecord(time: t, tenant: "ab", actor: "c", subject: "", event: "e", outcome: "o")
         #expect(AuditChain.hash(seq: 1, record: a, previousHash: AuditChain.genesis) != AuditChain.hash(seq: 1, record: b, previousHash: AuditChain.genesis))
+    }
+}
+
+@Suite("Keyed audit chain and anchors")
+struct KeyedAuditChainTests {
+    static let record = AuditRecord(time: Date(timeIntervalSince1970: 1_700_000_000.123), tenant: "acme", actor: "cli", subject: "alice",
+                                    event: "test.event", outcome: "success", reason: "", source: "127.0.0.1")
+
+    @Test("the legacy form is the plain SHA-256 of before (existing chains still verify); the keyed form is HMAC-SHA256 also over the key id")
+    func vectors() {
+        // Both computed independently with Python's hashlib/hmac over the length-prefixed fields.
+        #expect(AuditChain.hash(seq: 1, record: Self.record, previousHash: AuditChain.genesis)
+            == "ee4c0df79fff64c472b3e6a0fb384b5bc2ecd2fe822dd18106ca58d7b40f8753")
+        let key = AuditKey(id: "k1", key: SymmetricKey(data: [UInt8](repeating: 0, count: 32)))
+        #expect(AuditChain.hash(seq: 1, record: Self.record, previousHash: AuditChain.genesis, key: key)
+            == "5a309d0c6c3f0889889f3b266a6bfdc5af0471ff86d2a07929a91ab93f74c58d")
+    }
+
+    @Test("a chain key is derived per key id: the old key's events verify after rotation, an unknown id does not")
+    func keysByID() throws {
+        let old = [UInt8](repeating: 1, count: 32), new = [UInt8](repeating: 2, count: 32)
+        let oldID = KeyRing.deriveID(for: old), newID = KeyRing.deriveID(for: new)
+        let before = try KeyRing(currentID: oldID, keys: [oldID: old])
+        let after = try KeyRing(currentID: newID, keys: [oldID: old, newID: new])
+        let first = AuditChain.append(Self.record, after: nil, key: AuditKey.current(in: before))
+        let second = AuditChain.append(Self.record, after: (first.seq, first.hash), key: AuditKey.current(in: after))
+        #expect(first.macKeyID == oldID && second.macKeyID == newID)
+        #expect(AuditChain.verify([first, second], head: (2, second.hash), keys: { AuditKey.named($0, in: after) }).broken == nil)
+        let missing = AuditChain.verify([first, second], head: (2, second.hash), keys: { AuditKey.named($0, in: before) })
+        #expect(missing.broken?.seq == 2)
+        #expect(missing.broken?.reason.contains("not in the key ring") == true)
+    }
+
+    @Test("an anchor's MAC covers every field; another key's anchor is refused")
+    func anchorMAC() throws {
+        let k = [UInt8](repeating: 3, count: 32), id = KeyRing.deriveID(for: k)
+        let ring = try KeyRing(currentID: id, keys: [id: k])
+        let event = AuditChain.append(Self.record, after: nil, key: AuditKey.current(in: ring))
+        let anchor = AuditAnchor.make(for: event, time: Date(timeIntervalSince1970: 1_800_000_000), ring: ring)
+        #expect(anchor.isAuthentic(in: ring))
+        #expect(anchor.time == "2027-01-15T08:00:00Z")
+        var altered = anchor; altered.seq = 0
+        #expect(!altered.isAuthentic(in: ring))
+        altered = anchor; altered.hash = AuditChain.genesis
+        #expect(!altered.isAuthentic(in: ring))
+        altered = anchor; altered.time = "2030-01-01T00:00:00Z"
+        #expect(!altered.isAuthentic(in: ring))
+        let other = try KeyRing(currentID: id, keys: [id: [UInt8](repeating: 4, count: 32)])
+        #expect(!anchor.isAuthentic(in: other))
+        // The anchor key is not the chain key: an anchor's MAC cannot pass for an event's.
+        #expect(ring.derivedKey(info: AuditAnchor.purpose) != ring.derivedKey(info: AuditKey.purpose))
     }
 }

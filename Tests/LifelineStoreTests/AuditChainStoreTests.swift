@@ -21,8 +21,9 @@ struct AuditChainStoreTests {
 
     @Test("appended events read back chained and verify", arguments: Backend.available)
     func appendAndVerify(_ backend: Backend) async throws {
-        try await withStore(backend) { store, _ in
+        try await withStore(backend) { store, db in
             let records = try await Self.appendEvents(store)
+            let key = AuditKey.current(in: try await db.vault.ring())
             let result = try await store.verifyChain()
             #expect(result.count == Self.n)
             #expect(result.broken == nil)
@@ -35,7 +36,12 @@ struct AuditChainStoreTests {
             for (prev, next) in zip(chronological, chronological.dropFirst()) {
                 #expect(next.previousHash == prev.hash)
             }
-            for e in all { #expect(e.hash == AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash)) }
+            for e in all {
+                // Keyed: an HMAC under the chain key of the current key-encryption key, which the event names.
+                #expect(e.macKeyID == key.id)
+                #expect(e.hash == AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key))
+                #expect(e.hash != AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash))
+            }
             #expect(try await store.recentEvents(tenant: nil, limit: 3).map(\.seq) == [12, 11, 10])
             #expect(try await store.recentEvents(tenant: "acme", limit: 100).map(\.seq) == [10, 8, 4, 2])
             #expect(try await store.recentEvents(tenant: "acme", limit: 2).map(\.seq) == [10, 8])

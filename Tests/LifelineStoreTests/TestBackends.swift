@@ -1,4 +1,5 @@
 import Foundation
+import LifelineApp
 import LifelineCore
 @testable import LifelineStore
 import Logging
@@ -33,14 +34,20 @@ struct TestDatabase: Sendable {
     let postgresURL: String?
     let folder: String?
     let name: String
+    /// The key file of this test's key-encryption keys (its own temp file), shared by every store on this database
+    /// like the key file of one deployment: every store keys the audit chain with it.
+    let keyFile: String
+    let vault: FileKeyVault
 
     static func create(_ backend: Backend) async throws -> TestDatabase {
         let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-keys-\(name).json").path
+        let vault = try FileKeyVault(path: keyFile, random: SystemRandom())
         switch backend {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-store-\(name)").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            return TestDatabase(backend: backend, sqlitePath: folder + "/lifeline.sqlite", postgresURL: nil, folder: folder, name: name)
+            return TestDatabase(backend: backend, sqlitePath: folder + "/lifeline.sqlite", postgresURL: nil, folder: folder, name: name, keyFile: keyFile, vault: vault)
         case .postgres:
             let base = try #require(Backend.postgresURL, "LIFELINE_TEST_POSTGRES_URL is not set")
             var components = try #require(URLComponents(string: base), "LIFELINE_TEST_POSTGRES_URL is not a URL")
@@ -54,12 +61,13 @@ struct TestDatabase: Sendable {
                 throw error
             }
             await admin.shutdown()
-            return TestDatabase(backend: backend, sqlitePath: nil, postgresURL: url, folder: nil, name: name)
+            return TestDatabase(backend: backend, sqlitePath: nil, postgresURL: url, folder: nil, name: name, keyFile: keyFile, vault: vault)
         }
     }
 
     /// A store on this database (a separate instance per call: its own connections, like another process).
-    func openStore(migrate: Bool = true, maxConnections: Int = 5) async throws -> SQLStore {
+    /// `keyed`: false for a store that writes the legacy unkeyed audit form (a server from before the keyed chain).
+    func openStore(migrate: Bool = true, maxConnections: Int = 5, keyed: Bool = true) async throws -> SQLStore {
         let store: SQLStore
         if let postgresURL {
             // A minute to connect: CI runs every suite at once on 2 cores, and 10 s ran out under such load.
@@ -68,6 +76,7 @@ struct TestDatabase: Sendable {
         } else {
             store = try await SQLStore.open(sqlitePath: sqlitePath, logger: quietLogger)
         }
+        if keyed { store.keyAuditChain(with: vault) }
         if migrate {
             do { try await store.migrate() } catch {
                 await store.shutdown()
@@ -79,8 +88,8 @@ struct TestDatabase: Sendable {
 
     /// Runs `body` with a second, unmigrated store on this database (another process's view), shut down afterwards,
     /// also when `body` throws.
-    func withSecondStore(maxConnections: Int = 5, _ body: (SQLStore) async throws -> Void) async throws {
-        let second = try await openStore(migrate: false, maxConnections: maxConnections)
+    func withSecondStore(maxConnections: Int = 5, keyed: Bool = true, _ body: (SQLStore) async throws -> Void) async throws {
+        let second = try await openStore(migrate: false, maxConnections: maxConnections, keyed: keyed)
         do { try await body(second) } catch {
             await second.shutdown()
             throw error
@@ -90,6 +99,7 @@ struct TestDatabase: Sendable {
 
     /// Deletes the database (best effort).
     func drop() async {
+        try? FileManager.default.removeItem(atPath: keyFile)
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
         if backend == .postgres, let base = Backend.postgresURL,
            let admin = try? await SQLStore.open(postgresURL: base, logger: quietLogger) {
@@ -100,11 +110,11 @@ struct TestDatabase: Sendable {
 }
 
 /// Runs `body` with a migrated store on a fresh database of `backend`, then shuts it down and drops the database.
-func withStore(_ backend: Backend, migrate: Bool = true, maxConnections: Int = 5,
+func withStore(_ backend: Backend, migrate: Bool = true, maxConnections: Int = 5, keyed: Bool = true,
                _ body: (SQLStore, TestDatabase) async throws -> Void) async throws {
     let db = try await TestDatabase.create(backend)
     let store: SQLStore
-    do { store = try await db.openStore(migrate: migrate, maxConnections: maxConnections) } catch {
+    do { store = try await db.openStore(migrate: migrate, maxConnections: maxConnections, keyed: keyed) } catch {
         await db.drop()
         throw error
     }

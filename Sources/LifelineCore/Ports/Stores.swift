@@ -75,8 +75,18 @@ public protocol AuditLog: Sendable {
     func append(_ record: AuditRecord) async throws -> Void
     /// Newest first, at most `limit`, of one tenant or (nil) all.
     func recentEvents(tenant: String?, limit: Int) async throws -> [AuditEvent]
-    /// Verifies the whole chain in sequence order.
-    func verifyChain() async throws -> (count: Int, broken: AuditChain.Break?)
+    /// Verifies the chain in sequence order: the whole of it, or the events after `start` (an event verified before).
+    /// With an `anchor`, also that the log still holds the anchored event unchanged; throws
+    /// ``LifelineError/Code/integrity`` for an anchor whose MAC does not match.
+    func verifyChain(anchor: AuditAnchor?, after start: AuditEvent?) async throws -> AuditChain.Verification
+    /// Verifies the events after `start` (nil: all) and, if they verify, makes an anchor of the last one (nil when
+    /// the chain is broken or has no key).
+    func anchorChain(time: Date, after start: AuditEvent?) async throws -> (anchor: AuditAnchor?, verification: AuditChain.Verification)
+}
+
+extension AuditLog {
+    /// Verifies the whole chain.
+    public func verifyChain() async throws -> AuditChain.Verification { try await verifyChain(anchor: nil, after: nil) }
 }
 
 /// Whether the database answers (for `/ready`).
