@@ -1,6 +1,7 @@
 import Foundation
 import LifelineCore
 @testable import LifelineStore
+import SQLKit
 import Testing
 
 /// API keys across processes: a key that another process revokes, or a row deleted by hand, must stop being
@@ -79,6 +80,33 @@ struct APIKeyStoreTests {
             // Within the minute nothing is written, and a time is never moved back.
             try await store.recordAPIKeyUse(scoped, at: Fixture.time(59_000))
             #expect(try await store.apiKeys(tenantID: tenant.id).first?.lastUsedAt == Fixture.time(50))
+        }
+    }
+
+    @Test("the lifecycle migration gives older keys their creator from the audit log", arguments: Backend.available)
+    func migrationBackfillsCreator(_ backend: Backend) async throws {
+        try await withStore(backend, migrate: false) { store, _ in
+            // The schema as it was before the lifecycle migration.
+            let lifecycle = try #require(Migrations.all.first { $0.name == "api key lifecycle" })
+            try await store.exec("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            for m in Migrations.all where m.version < lifecycle.version {
+                for statement in m.statements { try await store.exec(SQLQueryString(statement)) }
+                try await store.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: m.version), \(bind: m.name), 0)")
+            }
+            for (id, name) in [("DemoKey00001", "demo admin"), ("OpsKey000001", "ops"), ("NoEvent00001", "lost")] {
+                try await store.exec("""
+                    INSERT INTO api_keys (id, name, scope, tenant_id, secret_hash, created_at)
+                    VALUES (\(bind: id), \(bind: name), 'admin', NULL, \(bind: Hex.encode(APIKey.hash(secret: "s"))), 1)
+                    """)
+            }
+            for (id, actor) in [("DemoKey00001", "demo"), ("OpsKey000001", "cli")] {
+                try await store.append(AuditRecord(time: Fixture.t0, tenant: nil, actor: actor, subject: "apikey:\(id)", event: "apikey.create",
+                                                   outcome: "success", reason: "admin", source: ""))
+            }
+            #expect(try await store.migrate().contains(lifecycle.version))
+            let keys = try await store.apiKeys(tenantID: nil)
+            #expect(Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0.createdBy) }) == ["DemoKey00001": "demo", "OpsKey000001": "cli", "NoEvent00001": ""])
+            #expect(keys.allSatisfy { $0.revokedAt == nil && $0.expiresAt == nil && $0.lastUsedAt == nil })
         }
     }
 }
