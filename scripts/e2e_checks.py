@@ -308,6 +308,21 @@ def scan(args):
     return 0
 
 
+def refused_within(args):
+    """Validates with a key until the server answers 401, at most --timeout seconds; prints how long it took."""
+    start = time.monotonic()
+    while True:
+        result = validate_once(args.base, args.key, args.tenant, args.user, args.code, timeout=5)
+        elapsed = time.monotonic() - start
+        if result.startswith("http 401"):
+            print(f"refused after {elapsed:.1f} s")
+            return
+        if elapsed > args.timeout:
+            print(f"still '{result[:60]}' after {elapsed:.1f} s")
+            return
+        time.sleep(0.2)
+
+
 def main():
     p = argparse.ArgumentParser(description="helpers for scripts/e2e.sh")
     sub = p.add_subparsers(dest="command", required=True)
@@ -331,6 +346,11 @@ def main():
     for name in ("base", "key", "tenant", "user", "code"):
         s.add_argument(name)
     s.set_defaults(func=validate)
+    s = sub.add_parser("refused-within")
+    for name in ("base", "key", "tenant", "user", "code"):
+        s.add_argument(name)
+    s.add_argument("--timeout", type=float, default=5)
+    s.set_defaults(func=refused_within)
     s = sub.add_parser("race")
     s.add_argument("--key", required=True)
     s.add_argument("--tenant", required=True)

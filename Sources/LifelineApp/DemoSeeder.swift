@@ -2,7 +2,8 @@ import Foundation
 import LifelineCore
 
 /// Seeds the `demo` tenant for `serve --demo`: users with contacts and TOTP tokens whose secrets are fixed and
-/// printed (demo data only — never use these secrets for real accounts), plus fresh API keys.
+/// printed (demo data only — never use these secrets for real accounts), plus fresh API keys (the keys of
+/// the previous start are revoked).
 public struct DemoSeeder: Sendable {
     let runtime: LifelineRuntime
 
@@ -68,6 +69,8 @@ public struct DemoSeeder: Sendable {
             let answers = (Self.answers[username] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             lines.append("  \(username)  (\(display), \(email), \(phone))\n    \(uri)\n    oathtool --totp -b \(secret)\n    answers: \(answers)")
         }
+        // Why: every start mints a global admin key; without this, restarts would leave a pile of live ones.
+        _ = try await admin.revokeDemoKeys(caller: caller)
         let (_, validateKey) = try await admin.createAPIKey(scope: .validate, tenantName: "demo", name: "demo validate", caller: caller)
         let (_, adminKey) = try await admin.createAPIKey(scope: .admin, tenantName: nil, name: "demo admin", caller: caller)
         return """
@@ -90,7 +93,7 @@ public struct DemoSeeder: Sendable {
             printf '\\x00\\x11\\x22\\x33\\x44\\x55\\x66\\x77' | openssl enc -des-ede3-ecb -nopad -K \(Self.cards[0].3) | xxd -p -u
             a card tool's deep link: \(baseURL)/unblock?tenant=demo&serial=\(Self.cards[0].1)&challenge=0011223344556677
 
-        API keys (new on every start; shown only now):
+        API keys (new on every start, which revokes the previous start's; shown only now):
           validate: \(validateKey)
           admin:    \(adminKey)
 

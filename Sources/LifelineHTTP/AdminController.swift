@@ -7,6 +7,8 @@ struct AdminController {
     let admin: AdminService
     let validation: ValidationService
     let storage: any AuditLog
+    /// The core's clock (a key's state, active or expired, is shown as of now).
+    let clock: any LifelineClock
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("/tenants") { request, context in
@@ -72,5 +74,6 @@ struct AdminController {
             return try JSON.response(["events": events.map(DTO.AuditEventOut.init)])
         }
         addTokenRoutes(to: group)
+        addAPIKeyRoutes(to: group)
     }
 }

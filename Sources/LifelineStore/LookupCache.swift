@@ -1,11 +1,12 @@
 import Synchronization
 
-/// A bounded in-memory cache of rows that never change once written (API keys, tenants), read on every API call;
+/// A bounded in-memory cache of rows that never change once written (tenants), read on every API call;
 /// also the store of flow states by version (``SQLStore/flowStates``), whose hits the store checks itself.
 ///
 /// Why only positive results: a row created by another process (the CLI) must be found at once, so a miss always
-/// goes to the database; a row, once written, is immutable (keys are never edited, tenants never renamed), so a
-/// cached hit cannot be stale. When revocation or renaming is added, its write must call `remove`.
+/// goes to the database; a row, once written, is immutable (tenants are never renamed), so a
+/// cached hit cannot be stale. API keys, which can be revoked, live in a ``TTLCache`` instead; when renaming is
+/// added, its write must call `remove` and other processes need a TTL too.
 final class LookupCache<Value: Sendable>: Sendable {
     private let entries = Mutex<[String: Value]>([:])
     private let capacity: Int

@@ -107,6 +107,19 @@ enum Migrations {
         Migration(version: 7, name: "keyed audit chain", statements: [
             "ALTER TABLE audit_events ADD COLUMN mac_key_id TEXT",
         ]),
+        // API keys can expire and be revoked, and record when they were last used (issue 13 item 5). created_by is the
+        // audit actor that made the key, so demo mode can revoke the keys of its previous start; older keys get it
+        // from their creation event in the audit log.
+        Migration(version: 8, name: "api key lifecycle", statements: [
+            "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+            "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+            "ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT",
+            "ALTER TABLE api_keys ADD COLUMN created_by TEXT",
+            """
+            UPDATE api_keys SET created_by = (SELECT MIN(a.actor) FROM audit_events a
+              WHERE a.event = 'apikey.create' AND a.subject = 'apikey:' || api_keys.id)
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

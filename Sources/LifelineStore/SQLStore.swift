@@ -8,7 +8,11 @@ import Synchronization
 public final class SQLStore: Sendable {
     let backend: any SQLBackend
     let tenantsByName = LookupCache<Tenant>()
-    let apiKeysByID = LookupCache<APIKey>()
+    /// API keys by id, re-read from the database at least every ``apiKeyRecheckInterval`` (why: a key revoked or
+    /// deleted by another process must be refused here within 5 s; issue 13).
+    let apiKeysByID = TTLCache<APIKey>(ttl: SQLStore.apiKeyRecheckInterval)
+    /// When this process last wrote each key's `last_used_at` (see ``recordAPIKeyUse(_:at:)``).
+    let apiKeyUses = Mutex<[String: Date]>([:])
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
     /// The flows this process last wrote, each with its version, so that reading a flow back need not decode its
@@ -25,6 +29,12 @@ public final class SQLStore: Sendable {
     let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)
     /// Where the audit chain's keys come from (see ``keyAuditChain(with:)``); nil: legacy unkeyed events (tests only).
     let auditVault = Mutex<(any KeyVault)?>(nil)
+
+    /// How long a cached API key is trusted before its row is read again: one read per key per 2 s, a revocation
+    /// seen everywhere within 2 s.
+    public static let apiKeyRecheckInterval: Duration = .seconds(2)
+    /// How often at most this process writes a key's `last_used_at`.
+    public static let apiKeyUseGranularity: TimeInterval = 60
 
     public init(backend: any SQLBackend) { self.backend = backend }
 

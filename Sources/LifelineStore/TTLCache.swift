@@ -24,5 +24,21 @@ final class TTLCache<Value: Sendable>: Sendable {
         return loaded
     }
 
+    /// The cached value, or the loaded one, cached only when present (why: a row another process creates, such as
+    /// a new API key, must be found at once, so "not found" is never remembered).
+    func present(for key: String, load: () async throws -> Value?) async rethrows -> Value? {
+        let now = ContinuousClock.now
+        if let hit = entries.withLock({ $0[key] }), hit.expires > now { return hit.value }
+        guard let loaded = try await load() else {
+            remove(key)
+            return nil
+        }
+        entries.withLock { dict in
+            if dict.count >= capacity { dict.removeAll(keepingCapacity: true) }
+            dict[key] = (loaded, now + ttl)
+        }
+        return loaded
+    }
+
     func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
 }

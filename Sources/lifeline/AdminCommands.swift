@@ -115,7 +115,7 @@ struct TokenCommand: AsyncParsableCommand {
 }
 
 struct APIKeyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "apikey", abstract: "Manage API keys.", subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key; prints it once (it is stored hashed).")
@@ -123,11 +123,63 @@ struct APIKeyCommand: AsyncParsableCommand {
         @Option(help: "validate or admin.") var scope: String
         @Option(help: "Limit the key to this tenant.") var tenant: String?
         @Option(help: "A name for the key.") var name: String = ""
+        @Option(help: "Expire the key after this long (e.g. 90d, 12h, 30m; at most 3650d) or at this ISO 8601 date or time (2027-03-01, 2027-03-01T12:00:00Z).")
+        var expiresIn: String?
         func run() async throws {
             guard let s = APIKeyScope(rawValue: scope) else { throw LifelineError(.invalidRequest, "--scope must be validate or admin") }
-            let (_, key) = try await withRuntime(storage) { try await $0.admin.createAPIKey(scope: s, tenantName: tenant, name: name, caller: .cli) }
+            let expires = try expiresIn.map { try APIKeyExpiry.parse($0, now: Date()) }
+            let (_, key) = try await withRuntime(storage) {
+                try await $0.admin.createAPIKey(scope: s, tenantName: tenant, name: name, expiresAt: expires, caller: .cli)
+            }
             print(key)
         }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets): id, scope, tenant, state, times, name.")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Only this tenant's keys.") var tenant: String?
+        func run() async throws {
+            let keys = try await withRuntime(storage) { try await $0.admin.listAPIKeys(tenantName: tenant, caller: .cli) }
+            let now = Date()
+            func time(_ d: Date?) -> String { d.map { $0.formatted(.iso8601) } ?? "-" }
+            print("id\tscope\ttenant\tstate\tcreated\texpires\tlast_used\trevoked\tcreated_by\tname")
+            for (k, t) in keys {
+                print([k.id, k.scope.rawValue, t ?? "-", k.state(at: now).rawValue, time(k.createdAt), time(k.expiresAt), time(k.lastUsedAt),
+                       time(k.revokedAt), k.createdBy.isEmpty ? "-" : k.createdBy, k.name].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key; every running server refuses it within 2 seconds.")
+        @OptionGroup var storage: StorageOptions
+        @Argument(help: "The key's id: the part between ll_ and the next _.") var id: String
+        func run() async throws {
+            let (k, _) = try await withRuntime(storage) { try await $0.admin.revokeAPIKey(id: id, caller: .cli) }
+            print("revoked \(k.id) at \(k.revokedAt.map { $0.formatted(.iso8601) } ?? "?")")
+        }
+    }
+}
+
+/// Parses `--expires-in`: a duration `<n>d|h|m` or an ISO 8601 date (midnight UTC) or date-time.
+enum APIKeyExpiry {
+    static func parse(_ text: String, now: Date) throws -> Date {
+        let units: [Character: Double] = ["d": 86_400, "h": 3_600, "m": 60]
+        if let unit = text.last, let seconds = units[unit], let n = Int(text.dropLast()), text.utf8.count <= 12 {
+            // Bounded before any arithmetic: the core refuses more than 3650 days anyway.
+            guard n > 0, Double(n) * seconds <= AdminService.maxAPIKeyLifetime else {
+                throw LifelineError(.invalidRequest, "--expires-in must be from 1m to 3650d")
+            }
+            return now.addingTimeInterval(Double(n) * seconds)
+        }
+        let full = ISO8601DateFormatter()
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        guard let date = full.date(from: text) ?? day.date(from: text) else {
+            throw LifelineError(.invalidRequest, "--expires-in must be a duration (90d, 12h, 30m) or an ISO 8601 date (2027-03-01 or 2027-03-01T12:00:00Z)")
+        }
+        return date
     }
 }
 

@@ -18,9 +18,36 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     public var tenantID: UUID?
     public var secretHash: [UInt8]
     public var createdAt: Date
+    /// After this instant the key is refused; nil: it does not expire.
+    public var expiresAt: Date?
+    /// When the key was last used, to about a minute (see ``APIKeyStore/recordAPIKeyUse(_:at:)``); nil: never.
+    public var lastUsedAt: Date?
+    /// When the key was revoked; a revoked key is refused for good. nil: not revoked.
+    public var revokedAt: Date?
+    /// The audit actor that created the key (`cli`, `demo`, `apikey:<id>`), or empty for a key older than this
+    /// column. Demo mode revokes the keys whose creator is `demo`.
+    public var createdBy: String
 
-    public init(id: String, name: String, scope: APIKeyScope, tenantID: UUID?, secretHash: [UInt8], createdAt: Date) {
+    public init(id: String, name: String, scope: APIKeyScope, tenantID: UUID?, secretHash: [UInt8], createdAt: Date,
+                expiresAt: Date? = nil, lastUsedAt: Date? = nil, revokedAt: Date? = nil, createdBy: String = "") {
         self.id = id; self.name = name; self.scope = scope; self.tenantID = tenantID; self.secretHash = secretHash; self.createdAt = createdAt
+        self.expiresAt = expiresAt; self.lastUsedAt = lastUsedAt; self.revokedAt = revokedAt; self.createdBy = createdBy
+    }
+
+    /// A key's state at `now`.
+    public enum State: String, Sendable { case active, expired, revoked }
+
+    /// The key's state at `now`: revoked wins over expired.
+    public func state(at now: Date) -> State {
+        if revokedAt != nil { return .revoked }
+        if let expiresAt, now >= expiresAt { return .expired }
+        return .active
+    }
+
+    /// Whether `id` has the form of a key id (12 characters of the key alphabet), so a malformed one is refused
+    /// before any lookup.
+    public static func isValidID(_ id: String) -> Bool {
+        id.utf8.count == 12 && id.utf8.allSatisfy(isKeyChar)
     }
 
     /// Splits a presented key `ll_<id>_<secret>` into id and secret.

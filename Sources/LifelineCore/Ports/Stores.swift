@@ -64,9 +64,21 @@ public protocol TokenStore: Sendable {
 }
 
 /// API keys. Contract: keys are looked up by their public id; the secret is never stored.
+///
+/// ``apiKey(id:)`` may answer from a cache, but never from one older than a few seconds (the SQL store: 2 s): a
+/// key revoked or deleted by any process is seen as such by every store within that interval.
 public protocol APIKeyStore: Sendable {
     func insertAPIKey(_ key: APIKey, audit: AuditRecord) async throws -> Void
     func apiKey(id: String) async throws -> APIKey?
+    /// Every key (nil) or the keys of one tenant, oldest first, read from the database (not a cache).
+    func apiKeys(tenantID: UUID?) async throws -> [APIKey]
+    /// Sets the key's `revoked_at` to `at` unless it is already revoked, and appends `audit` in the same transaction
+    /// only when it changed. Returns the key as stored afterwards and whether this call revoked it; nil when there
+    /// is no such key.
+    func revokeAPIKey(id: String, at: Date, audit: AuditRecord) async throws -> (key: APIKey, revoked: Bool)?
+    /// Notes that `key` was used at `at`. Writes `last_used_at` at most once per key per minute per process (why:
+    /// the validate hot path must not pay a write per request), so the stored time lags the last use by < 60 s.
+    func recordAPIKeyUse(_ key: APIKey, at: Date) async throws
 }
 
 /// The append-only, hash-chained audit log. Contract: appends are serialized, so the chain has no forks, even

@@ -98,28 +98,6 @@ extension AdminService {
         let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: "token.delete")
         guard try await storage.deleteToken(id: id, tenantID: tenant.id, audit: record) else { throw LifelineError(.notFound, "no such token") }
     }
-
-    // MARK: API keys
-
-    /// Creates an API key and returns it in full — the only time it is shown.
-    public func createAPIKey(scope: APIKeyScope, tenantName: String?, name: String, caller: Caller) async throws -> (APIKey, String) {
-        var tenantID: UUID? = nil
-        if let tenantName { tenantID = try await tenant(tenantName, caller: caller).id }
-        guard caller.tenantID == nil || caller.tenantID == tenantID else { throw LifelineError(.forbidden, "a tenant key may only create keys of its tenant") }
-        let id = random.string(length: 12, alphabet: RandomSourceAlphabet.alphanumerics)
-        let secret = random.string(length: 43, alphabet: RandomSourceAlphabet.alphanumerics) // 43 × log2(62) ≈ 256 bits
-        let key = APIKey(id: id, name: try Validation.displayName(name), scope: scope, tenantID: tenantID, secretHash: APIKey.hash(secret: secret), createdAt: clock.now())
-        try await storage.insertAPIKey(key, audit: audit(caller, tenant: tenantName, subject: "apikey:\(id)", event: "apikey.create", reason: scope.rawValue))
-        return (key, "ll_\(id)_\(secret)")
-    }
-
-    /// The caller a presented API key stands for, or nil when it is unknown or wrong.
-    public func authenticate(presentedKey: String, source: String) async throws -> Caller? {
-        guard let (id, secret) = APIKey.parse(presentedKey), let key = try await storage.apiKey(id: id), key.matches(secret: secret) else {
-            return nil
-        }
-        return Caller(actor: "apikey:\(key.id)", source: source, scope: key.scope, tenantID: key.tenantID)
-    }
 }
 
 /// Alphabets for random strings.
