@@ -96,6 +96,24 @@ struct TokenLockoutTests {
         }
     }
 
+    @Test("50 concurrent wrong codes are worth at most the unthrottled few: the token is throttled, not locked")
+    func concurrentGuesses() async throws {
+        try await Fixture.with { fx in
+            let id = try await fx.seedAlice()
+            let wrong = fx.wrongCode()
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await fx.runtime.validation.validate(tenantName: "acme", username: "alice", code: wrong, caller: Self.caller) }
+                }
+                for try await accepted in group { #expect(!accepted) }
+            }
+            let (_, stored) = try await fx.runtime.admin.token(tenantName: "acme", id: id, caller: .cli)
+            // Each failure is stored only on the count its check read, and a throttled token counts nothing.
+            #expect(stored.token.failCount <= 3)
+            #expect(stored.token.state == .active)
+        }
+    }
+
     @Test("wrong OTPs do not count on the emergency code; emergency-shaped guesses do, and not on the tokens")
     func emergencyCodeBudget() async throws {
         try await Fixture.with { fx in
