@@ -90,6 +90,8 @@ public struct ValidationService: Sendable {
         let stored = tokens.filter { onlyToken == nil || $0.token.id == onlyToken }
         let checked = try await checkTokens(stored, code: code, now: now, unix: unix) { audit("accept", $0) }
         if checked.accepted { return .accept }
+        // The same HMAC work when no token was checked (none, or all locked, disabled or throttled).
+        if !checked.checkedAny { _ = decoyWork(code: code, unix: unix) }
         // The emergency code, after the tokens: it stands in for them, also when they are locked, throttled or missing.
         var emergencyReason: String? = nil
         var emergencyUsable = false
@@ -150,7 +152,8 @@ public struct ValidationService: Sendable {
         }
         let checked = try await checkTokens(tokens, code: code, now: now, unix: unix) { audit("accept", $0) }
         if checked.accepted { return .accepted }
-        if tokens.isEmpty { _ = decoyWork(code: code, unix: unix) }
+        // The same HMAC work when no token was checked (none, or all locked or throttled), so timing does not tell.
+        if !checked.checkedAny { _ = decoyWork(code: code, unix: unix) }
         let (result, reason) = checked.result(noTokens: tokens.isEmpty)
         try await storage.append(audit("reject", reason))
         switch result {
@@ -164,6 +167,8 @@ public struct ValidationService: Sendable {
     /// What checking a code against a user's tokens found.
     struct TokenCheck {
         var accepted = false
+        /// Whether the code was checked against at least one token (HMAC work was done).
+        var checkedAny = false
         var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
         /// The earliest end of a throttle among the tokens skipped for it (nil: none was throttled).
         var throttledUntil: Date? = nil
@@ -202,6 +207,7 @@ public struct ValidationService: Sendable {
                 continue
             }
             let secret = try await vault.open(entry.secret, context: token.id.uuidString)
+            out.checkedAny = true
             switch verifier.check(code: code, token: token, secret: secret, unixTime: unix) {
             case .accept(let step, let drift):
                 if try await storage.consume(tokenID: token.id, step: step, drift: drift, seenFailCount: token.failCount, now: now,
