@@ -128,6 +128,14 @@ struct TokenLockoutTests {
                 #expect(try await tokenJSON(client, fx, id)["fail_count"] as? Int == 1)
                 // "23456789" cannot be an OTP of alice (her token has 6 digits), so it is a guess at the code.
                 #expect(try jsonObject(try await client.send(.get, EmergencyCodeTests.uri, key: fx.adminKey))["fail_count"] as? Int == 3)
+                // Two more wrong OTPs throttle the token; the code's count is unchanged. While throttled, a 6-digit input
+                // is checked by nothing (it cannot be an emergency code) and counts nowhere; a 10-digit one still counts
+                // on the code.
+                for _ in 1...3 { _ = try await client.validate(fx.wrongCode(), key: fx.validateKey) }
+                #expect(try await tokenJSON(client, fx, id)["fail_count"] as? Int == 3)
+                #expect(try jsonObject(try await client.send(.get, EmergencyCodeTests.uri, key: fx.adminKey))["fail_count"] as? Int == 3)
+                _ = try await client.validate(wrong, key: fx.validateKey)
+                #expect(try jsonObject(try await client.send(.get, EmergencyCodeTests.uri, key: fx.adminKey))["fail_count"] as? Int == 4)
             }
         }
     }

@@ -117,10 +117,14 @@ public struct ValidationService: Sendable {
         }
         let (result, reason) = checked.result(noTokens: stored.isEmpty)
         // Why a wrong input counts either on the tokens or on the emergency code, never both: an input that can be an
-        // OTP of one of the user's tokens (its length) is a guess at that token and counts there (throttle, lock); one
+        // OTP of a token that checks it (its length) is a guess at that token and counts there (throttle, lock); one
         // that cannot is a guess at the emergency code and counts on it (revoked at max_fail). So wrong OTPs never
         // revoke the code (issue 13 item 3), and guesses at the code never throttle or lock the tokens.
-        let couldBeOTP = !code.isEmpty && tokens.contains { $0.token.state != .disabled && $0.token.digits == code.utf8.count }
+        // "A token that checks it": active and not throttled; otherwise (all locked or throttled) the input counts on the
+        // code, so no input that could match something goes uncounted.
+        let couldBeOTP = !code.isEmpty && tokens.contains {
+            $0.token.state == .active && !$0.token.isThrottled(at: now) && $0.token.digits == code.utf8.count
+        }
         if emergencyUsable && emergencyCode != nil && !couldBeOTP {
             try await storage.recordEmergencyCodeFailure(userID: user.id, now: now, maxFailures: verifier.policy.maxFail, audit: audit("reject", reason))
         } else if checked.failures.isEmpty {
