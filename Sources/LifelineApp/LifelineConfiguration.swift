@@ -81,7 +81,10 @@ public struct LifelineConfiguration: Sendable {
         c.otp.hotpLookahead = Int64(try intValue(r, "otp.hotp.lookahead", Int(c.otp.hotpLookahead), 0...100))
         c.otp.hotpDriftWindow = Int64(try intValue(r, "otp.hotp.driftWindow", Int(c.otp.hotpDriftWindow), 0...1000))
         c.otp.hotpSyncWindow = Int64(try intValue(r, "otp.hotp.syncWindow", Int(c.otp.hotpSyncWindow), 1...10000))
-        c.otp.maxFail = try intValue(r, "otp.maxFail", c.otp.maxFail, 1...100)
+        c.otp.maxFail = try intValue(r, "otp.maxFail", c.otp.maxFail, 1...OTPPolicy.maxFailLimit)
+        c.otp.throttleAfter = try intValue(r, "otp.throttle.after", c.otp.throttleAfter, 1...OTPPolicy.maxFailLimit)
+        c.otp.throttleBase = try intValue(r, "otp.throttle.base", c.otp.throttleBase, 1...3_600)
+        c.otp.throttleMax = try intValue(r, "otp.throttle.max", c.otp.throttleMax, c.otp.throttleBase...86_400)
         c.demo = (r.string(forKey: "demo") ?? "false") == "true"
         c.demoOnNetwork = (r.string(forKey: "demoOnNetwork") ?? "false") == "true"
         if c.demo, !c.demoOnNetwork, !isLoopback(c.host) {

@@ -21,11 +21,12 @@ enum DTO {
         init(_ c: Contact) { id = c.id.uuidString.lowercased(); kind = c.kind.rawValue; value = c.value; verified = c.verified; createdAt = c.createdAt }
     }
 
-    /// A token; `period` and `last_used` are written as explicit nulls, as the API document promises.
+    /// A token; `period`, `last_used` and `throttled_until` are written as explicit nulls, as the API document promises.
     struct TokenOut: Encodable {
         let t: Token, tenant: String, username: String
         enum K: String, CodingKey {
-            case id, tenant, username, type, algorithm, digits, period, state, fail_count, max_fail, drift, counter, last_used, label, created_at
+            case id, tenant, username, type, algorithm, digits, period, state, fail_count, max_fail, throttled_until, drift, counter, last_used, label
+            case created_at
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: K.self)
@@ -39,6 +40,8 @@ enum DTO {
             try c.encode(t.state.rawValue, forKey: .state)
             try c.encode(t.failCount, forKey: .fail_count)
             try c.encode(t.maxFail, forKey: .max_fail)
+            // Shown also once passed, so an administrator sees the last throttle; "throttled" means it is in the future.
+            if let u = t.throttledUntil { try c.encode(u, forKey: .throttled_until) } else { try c.encodeNil(forKey: .throttled_until) }
             try c.encode(t.drift, forKey: .drift)
             try c.encode(t.counter, forKey: .counter)
             if let l = t.lastUsed { try c.encode(l, forKey: .last_used) } else { try c.encodeNil(forKey: .last_used) }

@@ -70,6 +70,7 @@ struct RecoveryController {
         case .redirect(let url): return ActionOut(result: "redirect", redirectTo: url)
         case .passwordReset: return ActionOut(result: "password_reset")
         case .unlocked: return ActionOut(result: "unlocked")
+        case .authenticatorUnlocked: return ActionOut(result: "authenticator_unlocked")
         case .cardResponse(let serial, let cryptogram, let format):
             return ActionOut(result: "card_response", serial: serial, cryptogram: cryptogram, format: format)
         case .emergencyCode(let code, let expiresAt, let maxUses):

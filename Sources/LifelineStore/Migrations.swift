@@ -120,6 +120,14 @@ enum Migrations {
               WHERE a.event = 'apikey.create' AND a.subject = 'apikey:' || api_keys.id)
             """,
         ]),
+        // Why (issue 13 item 3): wrong codes throttle a token for a growing delay (its end is kept in the token's own
+        // row, so a validation reads it without another query) and lock it only at max_fail consecutive failures.
+        // Tokens enrolled under the former default of 10 get the new default of 100: at 10 anyone who could type a
+        // username locked the token with ten requests; with the throttle, 100 takes days (docs/configuration.md).
+        Migration(version: 9, name: "token throttle", statements: [
+            "ALTER TABLE tokens ADD COLUMN throttled_until BIGINT",
+            "UPDATE tokens SET max_fail = 100 WHERE max_fail = 10",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

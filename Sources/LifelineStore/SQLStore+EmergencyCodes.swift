@@ -48,9 +48,8 @@ extension SQLStore: EmergencyCodeStore {
         }
     }
 
-    public func recordFailure(tokenIDs: [UUID], emergencyCodeOf userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
+    public func recordEmergencyCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
         try await backend.write { db in
-            for id in tokenIDs { try await Self.addFailure(tokenID: id, in: db) }
             let limit = Int64(maxFailures)
             let row = try await db.raw("""
                 UPDATE emergency_codes SET fail_count = fail_count + 1,

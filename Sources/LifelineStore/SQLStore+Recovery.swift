@@ -66,7 +66,7 @@ extension SQLStore: RecoveryStore {
                     WHERE c.user_id = u.id AND c.verified = 1) AS contacts,
                   (SELECT string_agg(a.question_id, \(bind: sep) ORDER BY a.question_id) FROM security_answers a
                     WHERE a.user_id = u.id) AS questions,
-                  (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.type = 'totp' AND t.state = 'active') AS totp
+                  (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.type = 'totp' AND t.state <> 'disabled') AS totp
                 FROM (SELECT 1 AS one) k
                 LEFT JOIN users u ON u.tenant_id = \(bind: Row.id(tenantID)) AND u.username_key = \(bind: usernameKey)
                 """).first() else {

@@ -44,7 +44,7 @@ extension SQLStore: TokenStore {
 
     /// The columns of `tokens` that ``storedToken(from:)`` reads, selected from `t` as `t_<column>`.
     static let prefixedTokenColumns = ["id", "tenant_id", "user_id", "type", "algorithm", "digits", "period", "state", "fail_count",
-                                       "max_fail", "drift", "counter", "last_used", "label", "secret", "created_at"]
+                                       "max_fail", "drift", "counter", "last_used", "label", "secret", "created_at", "throttled_until"]
         .map { "t.\($0) AS t_\($0)" }.joined(separator: ", ")
 
     public func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken? {
@@ -65,41 +65,67 @@ extension SQLStore: TokenStore {
         }
     }
 
-    public func consume(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
+    public func consume(tokenID: UUID, step: Int64, drift: Int64, seenFailCount: Int, now: Date, audit: AuditRecord) async throws -> Bool {
         try await backend.write { db in
             // The single-use guard: one conditional UPDATE. Whatever the number of concurrent requests, only one
             // finds last_used below `step`; the others match no row. HOTP's next counter follows the used one.
+            // The fail counter must still be the one the check read, and the token not throttled: a guess that raced a
+            // failure recorded meanwhile does not count (TokenStore.consume).
             try await self.changeThenAudit("""
-                UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift), fail_count = 0,
+                UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift), fail_count = 0, throttled_until = NULL,
                   counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
                 WHERE id = \(bind: Row.id(tokenID)) AND state = 'active' AND (last_used IS NULL OR last_used < \(bind: step))
+                  AND fail_count = \(bind: Int64(seenFailCount)) AND (throttled_until IS NULL OR throttled_until <= \(bind: Row.millis(now)))
                 RETURNING id
                 """, audit: audit, in: db)
         }
     }
 
-    public func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws {
+    public func recordFailure(_ failures: [TokenFailure], audit: AuditRecord) async throws {
         try await backend.write { db in
-            for id in tokenIDs { try await Self.addFailure(tokenID: id, in: db) }
+            for f in failures { try await Self.addFailure(f, in: db) }
             try await self.appendAudit(audit, in: db)
         }
     }
 
-    /// Adds one failure to an active token, locking it at its maximum (also used by the emergency-code failure path).
-    static func addFailure(tokenID id: UUID, in db: any SQLDatabase) async throws {
-        // Why lock at the maximum: NIST SP 800-63B §5.2.2 rate limiting; an admin must look before unlocking.
+    /// Stores one failure (compare-and-set on the fail counter the check read).
+    static func addFailure(_ f: TokenFailure, in db: any SQLDatabase) async throws {
+        // Why a lock only at max_fail (≤ 100 consecutive failures, NIST SP 800-63B-4 §3.2.2) and a throttle before it:
+        // the validation service computed both from the counter it read; the comparison makes a stale read a no-op.
         try await db.raw("""
-            UPDATE tokens SET fail_count = fail_count + 1,
-              state = CASE WHEN fail_count + 1 >= max_fail THEN 'locked' ELSE state END
-            WHERE id = \(bind: Row.id(id)) AND state = 'active'
+            UPDATE tokens SET fail_count = \(bind: Int64(f.seenFailCount) + 1), throttled_until = \(bind: f.throttledUntil.map(Row.millis)),
+              state = CASE WHEN \(bind: Int64(f.lock ? 1 : 0)) = 1 THEN 'locked' ELSE state END
+            WHERE id = \(bind: Row.id(f.tokenID)) AND state = 'active' AND fail_count = \(bind: Int64(f.seenFailCount))
             """).run()
+    }
+
+    public func unlockTokens(userID: UUID, audit: AuditRecord) async throws -> Int {
+        try await backend.write { db in
+            let locked = try await db.raw("""
+                SELECT id FROM tokens WHERE user_id = \(bind: Row.id(userID)) AND state = 'locked'
+                """).all().count
+            let rows = try await db.raw("""
+                UPDATE tokens SET state = 'active', fail_count = 0, throttled_until = NULL
+                WHERE user_id = \(bind: Row.id(userID)) AND state <> 'disabled'
+                  AND (state = 'locked' OR fail_count > 0 OR throttled_until IS NOT NULL)
+                RETURNING id
+                """).all()
+            guard !rows.isEmpty else { return 0 }
+            try await self.appendAudit(audit, in: db)
+            if locked > 0 {
+                // The contract's automatic revocation (Stores.swift): a token usable again ends the emergency code.
+                _ = try await self.revokeEmergencyCode(userID: userID, reason: "token activated", after: audit, in: db)
+            }
+            return rows.count
+        }
     }
 
     public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
         try await backend.write { db in
             let row = try await db.raw("""
                 UPDATE tokens SET state = \(bind: state.rawValue),
-                  fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END
+                  fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END,
+                  throttled_until = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN NULL ELSE throttled_until END
                 WHERE id = \(bind: Row.id(tokenID)) AND tenant_id = \(bind: Row.id(tenantID))
                 RETURNING *
                 """).first()
@@ -153,6 +179,7 @@ extension SQLStore: TokenStore {
     static func storedToken(from row: any SQLRow) throws -> StoredToken {
         let period = try row.decodeNil(column: "period") ? nil : Int(try row.decode(column: "period", as: Int64.self))
         let lastUsed = try row.decodeNil(column: "last_used") ? nil : try row.decode(column: "last_used", as: Int64.self)
+        let throttledUntil = try row.decodeNil(column: "throttled_until") ? nil : Row.date(try row.decode(column: "throttled_until", as: Int64.self))
         let token = Token(
             id: try Row.uuid(row, "id"), tenantID: try Row.uuid(row, "tenant_id"), userID: try Row.uuid(row, "user_id"),
             type: try Row.enumValue(row, "type", as: TokenType.self), algorithm: try Row.enumValue(row, "algorithm", as: OTPAlgorithm.self),
@@ -160,7 +187,7 @@ extension SQLStore: TokenStore {
             state: try Row.enumValue(row, "state", as: TokenState.self), failCount: Int(try row.decode(column: "fail_count", as: Int64.self)),
             maxFail: Int(try row.decode(column: "max_fail", as: Int64.self)), drift: try row.decode(column: "drift", as: Int64.self),
             counter: try row.decode(column: "counter", as: Int64.self), lastUsed: lastUsed, label: try row.decode(column: "label", as: String.self),
-            createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)))
+            createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)), throttledUntil: throttledUntil)
         guard let secret = SealedSecret(text: try row.decode(column: "secret", as: String.self)) else {
             throw LifelineError(.integrity, "a token secret is not in sealed form")
         }

@@ -443,6 +443,35 @@ struct FlowStateMachineTests {
 
     // MARK: TOTP
 
+    @Test func aLockedOrThrottledAuthenticatorIsNamedAfterAPassedStepAndNotCounted() {
+        var config = F.config
+        config.flows.append(FlowDefinition(id: "two-mail", names: ["en": "Mail and questions again"], steps: ["mail", "quiz"],
+                                           actions: [.unlockAuthenticator]))
+        var m = FlowStateMachine(config: config, profile: F.real, flow: F.atTOTP().flow)
+        for i in 1...5 {
+            let effects = m.handle(.totpUnavailable(until: nil), F.inputs(at: Double(20 + i)))
+            #expect(effects == [.audit(event: "recovery.step", outcome: "refused", reason: "authenticator locked")])
+        }
+        #expect(m.flow.phase == .enterTOTP && m.flow.step?.wrong == 0)
+        #expect(m.flow.notices == [FlowNotice("error.totp_locked"), FlowNotice("info.unlock_authenticator", .info, args: ["flow": "Mail and questions again"])])
+        _ = m.handle(.totpUnavailable(until: F.t0.addingTimeInterval(90)), F.inputs(at: 30))
+        #expect(m.flow.notices.first == FlowNotice("error.totp_throttled", args: ["until": "2023-11-14 22:15 UTC"]))
+        // Without a flow that can unlock it, only the state is named.
+        var plain = F.atTOTP()
+        _ = plain.handle(.totpUnavailable(until: nil), F.inputs(at: 21))
+        #expect(plain.flow.notices == [FlowNotice("error.totp_locked")])
+    }
+
+    @Test func aLockedAuthenticatorAsTheFirstStepOrInADecoyFlowIsAWrongCode() {
+        for profile in [F.real, F.decoy] {
+            var m = F.machine(profile, config: F.single(["totp"]))
+            #expect(m.flow.phase == .enterTOTP)
+            _ = m.handle(.totpUnavailable(until: nil), F.inputs(at: 1))
+            #expect(m.flow.notices == [FlowNotice("error.code_wrong")])
+            #expect(m.flow.step?.wrong == 1)
+        }
+    }
+
     @Test func totpAcceptedVerifiesWithGrantsForTheFlowsActions() {
         var m = F.atTOTP()
         let effects = m.handle(.totp(.accepted), F.inputs(at: 20))

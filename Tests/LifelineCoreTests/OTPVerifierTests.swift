@@ -104,4 +104,12 @@ import Testing
         #expect(!ConstantTime.equals("123456", "1234567"))
         #expect(!ConstantTime.equals("", "1"))
     }
+
+    @Test func theThrottleDoublesFromTheThirdConsecutiveFailureAndIsCapped() {
+        let p = OTPPolicy()
+        #expect((1...12).map { p.throttleDelay(afterFailures: $0) } == [nil, nil, 30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600])
+        // No overflow trap for any count.
+        #expect(p.throttleDelay(afterFailures: Int.max) == 3600)
+        #expect(p.maxFail == 100 && OTPPolicy.maxFailLimit == 100)
+    }
 }

@@ -276,7 +276,7 @@ struct RecoveryLockoutTests {
                     for _ in 0..<5 { f = try await client.step(f, ["code": fx.wrongCode()]) }
                     #expect(state(f) == "failed")
                 }
-                // 15 wrong codes, more than otp.maxFail (10): the token is still active and works for logins.
+                // 15 wrong codes in flows: none counts on the token, which is still active (not even throttled) and works for logins.
                 #expect(try await client.validate(fx.totp(), user: "alice", tenant: "demo", key: fx.validateKey) == "accept")
             }
             let demo = try #require(try await fx.runtime.store.tenant(named: "demo"))

@@ -117,6 +117,15 @@ struct Fixture: Sendable {
         HOTP.code(secret: secret, counter: counter, digits: 6, algorithm: .sha1)
     }
 
+    /// Locks the user's tokens the only way wrong codes can: `otp.maxFail` (100) consecutive misses, each after the
+    /// throttle of the one before has passed (the clock moves 100 hours).
+    func lockTokens(_ username: String = "alice", tenant: String = "acme") async throws {
+        for _ in 0..<OTPPolicy().maxFail {
+            clock.advance(seconds: 3_601)
+            _ = try await runtime.validation.validate(tenantName: tenant, username: username, code: wrongCode(), caller: Caller(actor: "t", scope: .validate))
+        }
+    }
+
     /// A 6-digit code that matches no step within ±20 of now (so it is plainly wrong, not "resync needed").
     func wrongCode() -> String {
         let near = Set((-20...20).map { totp(Int64($0)) })

@@ -46,9 +46,7 @@ struct ValidateTests {
             try await fx.user("erin")
             try await fx.user("frank")
             let frankToken = try await fx.token(username: "frank")
-            for _ in 1...10 {
-                _ = try await fx.runtime.validation.validate(tenantName: "acme", username: "frank", code: fx.wrongCode(), caller: .init(actor: "t", scope: .validate))
-            }
+            try await fx.lockTokens("frank")
             #expect(try await fx.runtime.admin.token(tenantName: "acme", id: frankToken, caller: .cli).1.token.state == .locked)
             _ = try await fx.runtime.admin.updateUser(tenantName: "acme", username: "dave", displayName: nil, status: .disabled,
                                                       language: nil, caller: .cli)
@@ -90,24 +88,27 @@ struct ValidateTests {
         }
     }
 
-    @Test func tenMissesLockTheTokenUntilReset() async throws {
+    @Test func aHundredConsecutiveMissesLockTheTokenUntilReset() async throws {
         try await Fixture.with { fx in
             let id = try await fx.seedAlice()
             let tokenURI = "/api/v1/admin/tenants/acme/tokens/\(id.uuidString.lowercased())"
-            try await fx.app().test(.router) { client in
-                for i in 1...10 {
+            try await fx.app().test(.router) { client async throws in
+                for i in 1...100 {
+                    // Each miss after the throttle of the one before (at most an hour).
+                    fx.clock.advance(seconds: 3_601)
                     #expect(try await client.validate(fx.wrongCode(), key: fx.validateKey) == "reject")
-                    if i == 9 {
+                    if i == 99 {
                         let t = try jsonObject(try await client.send(.get, tokenURI, key: fx.adminKey))
                         #expect(t["state"] as? String == "active")
-                        #expect(t["fail_count"] as? Int == 9)
+                        #expect(t["fail_count"] as? Int == 99)
                     }
                 }
                 var t = try jsonObject(try await client.send(.get, tokenURI, key: fx.adminKey))
                 #expect(t["state"] as? String == "locked")
-                #expect(t["fail_count"] as? Int == 10)
-                #expect(t["max_fail"] as? Int == 10)
-                // Locked: even the right code is rejected.
+                #expect(t["fail_count"] as? Int == 100)
+                #expect(t["max_fail"] as? Int == 100)
+                // Locked: even the right code is rejected, also after the throttle.
+                fx.clock.advance(seconds: 3_601)
                 #expect(try await client.validate(fx.totp(), key: fx.validateKey) == "reject")
 
                 let reset = try await client.send(.post, tokenURI + "/reset", key: fx.adminKey)
@@ -115,6 +116,7 @@ struct ValidateTests {
                 t = try jsonObject(reset)
                 #expect(t["state"] as? String == "active")
                 #expect(t["fail_count"] as? Int == 0)
+                #expect(t["throttled_until"] is NSNull)
                 #expect(try await client.validate(fx.totp(), key: fx.validateKey) == "accept")
             }
         }
@@ -139,6 +141,9 @@ struct ValidateTests {
                 #expect(t["period"] is NSNull)
                 #expect(t["counter"] as? Int == 6)
                 #expect(t["last_used"] as? Int == 5)
+                // Three consecutive failures throttle the token for 30 s.
+                #expect(try await client.validate(fx.hotp(16), key: fx.validateKey) == "reject")
+                fx.clock.advance(seconds: 30)
                 #expect(try await client.validate(fx.hotp(16), key: fx.validateKey) == "accept")
             }
         }

@@ -79,32 +79,31 @@ struct EmergencyCodeStoreTests {
         }
     }
 
-    @Test("wrong codes count on the tokens and the code; at the limit the code is revoked, audited", arguments: Backend.available)
+    @Test("wrong guesses count on the code, not on the tokens; at the limit the code is revoked, audited", arguments: Backend.available)
     func failuresRevokeAtTheLimit(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             let (tenant, user, token) = try await Fixture.seedToken(store, maxFail: 10)
             try await store.putEmergencyCode(Self.code(user), audit: Fixture.audit("emergency_code.issue"))
             let now = Fixture.time(1000)
             for _ in 0..<2 {
-                try await store.recordFailure(tokenIDs: [token.token.id], emergencyCodeOf: user.id, now: now, maxFailures: 3,
-                                              audit: Fixture.audit("validate", outcome: "reject"))
+                try await store.recordEmergencyCodeFailure(userID: user.id, now: now, maxFailures: 3, audit: Fixture.audit("validate", outcome: "reject"))
             }
             #expect(try #require(try await store.emergencyCode(userID: user.id)).state.failCount == 2)
-            #expect(try await store.storedToken(id: token.token.id, tenantID: tenant.id)?.token.failCount == 2)
+            #expect(try await store.storedToken(id: token.token.id, tenantID: tenant.id)?.token.failCount == 0)
             // A use clears the code's failure count.
             #expect(try await store.useEmergencyCode(userID: user.id, hash: Self.hash, now: now, audit: Fixture.audit("validate")))
             #expect(try #require(try await store.emergencyCode(userID: user.id)).state.failCount == 0)
             for _ in 0..<3 {
-                try await store.recordFailure(tokenIDs: [], emergencyCodeOf: user.id, now: now, maxFailures: 3, audit: Fixture.audit("validate", outcome: "reject"))
+                try await store.recordEmergencyCodeFailure(userID: user.id, now: now, maxFailures: 3, audit: Fixture.audit("validate", outcome: "reject"))
             }
             let state = try #require(try await store.emergencyCode(userID: user.id)).state
             #expect(state.status == .revoked && state.revokedReason == "too many wrong codes" && state.failCount == 3)
             let tail = try await Self.events(store).suffix(2).map { "\($0.record.event) \($0.record.outcome) \($0.record.reason)" }
             #expect(tail == ["validate reject ", "emergency_code.revoke success too many wrong codes"])
-            // Later failures still reach the tokens and the audit log, not the revoked code.
-            try await store.recordFailure(tokenIDs: [token.token.id], emergencyCodeOf: user.id, now: now, maxFailures: 3, audit: Fixture.audit("validate"))
+            // Later failures still reach the audit log, not the revoked code.
+            try await store.recordEmergencyCodeFailure(userID: user.id, now: now, maxFailures: 3, audit: Fixture.audit("validate"))
             #expect(try #require(try await store.emergencyCode(userID: user.id)).state.failCount == 3)
-            #expect(try await store.storedToken(id: token.token.id, tenantID: tenant.id)?.token.failCount == 3)
+            #expect(try await store.storedToken(id: token.token.id, tenantID: tenant.id)?.token.failCount == 0)
             #expect(try await store.verifyChain().broken == nil)
         }
     }

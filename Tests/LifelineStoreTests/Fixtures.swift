@@ -1,6 +1,7 @@
 import Foundation
 import LifelineCore
-import LifelineStore
+@testable import LifelineStore
+import SQLKit
 
 /// Values for store tests. Times are whole milliseconds, the precision the store keeps.
 enum Fixture {
@@ -53,5 +54,33 @@ enum Fixture {
         let s = token(u, type: type, maxFail: maxFail)
         try await store.insertToken(s, audit: audit("token.enroll", tenant: t.name))
         return (t, u, s)
+    }
+}
+
+extension SQLStore {
+    /// A token's stored fail counter (0 for no such token).
+    func storedFailCount(_ tokenID: UUID) async throws -> Int {
+        try await backend.read { db in
+            Int(try await db.raw("SELECT fail_count FROM tokens WHERE id = \(bind: Row.id(tokenID))").first()?.decode(column: "fail_count", as: Int64.self) ?? 0)
+        }
+    }
+
+    /// `consume` with the fail counter as stored now, for tests of the single-use guard (the compare-and-set on the
+    /// counter has tests of its own).
+    func consume(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
+        try await consume(tokenID: tokenID, step: step, drift: drift, seenFailCount: try await storedFailCount(tokenID), now: audit.time, audit: audit)
+    }
+
+    /// One failure on each token as the validation service computes it at `maxFail` (no throttle).
+    func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws {
+        var failures: [TokenFailure] = []
+        for id in tokenIDs {
+            let seen = try await storedFailCount(id)
+            let maxFail = try await backend.read { db in
+                Int(try await db.raw("SELECT max_fail FROM tokens WHERE id = \(bind: Row.id(id))").first()?.decode(column: "max_fail", as: Int64.self) ?? 0)
+            }
+            failures.append(TokenFailure(tokenID: id, seenFailCount: seen, throttledUntil: nil, lock: seen + 1 >= maxFail))
+        }
+        try await recordFailure(failures, audit: audit)
     }
 }

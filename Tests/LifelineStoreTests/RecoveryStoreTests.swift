@@ -76,8 +76,13 @@ struct RecoveryStoreTests {
             let totp = Fixture.token(user, type: .totp)
             try await store.insertToken(totp, audit: Fixture.audit("token.enroll"))
             #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: key).hasActiveTOTP)
+            // A locked TOTP token still counts (the flow's step says it is locked once an earlier step passed);
+            // a disabled one does not.
             _ = try await store.setState(tokenID: totp.token.id, tenantID: tenant.id, state: .locked, resetFailCount: false,
                                          audit: Fixture.audit("token.lock"))
+            #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: key).hasActiveTOTP)
+            _ = try await store.setState(tokenID: totp.token.id, tenantID: tenant.id, state: .disabled, resetFailCount: false,
+                                         audit: Fixture.audit("token.disable"))
             #expect(try await store.recoverySubject(tenantID: tenant.id, usernameKey: key).hasActiveTOTP == false)
             // Unknown: one row of nothing. Another tenant's user of the same name is not found.
             let none = RecoverySubject(userID: nil, active: false, verifiedPhones: [], verifiedEmails: [], answeredQuestions: [],

@@ -149,6 +149,53 @@ struct TokenStoreTests {
         }
     }
 
+    @Test("a failure and a success are stored only on the fail count the check read (one guess per stored state); throttled_until round-trips", arguments: Backend.available)
+    func compareAndSetOnTheFailCount(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (tenant, _, stored) = try await Fixture.seedToken(store, type: .totp, maxFail: 100)
+            let id = stored.token.id
+            let until = Fixture.time(60_000)
+            func token() async throws -> Token { try #require(try await store.storedToken(id: id, tenantID: tenant.id)).token }
+            try await store.recordFailure([TokenFailure(tokenID: id, seenFailCount: 0, throttledUntil: until, lock: false)], audit: Fixture.audit(outcome: "reject"))
+            #expect(try await token().failCount == 1)
+            #expect(try await token().throttledUntil == until)
+            // A concurrent check that read the same state: its failure is not stored a second time...
+            try await store.recordFailure([TokenFailure(tokenID: id, seenFailCount: 0, throttledUntil: nil, lock: true)], audit: Fixture.audit(outcome: "reject"))
+            #expect(try await token().failCount == 1)
+            #expect(try await token().state == .active)
+            // ...nor its success, nor a success while throttled.
+            #expect(try await store.consume(tokenID: id, step: 10, drift: 0, seenFailCount: 0, now: Fixture.time(70_000), audit: Fixture.audit()) == false)
+            #expect(try await store.consume(tokenID: id, step: 10, drift: 0, seenFailCount: 1, now: Fixture.time(59_000), audit: Fixture.audit()) == false)
+            // After the throttle, on the state read: accepted, and the count and the throttle are cleared.
+            #expect(try await store.consume(tokenID: id, step: 10, drift: 0, seenFailCount: 1, now: Fixture.time(60_000), audit: Fixture.audit()))
+            #expect(try await token().failCount == 0)
+            #expect(try await token().throttledUntil == nil)
+        }
+    }
+
+    @Test("unlockTokens clears lock, throttle and failures of the user's tokens (not disabled ones), audits, revokes the emergency code only after a lock", arguments: Backend.available)
+    func unlockTokens(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (tenant, user, a) = try await Fixture.seedToken(store, type: .totp, maxFail: 1)
+            let b = Fixture.token(user, type: .hotp, maxFail: 10, created: 9)
+            try await store.insertToken(b, audit: Fixture.audit("token.enroll"))
+            func token(_ s: StoredToken) async throws -> Token { try #require(try await store.storedToken(id: s.token.id, tenantID: tenant.id)).token }
+            #expect(try await store.unlockTokens(userID: user.id, audit: Fixture.audit("token.unlock")) == 0)
+            try await store.recordFailure([TokenFailure(tokenID: a.token.id, seenFailCount: 0, throttledUntil: Fixture.time(5_000), lock: true)],
+                                          audit: Fixture.audit(outcome: "reject"))
+            #expect(try await token(a).state == .locked)
+            _ = try #require(try await store.setState(tokenID: b.token.id, tenantID: tenant.id, state: .disabled, resetFailCount: false, audit: Fixture.audit("token.disable")))
+            let before = try await store.auditCount()
+            #expect(try await store.unlockTokens(userID: user.id, audit: Fixture.audit("token.unlock")) == 1)
+            let t = try await token(a)
+            #expect(t.state == .active && t.failCount == 0 && t.throttledUntil == nil)
+            #expect(try await token(b).state == .disabled)
+            #expect(try await store.auditCount() == before + 1)
+            #expect(try await store.unlockTokens(userID: user.id, audit: Fixture.audit("token.unlock")) == 0)
+            #expect(try await store.verifyChain().broken == nil)
+        }
+    }
+
     @Test("setState changes the state, optionally resets failures, and is scoped to the tenant", arguments: Backend.available)
     func setState(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in

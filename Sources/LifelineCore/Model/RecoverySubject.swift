@@ -11,7 +11,8 @@ public struct RecoverySubject: Sendable, Equatable {
     public var verifiedEmails: [String]
     /// The ids of the questions the user answered.
     public var answeredQuestions: Set<String>
-    /// Whether the user has an active TOTP token.
+    /// Whether the user has a TOTP token that is not disabled (a locked or throttled one counts: the flow says it is
+    /// locked once an earlier step passed, rather than showing a decoy step).
     public var hasActiveTOTP: Bool
 
     public init(userID: UUID?, active: Bool, verifiedPhones: [String], verifiedEmails: [String], answeredQuestions: Set<String>,

@@ -11,7 +11,8 @@ public enum TokenState: String, Sendable, Codable {
     case active
     /// Switched off by an administrator.
     case disabled
-    /// Locked after too many failed codes; an administrator must reset it.
+    /// Locked after `maxFail` consecutive failed codes; an administrator resets it, or the user through the
+    /// `unlock-authenticator` recovery action. (A throttled token is still `active`: see ``Token/throttledUntil``.)
     case locked
 }
 
@@ -27,8 +28,13 @@ public struct Token: Sendable, Equatable, Identifiable {
     /// Seconds per step (TOTP only).
     public var period: Int?
     public var state: TokenState
+    /// Consecutive failed codes since the last accepted one (a success resets it).
     public var failCount: Int
+    /// The consecutive failures at which the token locks (at most ``OTPPolicy/maxFailLimit``).
     public var maxFail: Int
+    /// Until when codes are refused without being checked, after ``OTPPolicy/throttleAfter`` consecutive failures
+    /// (nil: never throttled, or a success or reset cleared it).
+    public var throttledUntil: Date?
     /// TOTP: the clock offset of the device, in steps.
     public var drift: Int64
     /// HOTP: the next counter expected.
@@ -40,14 +46,18 @@ public struct Token: Sendable, Equatable, Identifiable {
 
     public init(
         id: UUID, tenantID: UUID, userID: UUID, type: TokenType, algorithm: OTPAlgorithm, digits: Int,
-        period: Int?, state: TokenState = .active, failCount: Int = 0, maxFail: Int = 10, drift: Int64 = 0,
-        counter: Int64 = 0, lastUsed: Int64? = nil, label: String = "", createdAt: Date
+        period: Int?, state: TokenState = .active, failCount: Int = 0, maxFail: Int = OTPPolicy.maxFailLimit, drift: Int64 = 0,
+        counter: Int64 = 0, lastUsed: Int64? = nil, label: String = "", createdAt: Date, throttledUntil: Date? = nil
     ) {
         self.id = id; self.tenantID = tenantID; self.userID = userID; self.type = type
         self.algorithm = algorithm; self.digits = digits; self.period = period; self.state = state
         self.failCount = failCount; self.maxFail = maxFail; self.drift = drift; self.counter = counter
         self.lastUsed = lastUsed; self.label = label; self.createdAt = createdAt
+        self.throttledUntil = throttledUntil
     }
+
+    /// Whether codes are refused unchecked at `now`.
+    public func isThrottled(at now: Date) -> Bool { throttledUntil.map { $0 > now } ?? false }
 }
 
 /// A token together with its sealed secret, as the store keeps it.

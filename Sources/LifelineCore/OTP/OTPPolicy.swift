@@ -16,9 +16,32 @@ public struct OTPPolicy: Sendable, Equatable {
     public var totpSyncWindow: Int64 = 100
     /// HOTP counters searched ahead when resyncing with two consecutive codes.
     public var hotpSyncWindow: Int64 = 1000
-    /// Failed attempts before a token locks. Why 10: NIST SP 800-63B §5.2.2 requires a limit of at most 100;
-    /// with ±1 window and 6 digits, 10 tries give an attacker a 3·10^-5 chance before lockout.
-    public var maxFail: Int = 10
+    /// Consecutive failed codes at which a token locks (an administrator or the user's `unlock-authenticator` recovery
+    /// action unlocks it). Why 100: NIST SP 800-63B-4 §3.2.2 allows at most 100 consecutive failures; the growing delay
+    /// below does the real limiting, so a lock comes late, and an anonymous caller who can type a username needs
+    /// about four days of throttled guessing (docs/configuration.md) to lock anyone out, not ten requests.
+    public var maxFail: Int = 100
+    /// The largest `maxFail` accepted (NIST SP 800-63B-4 §3.2.2).
+    public static let maxFailLimit = 100
+    /// Consecutive failures after which each further failure throttles the token.
+    public var throttleAfter: Int = 3
+    /// Seconds of the first throttle; each further consecutive failure doubles it.
+    public var throttleBase: Int = 30
+    /// The longest throttle, in seconds.
+    public var throttleMax: Int = 3_600
+
+    /// The seconds a token is throttled after its `failures`-th consecutive failure: none before `throttleAfter`, then
+    /// `throttleBase · 2^(failures − throttleAfter)`, capped at `throttleMax`. Why a delay and not a lock: a lock that
+    /// anyone can trigger by typing a username is a denial of service; a delay bounds guessing (at most one guess per
+    /// `throttleMax` once capped) and ends by itself. Computed without overflow for any count.
+    public func throttleDelay(afterFailures failures: Int) -> Int? {
+        guard failures >= throttleAfter else { return nil }
+        let doublings = failures - throttleAfter
+        let base = max(throttleBase, 1), cap = max(throttleMax, base)
+        // base ≤ 86 400 < 2^17, so base << 40 cannot overflow; any doubling past that is far above the cap anyway.
+        guard doublings < 40 else { return cap }
+        return min(base << doublings, cap)
+    }
 
     public init() {}
 }

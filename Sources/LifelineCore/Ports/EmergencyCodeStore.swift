@@ -21,10 +21,11 @@ public protocol EmergencyCodeStore: Sendable {
     /// decrements `uses_left` (→ `used_up` at 0), adds one to `used_count`, clears the failure count, and appends
     /// `audit`. Returns whether it did (false: used up, expired, revoked or replaced meanwhile; nothing written).
     func useEmergencyCode(userID: UUID, hash: String, now: Date, audit: AuditRecord) async throws -> Bool
-    /// A wrong code for a user with a usable emergency code: adds a failure to each active token in `tokenIDs` (as
-    /// ``TokenStore/recordFailure(tokenIDs:audit:)`` does) and one to the emergency code, revoking the code ("too many
-    /// wrong codes", with its own audit record) when it reaches `maxFailures`; appends `audit`. One transaction.
-    func recordFailure(tokenIDs: [UUID], emergencyCodeOf userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws
+    /// A wrong guess at the emergency code of a user with a usable one: adds one to the code's failure count,
+    /// revoking the code ("too many wrong codes", with its own audit record) when it reaches `maxFailures`; appends
+    /// `audit`. One transaction. Why the tokens are not touched: a guess at the code is no guess at an OTP, and wrong
+    /// OTPs must not revoke the code (nor emergency-code guesses throttle the tokens).
+    func recordEmergencyCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws
     /// Revokes the user's usable code (status `revoked`, `revoked_at` = the audit time, `revoked_reason` = `reason`)
     /// and appends `audit`. Returns false, writing nothing, when the user has no usable code.
     func revokeEmergencyCode(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool

@@ -42,13 +42,25 @@ public protocol TokenStore: Sendable {
     func userAndTokens(tenantID: UUID, username: String) async throws -> (user: User, tokens: [StoredToken])?
     func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken?
     func tokens(tenantID: UUID, userID: UUID?) async throws -> [Token]
-    /// Records an accepted code: sets `last_used = step`, the drift, (HOTP) `counter = step + 1` and clears the fail
-    /// counter — only if the token is active and `last_used` is null or below `step`. Returns whether it did
-    /// (false means a concurrent request used that step first, or the token is no longer active).
-    func consume(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool
-    /// Adds one failure to each active token and locks those that reach their maximum; appends `audit`.
-    func recordFailure(tokenIDs: [UUID], audit: AuditRecord) async throws -> Void
-    /// Sets the state (and optionally clears the fail counter) of a token; returns the updated token or nil.
+    /// Records an accepted code: sets `last_used = step`, the drift, (HOTP) `counter = step + 1`, clears the fail
+    /// counter and the throttle — only if the token is active, not throttled at `now`, its fail counter still equals
+    /// `seenFailCount` (what the check read) and `last_used` is null or below `step`. Returns whether it did (false: a
+    /// concurrent request used that step first, recorded a failure first, or the token is no longer active).
+    ///
+    /// Why the fail counter is compared: of concurrent guesses checked against the same stored state, only the first
+    /// to write counts (a success or a failure); so a burst of parallel requests is worth one guess, not one each.
+    func consume(tokenID: UUID, step: Int64, drift: Int64, seenFailCount: Int, now: Date, audit: AuditRecord) async throws -> Bool
+    /// Records one failed code on each token of `failures` whose fail counter still equals the one the check read
+    /// (a compare-and-set: see ``consume(tokenID:step:drift:seenFailCount:now:audit:)``): the counter becomes
+    /// `seenFailCount + 1`, the throttle `throttledUntil`, and the state `locked` when `lock` says so. Only active
+    /// tokens change. Appends `audit`. One transaction.
+    func recordFailure(_ failures: [TokenFailure], audit: AuditRecord) async throws -> Void
+    /// Clears the lock, the throttle and the fail counter of every token of the user that is locked, throttled or has
+    /// failures (disabled tokens stay disabled): the `unlock-authenticator` recovery action. Appends `audit` and, when
+    /// a locked token became active, revokes the user's usable emergency code as ``setState(tokenID:tenantID:state:resetFailCount:audit:)``
+    /// does. Returns how many tokens changed (0: nothing written).
+    func unlockTokens(userID: UUID, audit: AuditRecord) async throws -> Int
+    /// Sets the state (and optionally clears the fail counter and the throttle) of a token; returns the updated token or nil.
     /// Setting `active` (enable, unlock/reset) also revokes the owner's usable emergency code in the same transaction,
     /// with its own `emergency_code.revoke` audit record (reason "token activated"), for the reason given at `insertToken`.
     func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token?
@@ -61,6 +73,22 @@ public protocol TokenStore: Sendable {
     func sealedSecrets() async throws -> [(id: UUID, secret: SealedSecret)]
     /// Replaces a sealed secret only if it still equals `old` (so a concurrent change is never overwritten).
     func reseal(tokenID: UUID, old: SealedSecret, new: SealedSecret) async throws -> Bool
+}
+
+/// One failed code on one token, as ``TokenStore/recordFailure(_:audit:)`` stores it; the validation service computes it
+/// from the token it read and the OTP policy (``OTPPolicy/throttleDelay(afterFailures:)``).
+public struct TokenFailure: Sendable, Equatable {
+    public var tokenID: UUID
+    /// The fail counter the check read; the failure is stored only if it is still the stored one.
+    public var seenFailCount: Int
+    /// The end of the throttle this failure starts (nil: none yet).
+    public var throttledUntil: Date?
+    /// Whether this failure reaches the token's `maxFail` and locks it.
+    public var lock: Bool
+
+    public init(tokenID: UUID, seenFailCount: Int, throttledUntil: Date?, lock: Bool) {
+        self.tokenID = tokenID; self.seenFailCount = seenFailCount; self.throttledUntil = throttledUntil; self.lock = lock
+    }
 }
 
 /// API keys. Contract: keys are looked up by their public id; the secret is never stored.

@@ -10,6 +10,8 @@ public enum FlowEvent: Sendable, Equatable {
     case resend
     case answers(correct: Bool)
     case totp(TOTPStepOutcome)
+    /// The user's authenticator is locked (`until` nil) or throttled until then: the code was not checked.
+    case totpUnavailable(until: Date?)
     case totpResync(ok: Bool)
 }
 
@@ -98,6 +100,8 @@ public struct FlowStateMachine: Sendable {
                 return [.audit(event: "recovery.step", outcome: "resync_needed", reason: "authenticator drifted")]
             default: return wrong("error.code_wrong", "wrong authenticator code")
             }
+        case (.enterTOTP, .totpUnavailable(let until)):
+            return authenticatorUnavailable(until: until)
         case (.resyncTOTP, .totpResync(let ok)):
             return ok && !(flow.step?.decoy ?? true) ? pass(inputs, "authenticator resynchronized") : wrong("error.resync_failed", "resync failed")
         default:
@@ -200,6 +204,34 @@ public struct FlowStateMachine: Sendable {
         guard match, !step.decoy else { return wrong("error.code_wrong", "wrong code") }
         flow.step?.codeDigest = nil
         return pass(inputs, "\(step.type.rawValue) code accepted")
+    }
+
+    /// A locked or throttled authenticator. Why said only after a passed step: a token's state is the user's, so it is
+    /// shown only to someone who has already proved a factor (a decoy step never passes, so a decoy flow and a flow
+    /// that starts with the authenticator answer exactly like a wrong code). Not counted as a wrong submission: the code
+    /// was not checked, so it was no guess. Offers the tenant's flow that can unlock the authenticator without it.
+    private mutating func authenticatorUnavailable(until: Date?) -> [FlowEffect] {
+        guard flow.stepIndex > 0, let step = flow.step, !step.decoy else { return wrong("error.code_wrong", "wrong authenticator code") }
+        var notices = [until.map { FlowNotice("error.totp_throttled", args: ["until": Self.timeText($0)]) } ?? FlowNotice("error.totp_locked")]
+        if let unlock = unlockFlow { notices.append(FlowNotice("info.unlock_authenticator", .info, args: ["flow": unlock.name(in: flow.language)])) }
+        flow.notices = notices
+        return [.audit(event: "recovery.step", outcome: "refused", reason: until == nil ? "authenticator locked" : "authenticator throttled")]
+    }
+
+    /// The first flow of the tenant that grants `unlock-authenticator` and has no authenticator step (nil: none).
+    var unlockFlow: FlowDefinition? {
+        config.flows.first { def in
+            def.actions.contains(.unlockAuthenticator) && !def.steps.contains { config.method($0)?.type == .totp }
+        }
+    }
+
+    /// "2026-12-03 20:15 UTC": a time the pages show (minutes rounded up, so it is never too early).
+    static func timeText(_ date: Date) -> String {
+        let rounded = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.up) * 60)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: rounded)
+        return String(format: "%04d-%02d-%02d %02d:%02d UTC", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
     }
 
     private mutating func pass(_ inputs: FlowInputs, _ reason: String) -> [FlowEffect] {

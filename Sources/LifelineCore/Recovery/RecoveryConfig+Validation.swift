@@ -53,7 +53,7 @@ extension RecoveryConfig {
             // them as an authenticator), so they alone must never yield a new credential.
             let types = f.steps.compactMap { method($0)?.type }
             if !types.isEmpty, types.allSatisfy({ $0 == .questions }) {
-                for a in [RecoveryAction.emergencyCode, .resetPassword] where f.actions.contains(a) {
+                for a in [RecoveryAction.emergencyCode, .resetPassword, .unlockAuthenticator] where f.actions.contains(a) {
                     bad(p + ["actions"], "a flow whose only step is questions cannot unlock \(a.rawValue)")
                 }
             }

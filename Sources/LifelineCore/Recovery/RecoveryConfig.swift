@@ -11,6 +11,8 @@ public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
     case unlockAccount = "unlock-account"
     case cardUnblock = "card-unblock"
     case emergencyCode = "emergency-code"
+    /// Clears the lock, the throttle and the fail count of the user's OTP tokens (docs/recovery-actions.md).
+    case unlockAuthenticator = "unlock-authenticator"
     case selfservice
 
 }

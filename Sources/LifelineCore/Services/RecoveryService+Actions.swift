@@ -17,6 +17,8 @@ public enum ActionOutcome: Sendable, Equatable {
     case passwordReset
     /// The account's lockout was cleared.
     case unlocked
+    /// unlock-authenticator: the lock, throttle and fail count of the user's OTP tokens were cleared.
+    case authenticatorUnlocked
     /// card-unblock: the response cryptogram for the card tool, in the format the challenge was typed in
     /// (`hex` or `decimal`, grouped for reading out).
     case cardResponse(serial: String, cryptogram: String, format: String)
@@ -61,6 +63,8 @@ extension RecoveryService {
             return try await cardUnblock(ctx, input: input, userID: userID)
         case .emergencyCode:
             return try await emergencyCode(ctx, user: user)
+        case .unlockAuthenticator:
+            return try await unlockAuthenticator(ctx, user: user)
         }
     }
 
@@ -125,6 +129,37 @@ extension RecoveryService {
         }
         try await finish(claimed, notice: "notice.unlocked", notify: "unlocked")
         return .unlocked
+    }
+
+    /// Whether one of the tokens is locked, throttled or has failures: what unlock-authenticator clears.
+    static func needsUnlock(_ tokens: [Token]) -> Bool {
+        tokens.contains { $0.state == .locked || $0.failCount > 0 || $0.throttledUntil != nil }
+    }
+
+    /// unlock-authenticator: clears the lock, throttle and fail count of the user's tokens (disabled ones stay disabled).
+    /// Why a recovery action: a lock that wrong codes can cause must have a way out that needs no administrator; a
+    /// verified flow (two factors, none of them the locked authenticator) is that way, notified to every contact.
+    func unlockAuthenticator(_ ctx: ActionContext, user: User) async throws -> ActionOutcome {
+        guard Self.needsUnlock(try await storage.storedTokens(userID: user.id).map(\.token)) else {
+            try await storage.append(ctx.audit("refused", "authenticator not locked"))
+            throw LifelineError(.actionUnavailable, "the authenticator is not locked", details: [ctx.detail(catalog, "action.authenticator_not_locked")])
+        }
+        let claimed = try await claim(ctx)
+        let tokenAudit = AuditRecord(time: ctx.now, tenant: ctx.tenant.name, actor: "anonymous", subject: user.username, event: "token.unlock",
+                                     outcome: "success", reason: "recovery action unlock-authenticator", source: ctx.source)
+        let changed: Int
+        do {
+            changed = try await storage.unlockTokens(userID: user.id, audit: tokenAudit)
+        } catch {
+            throw try await giveBack(claimed, error)
+        }
+        guard changed > 0 else {
+            // Unlocked meanwhile (by an administrator or a concurrent flow): nothing was done, the grant is kept.
+            throw try await giveBack(claimed, LifelineError(.actionUnavailable, "the authenticator is not locked",
+                                                            details: [ctx.detail(catalog, "action.authenticator_not_locked")]))
+        }
+        try await finish(claimed, notice: "notice.authenticator_unlocked", notify: "authenticator_unlocked", reason: "\(changed) token(s)")
+        return .authenticatorUnlocked
     }
 
     /// The tenant's directory and the user's account in it.
@@ -309,7 +344,8 @@ extension RecoveryService {
 
 extension RecoveryService {
     /// The granted actions the user's current state rules out, with the catalog id of the reason: no account in
-    /// the directory, an account that is not locked (unlock is offered only when it is), no card registered.
+    /// the directory, an account that is not locked (unlock is offered only when it is), no card registered, an
+    /// authenticator with nothing to unlock.
     /// Only for verified flows (decoy flows never get here), so it reveals nothing to the anonymous world.
     func unavailableActions(_ flow: RecoveryFlow, tenant: Tenant, config: RecoveryConfig, now: Date) async -> [RecoveryAction: String] {
         guard flow.phase == .verified, let userID = flow.userID else { return [:] }
@@ -317,6 +353,10 @@ extension RecoveryService {
         var out: [RecoveryAction: String] = [:]
         if open.contains(.cardUnblock), (try? await storage.cards(tenantID: tenant.id, userID: userID).isEmpty) ?? true {
             out[.cardUnblock] = "action.no_card"
+        }
+        // Offered only when there is something to unlock, like unlock-account.
+        if open.contains(.unlockAuthenticator), !((try? await storage.storedTokens(userID: userID).map(\.token)).map(Self.needsUnlock) ?? false) {
+            out[.unlockAuthenticator] = "action.authenticator_not_locked"
         }
         if !open.isDisjoint(with: [.resetPassword, .unlockAccount]) {
             do {

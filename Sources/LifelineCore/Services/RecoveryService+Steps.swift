@@ -49,14 +49,13 @@ extension RecoveryService {
             let c = try code("code")
             guard (try? Validation.otpCode(c)) != nil else { return .totp(.rejected) }
             let caller = Caller(actor: "anonymous", source: source, scope: .validate)
-            // Why wrong codes here do not count towards locking the token: the recovery API needs no credential, so
-            // anyone who knows a username could otherwise lock the user's authenticator (and their logins). Guesses
-            // in flows are bounded by the flow's own limits instead (wrong_per_step, failed_flows_per_day).
-            switch try await validation.check(tenant: tenant, username: flow.username, code: c, caller: caller, event: "recovery.totp",
-                                              countFailures: false) {
-            case .accept: return .totp(.accepted)
+            // Only the user's TOTP tokens, by the flow's user id; wrong codes count on no token (see checkRecoveryTOTP).
+            switch try await validation.checkRecoveryTOTP(tenant: tenant, userID: flow.userID, username: flow.username, code: c, caller: caller) {
+            case .accepted: return .totp(.accepted)
             case .resyncNeeded: return .totp(.resyncNeeded)
-            default: return .totp(.rejected)
+            case .rejected: return .totp(.rejected)
+            case .locked: return .totpUnavailable(until: nil)
+            case .throttled(let until): return .totpUnavailable(until: until)
             }
         case .resyncTOTP:
             return .totpResync(ok: try await resync(flow: flow, code1: try code("code"), code2: try code("code_next"), tenant: tenant, source: source))

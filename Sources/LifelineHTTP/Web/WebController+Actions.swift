@@ -158,7 +158,7 @@ extension WebController {
         switch outcome {
         case .redirect(let url):
             return WebRenderer.redirect(url)
-        case .passwordReset, .unlocked:
+        case .passwordReset, .unlocked, .authenticatorUnlocked:
             // The actions page shows the confirmation (a notice of the flow) and what is left to do.
             return WebRenderer.redirect("/recover/flow")
         case .cardResponse(let serial, let cryptogram, let format):
