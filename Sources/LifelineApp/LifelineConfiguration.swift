@@ -28,6 +28,9 @@ public struct LifelineConfiguration: Sendable {
     public var recoveryRequestsPerMinute = 60
     /// Whether web cookies carry `Secure` (turn off only for plain-http development on another host than localhost).
     public var webSecureCookies = true
+    /// The operator's LDAP directory connections by name (`directories.<name>`); tenants name one in their
+    /// recovery configuration and cannot set where it connects or where its secret comes from.
+    public var directories: [String: DirectoryConnection] = [:]
 
     public init() {}
 
@@ -74,6 +77,7 @@ public struct LifelineConfiguration: Sendable {
         c.delivery = try DeliverySettings.load(r)
         c.recoveryRequestsPerMinute = try intValue(r, "recovery.requestsPerMinute", c.recoveryRequestsPerMinute, 1...100_000)
         c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
+        c.directories = try loadDirectories(file: file, environment: env)
         return c
     }
 

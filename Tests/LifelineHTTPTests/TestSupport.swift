@@ -38,14 +38,15 @@ struct Fixture: Sendable {
 
     var caller: Caller { .cli }
 
-    /// Runs `body` with a fresh fixture and always tears it down.
-    static func with<T: Sendable>(_ body: (Fixture) async throws -> T) async throws -> T {
+    /// Runs `body` with a fresh fixture and always tears it down; `configure` may change the server configuration.
+    static func with<T: Sendable>(configure: (inout LifelineConfiguration) -> Void = { _ in }, _ body: (Fixture) async throws -> T) async throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-http-\(UUID().uuidString)")
         var config = LifelineConfiguration()
         config.dataDir = dir.path
         config.port = 0
         // Router tests come from one (empty) address; the limiter has its own test.
         config.recoveryRequestsPerMinute = 100_000
+        configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let clock = TestClock(startTime)

@@ -1,7 +1,8 @@
 import Foundation
 
-/// A rule a recovery configuration breaks, with where (a path like `flows.1.actions`).
-public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+/// A rule a recovery configuration breaks, with where (a path like `flows.1.actions`). Thrown while decoding a
+/// key a tenant may not write (see ``TenantLDAPSettings``).
+public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// Keys and list indexes from the document root to the offending value.
     public var path: [String]
     public var reason: String
