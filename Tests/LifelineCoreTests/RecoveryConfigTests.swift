@@ -116,6 +116,31 @@ struct RecoveryConfigTests {
         Case(name: "javascript URL", change: { $0.selfserviceURL = "javascript:alert(1)" }, paths: ["selfservice_url"]),
         Case(name: "ftp URL", change: { $0.selfserviceURL = "ftp://id.acme.cz/" }, paths: ["selfservice_url"]),
         Case(name: "not a URL", change: { $0.selfserviceURL = "" }, paths: ["selfservice_url"]),
+        Case(name: "https user@host", change: { $0.selfserviceURL = "https://id.acme.cz@evil.example/reset" }, paths: ["selfservice_url"]),
+        Case(name: "https without host", change: { $0.selfserviceURL = "https:///reset" }, paths: ["selfservice_url"]),
+        Case(name: "URL with a space", change: { $0.selfserviceURL = "https://id.acme.cz/re set" }, paths: ["selfservice_url"]),
+        Case(name: "URL too long", change: { $0.selfserviceURL = "https://id.acme.cz/" + String(repeating: "a", count: 2048) }, paths: ["selfservice_url"]),
+        Case(name: "HTTPS upper case", change: { $0.selfserviceURL = "HTTPS://id.acme.cz/reset" }, paths: []),
+        // Directory: the tenant names an operator's connection; the form is checked here, the connection at apply.
+        Case(name: "ldap by connection name", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: "ou=staff,dc=acme,dc=cz",
+                                                                                   userFilter: "(&(objectClass=user)(sAMAccountName={username}))"))
+        }, paths: []),
+        Case(name: "ldap without settings", change: { $0.directory = DirectorySettings(type: .ldap) }, paths: ["directory.ldap"]),
+        Case(name: "ldap settings on builtin", change: { $0.directory = DirectorySettings(type: .builtin, ldap: TenantLDAPSettings(connection: "corp")) },
+             paths: ["directory.ldap"]),
+        Case(name: "connection name with a slash", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "../corp")) },
+             paths: ["directory.ldap.connection"]),
+        Case(name: "base DN not a DN", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: "staff")) },
+             paths: ["directory.ldap.base_dn"]),
+        Case(name: "base DN too long", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: String(repeating: "ou=a,", count: 205) + "dc=cz"))
+        }, paths: ["directory.ldap.base_dn"]),
+        Case(name: "filter without {username}", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", userFilter: "(uid=alice)")) },
+             paths: ["directory.ldap.user_filter"]),
+        Case(name: "filter too long", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", userFilter: "(&(uid={username})" + String(repeating: "(cn=*)", count: 200) + ")"))
+        }, paths: ["directory.ldap.user_filter"], reason: "at most 1024 bytes"),
         // Country code and mail domain.
         Case(name: "country code without +", change: { $0.defaultCountryCode = "420" }, paths: ["default_country_code"]),
         Case(name: "country code too long", change: { $0.defaultCountryCode = "+4201" }, paths: ["default_country_code"]),

@@ -77,12 +77,8 @@ extension RecoveryConfig {
             ("grant_lifetime", l.grantLifetime, 30...3600),
         ]
         for (k, v, r) in ranges where !r.contains(v) { bad(["limits", k], "must be \(r.lowerBound) to \(r.upperBound)") }
-        if let u = selfserviceURL {
-            let ok = URL(string: u).map { url in
-                url.scheme == "https" || (url.scheme == "http" && ["localhost", "127.0.0.1"].contains(url.host ?? ""))
-            } ?? false
-            // Why https only: the redirect follows a verified recovery; a plain-http target could be rewritten.
-            if !ok { bad(["selfservice_url"], "must be an https URL (http only for localhost)") }
+        if let u = selfserviceURL, !Self.isSelfserviceURL(u) {
+            bad(["selfservice_url"], "must be an https URL of at most \(Self.maxSelfserviceURLLength) bytes, without user or password (http only for localhost)")
         }
         if !(defaultCountryCode.hasPrefix("+") && (2...4).contains(defaultCountryCode.count) && defaultCountryCode.dropFirst().allSatisfy(\.isASCII) && defaultCountryCode.dropFirst().allSatisfy(\.isNumber)) {
             bad(["default_country_code"], "must look like +47 (1-3 digits)")
@@ -91,5 +87,20 @@ extension RecoveryConfig {
         out += directory.problems() + passwordPolicy.problems()
         out += emergencyCodeProblems()
         return out
+    }
+
+    /// Longest `selfservice_url`, in UTF-8 bytes.
+    public static let maxSelfserviceURLLength = 2048
+
+    /// Whether `text` may be the self-service URL. The server never fetches it: it is only the target of the
+    /// browser's redirect after a verified recovery (and the origin the page's CSP `form-action` allows).
+    static func isSelfserviceURL(_ text: String) -> Bool {
+        guard text.utf8.count <= maxSelfserviceURLLength,
+              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+              let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty,
+              // Why no user: `https://id.acme.example@evil.example/` reads as the tenant's host but goes elsewhere.
+              url.user == nil, url.password == nil else { return false }
+        // Why https only: the redirect follows a verified recovery; a plain-http target could be rewritten on the way.
+        return scheme == "https" || (scheme == "http" && ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host))
     }
 }
