@@ -12,8 +12,8 @@ struct RecoveryConfigTests {
                       VerificationMethod(id: "totp", type: .totp),
                       VerificationMethod(id: "questions", type: .questions, questionCount: 2)],
             flows: [FlowDefinition(id: "phone", names: ["en": "Phone", "cs": "Telefon"], steps: ["sms", "totp"], actions: [.resetPassword, .emergencyCode]),
-                    FlowDefinition(id: "mail-questions", names: ["en": "Mail"], steps: ["questions", "sms"], actions: [.resetPassword, .selfservice]),
-                    FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .cardUnblock, .selfservice])],
+                    FlowDefinition(id: "mail-questions", names: ["en": "Mail"], steps: ["questions", "sms"], actions: [.resetPassword, .cardUnblock, .selfservice]),
+                    FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .selfservice])],
             questions: [SecurityQuestion(id: "pet", texts: ["en": "Pet?"]), SecurityQuestion(id: "town", texts: ["en": "Town?"]),
                         SecurityQuestion(id: "school", texts: ["en": "School?", "cs": "Škola?"])],
             selfserviceURL: "https://id.acme.cz/reset", defaultCountryCode: "+420", emailDomain: "acme.cz",
@@ -45,8 +45,23 @@ struct RecoveryConfigTests {
              paths: ["flows.2.actions"], reason: "cannot unlock emergency-code"),
         Case(name: "questions only → both", change: { $0.flows[2].actions = [.emergencyCode, .resetPassword] },
              paths: ["flows.2.actions", "flows.2.actions"]),
-        Case(name: "questions + sms → reset-password is fine", change: { $0.flows[1].steps = ["sms", "questions"]; $0.flows[1].actions = [.resetPassword, .emergencyCode] },
+        Case(name: "questions + sms → reset-password is fine", change: { $0.flows[1].steps = ["sms", "questions"]; $0.flows[1].actions = [.resetPassword, .cardUnblock] },
              paths: []),
+        // Assurance (issue 13 item 11): an action that replaces a factor needs two steps of different kinds among
+        // phone, mailbox and authenticator; questions never count; reset-password and card-unblock need possession.
+        Case(name: "questions + sms → emergency-code", change: { $0.flows[1].actions = [.emergencyCode] },
+             paths: ["flows.1.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "sms alone → emergency-code", change: { $0.flows[0].steps = ["sms"] }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "email alone → emergency-code", change: { $0.flows[0].steps = ["email"] }, paths: ["flows.0.actions"], reason: "two steps of different kinds"),
+        Case(name: "totp alone → emergency-code", change: { $0.flows[0].steps = ["totp"] }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "two sms methods → emergency-code", change: {
+            $0.methods.append(VerificationMethod(id: "sms2", type: .sms)); $0.flows[0].steps = ["sms", "sms2"]
+        }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "sms + email → emergency-code is fine", change: { $0.flows[0].steps = ["sms", "email"] }, paths: []),
+        Case(name: "email + totp + questions → emergency-code is fine", change: { $0.flows[0].steps = ["questions", "email", "totp"] }, paths: []),
+        Case(name: "questions only → card-unblock", change: { $0.flows[2].actions = [.cardUnblock] },
+             paths: ["flows.2.actions"], reason: "cannot unlock card-unblock"),
+        Case(name: "totp → reset-password is fine", change: { $0.flows[0].steps = ["totp"]; $0.flows[0].actions = [.resetPassword] }, paths: []),
         Case(name: "two questions methods only → reset-password", change: {
             $0.methods.append(VerificationMethod(id: "more-questions", type: .questions, questionCount: 1))
             $0.flows[2].steps = ["questions", "more-questions"]; $0.flows[2].actions = [.resetPassword]

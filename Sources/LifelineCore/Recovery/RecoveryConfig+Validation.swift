@@ -50,12 +50,18 @@ extension RecoveryConfig {
             for (j, s) in f.steps.enumerated() where method(s) == nil { bad(p + ["steps", String(j)], "unknown method '\(s)'") }
             if f.actions.isEmpty { bad(p + ["actions"], "unlocks no action") }
             if Set(f.actions).count != f.actions.count { bad(p + ["actions"], "lists an action twice") }
-            // Why: answers to security questions are often researchable or guessable (NIST SP 800-63B §5.1.1.2 bars
-            // them as an authenticator), so they alone must never yield a new credential.
+            // Why: each action needs the assurance it declares (``ActionAssurance``). Answers to security questions
+            // are often researchable or guessable (NIST SP 800-63B §5.1.1.2 bars them as an authenticator), so they
+            // alone never yield a new credential; an action that replaces a factor needs two factors of different
+            // kinds (SP 800-63B-4 §4.2.2.2), so one SIM swap or one mailbox takeover is not a full takeover.
             let types = f.steps.compactMap { method($0)?.type }
-            if !types.isEmpty, types.allSatisfy({ $0 == .questions }) {
-                for a in [RecoveryAction.emergencyCode, .resetPassword] where f.actions.contains(a) {
-                    bad(p + ["actions"], "a flow whose only step is questions cannot unlock \(a.rawValue)")
+            // (Only for a flow whose steps are otherwise right: an unknown or repeated step is its own problem.)
+            if !types.isEmpty, types.count == f.steps.count, Set(f.steps).count == f.steps.count {
+                let reached = ActionAssurance.reached(by: types)
+                let who = types.allSatisfy({ $0 == .questions }) ? "a flow whose only step is questions"
+                    : "a flow whose steps prove \(reached == .any ? "no factor" : reached == .possession ? "one factor kind" : "two factor kinds")"
+                for a in f.actions where reached < a.assurance {
+                    bad(p + ["actions"], "\(who) cannot unlock \(a.rawValue): \(a.assurance.rule)")
                 }
             }
             if f.actions.contains(.selfservice), selfserviceURL == nil { bad(p + ["actions"], "selfservice needs selfservice_url") }
