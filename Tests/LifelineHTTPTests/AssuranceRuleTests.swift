@@ -65,6 +65,16 @@ struct AssuranceRuleTests {
                 // An action the one step still covers works.
                 let ok = try await client.act(flow, "selfservice")
                 #expect(ok.status == .ok, "\(String(buffer: ok.body))")
+
+                // A flow verified under that configuration is not even granted the action.
+                fx.clock.advance(seconds: 30)
+                var short = try await client.startFlow("alice")
+                short = try await client.step(short, ["flow": "sms-totp"])
+                short = try await client.step(short, ["contact": "0", "number": "+420777123789"])
+                short = try await client.step(short, ["code": try await fx.sentCode(to: "+420777123789")])
+                #expect(state(short) == "verified")
+                #expect(availability(short)["emergency-code"] == nil && availability(short)["reset-password"] == true, "\(availability(short))")
+                #expect(try await client.act(short, "emergency-code").status == .conflict)
             }
         }
     }
