@@ -40,6 +40,9 @@ public struct LifelineConfiguration: Sendable {
     public var auditAnchorPath: String?
     /// Seconds between audit anchors; 0 disables them.
     public var auditAnchorInterval = 3600
+    /// The operator's LDAP directory connections by name (`directories.<name>`); tenants name one in their
+    /// recovery configuration and cannot set where it connects or where its secret comes from.
+    public var directories: [String: DirectoryConnection] = [:]
 
     public init() {}
 
@@ -101,6 +104,7 @@ public struct LifelineConfiguration: Sendable {
         c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
         c.auditAnchorPath = r.string(forKey: "audit.anchor.path")
         c.auditAnchorInterval = try intValue(r, "audit.anchor.interval", c.auditAnchorInterval, 0...604_800)
+        c.directories = try loadDirectories(file: file, environment: env)
         return c
     }
 

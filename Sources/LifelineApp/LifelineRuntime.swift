@@ -26,6 +26,8 @@ public struct LifelineRuntime: Sendable {
     /// the key vault (creating the key file on first start).
     public static func open(_ config: LifelineConfiguration, logger: Logger, clock: any LifelineClock = SystemClock(),
                             random: any RandomSource = SystemRandom()) async throws -> LifelineRuntime {
+        // Why first: a broken directory connection is the operator's mistake, reported before anything is created.
+        try AppDirectoryResolver.validate(config.directories)
         let fm = FileManager.default
         let needsDir = config.databaseURL == nil || (config.kek == nil && config.keyFile == nil)
         if needsDir, !fm.fileExists(atPath: config.dataDir) {
@@ -60,10 +62,11 @@ public struct LifelineRuntime: Sendable {
         }
         let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
         let signal = OutboxSignal()
-        let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock), logger: logger)
+        let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock),
+                                               connections: config.directories, logger: logger)
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
-            admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp),
+            admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories),
             validation: validation,
             recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
                                       catalog: catalog, directories: directories, onQueued: { signal.fire() }),

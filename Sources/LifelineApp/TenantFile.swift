@@ -27,7 +27,10 @@ public struct TenantFile: Sendable, Decodable, Equatable {
         }
         guard let root else { throw LifelineError(.invalidRequest, "the file is empty") }
         let file: TenantFile
-        do { file = try YAMLDecoder().decode(TenantFile.self, from: root) } catch let e as DecodingError {
+        do { file = try YAMLDecoder().decode(TenantFile.self, from: root) } catch let problem as ConfigProblem {
+            // A key the tenant may not write (a directory connection's URL, CA file, bind secret...), named.
+            throw LifelineError(.invalidRequest, Self.locate(problem.path, in: root, problem.reason))
+        } catch let e as DecodingError {
             let (path, reason): ([String], String)
             switch e {
             case .keyNotFound(let key, let ctx): (path, reason) = (ctx.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }, "'\(key.stringValue)' is required")

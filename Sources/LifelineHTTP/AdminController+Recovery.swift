@@ -25,7 +25,10 @@ struct AdminRecoveryController {
             var request = request
             let buffer = try await request.collectBody(upTo: JSON.maxBodySize)
             let config: RecoveryConfig
-            do { config = try Self.plainDecoder.decode(RecoveryConfig.self, from: Data(buffer: buffer)) } catch let DecodingError.keyNotFound(key, ctx) {
+            do { config = try Self.plainDecoder.decode(RecoveryConfig.self, from: Data(buffer: buffer)) } catch let problem as ConfigProblem {
+                // A key the tenant may not write (a directory connection's URL, CA file, bind secret...), named.
+                throw APIError(.badRequest, "invalid_request", problem.description)
+            } catch let DecodingError.keyNotFound(key, ctx) {
                 throw APIError(.badRequest, "invalid_request", "\(Self.path(ctx.codingPath + [key])) is required")
             } catch let DecodingError.typeMismatch(_, ctx) {
                 throw APIError(.badRequest, "invalid_request", "\(Self.path(ctx.codingPath)) has the wrong type")

@@ -12,8 +12,8 @@ struct RecoveryConfigTests {
                       VerificationMethod(id: "totp", type: .totp),
                       VerificationMethod(id: "questions", type: .questions, questionCount: 2)],
             flows: [FlowDefinition(id: "phone", names: ["en": "Phone", "cs": "Telefon"], steps: ["sms", "totp"], actions: [.resetPassword, .emergencyCode]),
-                    FlowDefinition(id: "mail-questions", names: ["en": "Mail"], steps: ["questions", "sms"], actions: [.resetPassword, .selfservice]),
-                    FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .cardUnblock, .selfservice])],
+                    FlowDefinition(id: "mail-questions", names: ["en": "Mail"], steps: ["questions", "sms"], actions: [.resetPassword, .cardUnblock, .selfservice]),
+                    FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .selfservice])],
             questions: [SecurityQuestion(id: "pet", texts: ["en": "Pet?"]), SecurityQuestion(id: "town", texts: ["en": "Town?"]),
                         SecurityQuestion(id: "school", texts: ["en": "School?", "cs": "Škola?"])],
             selfserviceURL: "https://id.acme.cz/reset", defaultCountryCode: "+420", emailDomain: "acme.cz",
@@ -45,8 +45,23 @@ struct RecoveryConfigTests {
              paths: ["flows.2.actions"], reason: "cannot unlock emergency-code"),
         Case(name: "questions only → both", change: { $0.flows[2].actions = [.emergencyCode, .resetPassword] },
              paths: ["flows.2.actions", "flows.2.actions"]),
-        Case(name: "questions + sms → reset-password is fine", change: { $0.flows[1].steps = ["sms", "questions"]; $0.flows[1].actions = [.resetPassword, .emergencyCode] },
+        Case(name: "questions + sms → reset-password is fine", change: { $0.flows[1].steps = ["sms", "questions"]; $0.flows[1].actions = [.resetPassword, .cardUnblock] },
              paths: []),
+        // Assurance (issue 13 item 11): an action that replaces a factor needs two steps of different kinds among
+        // phone, mailbox and authenticator; questions never count; reset-password and card-unblock need possession.
+        Case(name: "questions + sms → emergency-code", change: { $0.flows[1].actions = [.emergencyCode] },
+             paths: ["flows.1.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "sms alone → emergency-code", change: { $0.flows[0].steps = ["sms"] }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "email alone → emergency-code", change: { $0.flows[0].steps = ["email"] }, paths: ["flows.0.actions"], reason: "two steps of different kinds"),
+        Case(name: "totp alone → emergency-code", change: { $0.flows[0].steps = ["totp"] }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "two sms methods → emergency-code", change: {
+            $0.methods.append(VerificationMethod(id: "sms2", type: .sms)); $0.flows[0].steps = ["sms", "sms2"]
+        }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
+        Case(name: "sms + email → emergency-code is fine", change: { $0.flows[0].steps = ["sms", "email"] }, paths: []),
+        Case(name: "email + totp + questions → emergency-code is fine", change: { $0.flows[0].steps = ["questions", "email", "totp"] }, paths: []),
+        Case(name: "questions only → card-unblock", change: { $0.flows[2].actions = [.cardUnblock] },
+             paths: ["flows.2.actions"], reason: "cannot unlock card-unblock"),
+        Case(name: "totp → reset-password is fine", change: { $0.flows[0].steps = ["totp"]; $0.flows[0].actions = [.resetPassword] }, paths: []),
         Case(name: "two questions methods only → reset-password", change: {
             $0.methods.append(VerificationMethod(id: "more-questions", type: .questions, questionCount: 1))
             $0.flows[2].steps = ["questions", "more-questions"]; $0.flows[2].actions = [.resetPassword]
@@ -116,6 +131,31 @@ struct RecoveryConfigTests {
         Case(name: "javascript URL", change: { $0.selfserviceURL = "javascript:alert(1)" }, paths: ["selfservice_url"]),
         Case(name: "ftp URL", change: { $0.selfserviceURL = "ftp://id.acme.cz/" }, paths: ["selfservice_url"]),
         Case(name: "not a URL", change: { $0.selfserviceURL = "" }, paths: ["selfservice_url"]),
+        Case(name: "https user@host", change: { $0.selfserviceURL = "https://id.acme.cz@evil.example/reset" }, paths: ["selfservice_url"]),
+        Case(name: "https without host", change: { $0.selfserviceURL = "https:///reset" }, paths: ["selfservice_url"]),
+        Case(name: "URL with a space", change: { $0.selfserviceURL = "https://id.acme.cz/re set" }, paths: ["selfservice_url"]),
+        Case(name: "URL too long", change: { $0.selfserviceURL = "https://id.acme.cz/" + String(repeating: "a", count: 2048) }, paths: ["selfservice_url"]),
+        Case(name: "HTTPS upper case", change: { $0.selfserviceURL = "HTTPS://id.acme.cz/reset" }, paths: []),
+        // Directory: the tenant names an operator's connection; the form is checked here, the connection at apply.
+        Case(name: "ldap by connection name", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: "ou=staff,dc=acme,dc=cz",
+                                                                                   userFilter: "(&(objectClass=user)(sAMAccountName={username}))"))
+        }, paths: []),
+        Case(name: "ldap without settings", change: { $0.directory = DirectorySettings(type: .ldap) }, paths: ["directory.ldap"]),
+        Case(name: "ldap settings on builtin", change: { $0.directory = DirectorySettings(type: .builtin, ldap: TenantLDAPSettings(connection: "corp")) },
+             paths: ["directory.ldap"]),
+        Case(name: "connection name with a slash", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "../corp")) },
+             paths: ["directory.ldap.connection"]),
+        Case(name: "base DN not a DN", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: "staff")) },
+             paths: ["directory.ldap.base_dn"]),
+        Case(name: "base DN too long", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", baseDN: String(repeating: "ou=a,", count: 205) + "dc=cz"))
+        }, paths: ["directory.ldap.base_dn"]),
+        Case(name: "filter without {username}", change: { $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", userFilter: "(uid=alice)")) },
+             paths: ["directory.ldap.user_filter"]),
+        Case(name: "filter too long", change: {
+            $0.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "corp", userFilter: "(&(uid={username})" + String(repeating: "(cn=*)", count: 200) + ")"))
+        }, paths: ["directory.ldap.user_filter"], reason: "at most 1024 bytes"),
         // Country code and mail domain.
         Case(name: "country code without +", change: { $0.defaultCountryCode = "420" }, paths: ["default_country_code"]),
         Case(name: "country code too long", change: { $0.defaultCountryCode = "+4201" }, paths: ["default_country_code"]),

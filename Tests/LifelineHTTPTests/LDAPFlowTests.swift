@@ -34,7 +34,10 @@ struct LDAPFlowTests {
         @Sendable func binds(_ password: String) throws -> Bool { try ldapTool(["ldapwhoami", "-x", "-H", url, "-D", dn, "-w", password]) == 0 }
         #expect(try binds(initial))
 
-        try await Fixture.with { fx in
+        // The connection is the operator's (server configuration); the tenant only names it.
+        let connection = DirectoryConnection(url: url, bindDN: bindDN, bindPasswordEnv: "LIFELINE_TEST_LDAP_BIND_PASSWORD", timeout: 60,
+                                             baseDNs: [base], tenants: ["demo"])
+        try await Fixture.with(configure: { $0.directories = ["test-slapd": connection] }) { fx in
             try await fx.seedRecovery()
             var user = AdminService.NewUser(username: uid)
             user.phones = ["+420777123789"]
@@ -43,8 +46,7 @@ struct LDAPFlowTests {
             req.secretBase32 = testSecretBase32
             _ = try await fx.runtime.admin.enrollToken(tenantName: "demo", username: uid, req, caller: fx.caller)
             var config = try DemoSeeder.tenantFile().recovery
-            config.directory = DirectorySettings(type: .ldap, ldap: LDAPSettings(url: url, bindDN: bindDN, bindPasswordEnv: "LIFELINE_TEST_LDAP_BIND_PASSWORD",
-                                                                                   baseDN: base, timeout: 60))
+            config.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "test-slapd", baseDN: "ou=people,\(base)"))
             #expect(config.problems().isEmpty, "\(config.problems())")
             _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "demo", config, caller: fx.caller)
 

@@ -38,10 +38,8 @@ struct Fixture: Sendable {
 
     var caller: Caller { .cli }
 
-    /// Runs `body` with a fresh fixture and always tears it down.
-    /// `configure` changes the configuration before the runtime opens.
-    static func with<T: Sendable>(configure: (inout LifelineConfiguration) -> Void = { _ in },
-                                  _ body: (Fixture) async throws -> T) async throws -> T {
+    /// Runs `body` with a fresh fixture and always tears it down; `configure` may change the server configuration.
+    static func with<T: Sendable>(configure: (inout LifelineConfiguration) -> Void = { _ in }, _ body: (Fixture) async throws -> T) async throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-http-\(UUID().uuidString)")
         var config = LifelineConfiguration()
         config.dataDir = dir.path

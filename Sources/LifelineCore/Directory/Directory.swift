@@ -48,4 +48,16 @@ public protocol Directory: Sendable {
 /// Gives the directory a tenant's configuration names (the composition root maps settings to adapters).
 public protocol DirectoryResolver: Sendable {
     func directory(tenant: Tenant, settings: DirectorySettings) async throws -> any Directory
+    /// What is wrong with a tenant's directory settings on this server (an unknown connection, a base DN outside
+    /// the connection's subtrees, a filter the adapter cannot parse), under `directory`. Checked when a
+    /// configuration is applied; never connects.
+    func problems(_ settings: DirectorySettings, tenant: String) async -> [ConfigProblem]
+}
+
+extension DirectoryResolver {
+    /// A resolver without directory connections: every `ldap` setting names an unknown connection.
+    public func problems(_ settings: DirectorySettings, tenant: String) async -> [ConfigProblem] {
+        guard settings.type == .ldap, let ldap = settings.ldap else { return [] }
+        return DirectoryConnection.problems(ldap, tenant: tenant, in: [:])
+    }
 }

@@ -1,6 +1,9 @@
 import Foundation
 
 extension DirectorySettings {
+    /// Longest `user_filter`, in UTF-8 bytes.
+    public static let maxUserFilterLength = 1024
+
     /// Problems of the directory settings (paths under `directory`).
     func problems() -> [ConfigProblem] {
         var out: [ConfigProblem] = []
@@ -9,21 +12,23 @@ extension DirectorySettings {
         case .builtin:
             if ldap != nil { bad(["ldap"], "applies only to type ldap") }
         case .ldap:
-            guard let l = ldap else { bad(["ldap"], "type ldap needs ldap settings"); return out }
-            let url = URL(string: l.url)
-            let scheme = url?.scheme?.lowercased()
-            if scheme != "ldap" && scheme != "ldaps" || (url?.host ?? "").isEmpty { bad(["ldap", "url"], "must be ldap://host[:port] or ldaps://host[:port]") }
-            if l.startTLS && scheme == "ldaps" { bad(["ldap", "start_tls"], "ldaps is already encrypted; use start_tls with ldap:// only") }
-            // Why: Active Directory takes new passwords only over an encrypted connection, and a password must never
-            // cross the network in clear anyway.
-            if l.flavor == .activeDirectory && scheme != "ldaps" && !l.startTLS { bad(["ldap", "url"], "active-directory needs ldaps:// or start_tls") }
-            if l.bindDN.isEmpty { bad(["ldap", "bind_dn"], "is required") }
-            if l.baseDN.isEmpty { bad(["ldap", "base_dn"], "is required") }
-            if (l.bindPasswordEnv == nil) == (l.bindPasswordFile == nil) { bad(["ldap"], "needs exactly one of bind_password_env and bind_password_file") }
-            if !l.userFilter.contains("{username}") || !l.userFilter.hasPrefix("(") || !l.userFilter.hasSuffix(")") {
-                bad(["ldap", "user_filter"], "must be a parenthesized LDAP filter containing {username}")
+            guard let l = ldap else { bad(["ldap"], "type ldap needs ldap settings (connection, base_dn, user_filter)"); return out }
+            // The connection itself, and whether the tenant may use it, are checked against the server's
+            // configuration at apply time (``DirectoryResolver/problems(_:tenant:)``); here only the form.
+            let name = l.connection
+            if name.isEmpty || name.utf8.count > 63 || !name.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f }) {
+                bad(["ldap", "connection"], "must be 1-63 characters of a-z, 0-9, '-' and '_'")
             }
-            if !(1...120).contains(l.timeout) { bad(["ldap", "timeout"], "must be 1 to 120 seconds") }
+            if let dn = l.baseDN, DistinguishedName.rdns(dn) == nil {
+                bad(["ldap", "base_dn"], "must be a distinguished name like ou=people,dc=example,dc=org (at most \(DistinguishedName.maxLength) bytes)")
+            }
+            if let f = l.userFilter {
+                // Why a bound: the filter is sent with every lookup; the adapter parses it fully (RFC 4515) at apply time.
+                if f.utf8.count > Self.maxUserFilterLength { bad(["ldap", "user_filter"], "at most \(Self.maxUserFilterLength) bytes") }
+                else if !f.contains("{username}") || !f.hasPrefix("(") || !f.hasSuffix(")") {
+                    bad(["ldap", "user_filter"], "must be a parenthesized LDAP filter containing {username}")
+                }
+            }
         }
         return out
     }

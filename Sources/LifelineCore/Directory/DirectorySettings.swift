@@ -5,15 +5,68 @@ public struct DirectorySettings: Sendable, Codable, Equatable {
     public enum Kind: String, Sendable, Codable { case builtin, ldap }
     /// `builtin` (passwords kept by Lifeline; the default) or `ldap`.
     public var type: Kind
-    /// The LDAP settings (type `ldap` only).
-    public var ldap: LDAPSettings?
+    /// The tenant's part of the LDAP settings (type `ldap` only): which operator-defined connection, and where in it.
+    public var ldap: TenantLDAPSettings?
 
-    public init(type: Kind = .builtin, ldap: LDAPSettings? = nil) { self.type = type; self.ldap = ldap }
+    public init(type: Kind = .builtin, ldap: TenantLDAPSettings? = nil) { self.type = type; self.ldap = ldap }
 }
 
-/// How to reach an LDAP directory (OpenLDAP or Active Directory) and find a user in it.
-public struct LDAPSettings: Sendable, Codable, Equatable {
-    public enum Flavor: String, Sendable, Codable {
+/// The tenant's part of an LDAP directory (`directory.ldap` of its recovery configuration): the name of a
+/// connection the operator defined in the server configuration (`directories.<name>`), and the tenant's subtree
+/// and filter within it.
+///
+/// Why so little: the recovery configuration is written with a tenant's admin key. A URL, a CA file, a bind DN or
+/// the place of the bind secret would let that key make the server read its own files and environment and send
+/// them to a host of the tenant's choice. Those are the operator's (``DirectoryConnection``); a tenant that sends
+/// one of them is refused with a ``ConfigProblem`` naming the key.
+public struct TenantLDAPSettings: Sendable, Codable, Equatable {
+    /// The name of the server's directory connection (`directories.<name>`).
+    public var connection: String
+    /// Where users are searched (subtree); nil: the connection's first allowed base DN. Must lie within one of the
+    /// connection's `baseDNs`.
+    public var baseDN: String?
+    /// The search filter; `{username}` is replaced by the RFC 4515-escaped username. Nil: the flavor's default.
+    public var userFilter: String?
+
+    public init(connection: String, baseDN: String? = nil, userFilter: String? = nil) {
+        self.connection = connection; self.baseDN = baseDN; self.userFilter = userFilter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case connection
+        case baseDN = "base_dn", userFilter = "user_filter"
+    }
+
+    /// The keys that belong to the server's connection, refused here by name.
+    public static let serverKeys = ["url", "start_tls", "ca_file", "bind_dn", "bind_password_env", "bind_password_file", "flavor", "timeout"]
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // Why before anything else: a server setting must be refused whatever else the object holds, with the same
+        // answer whatever its value (so it cannot probe for files or variables).
+        let all = try decoder.container(keyedBy: AnyKey.self)
+        for key in Self.serverKeys where all.contains(AnyKey(stringValue: key)) {
+            throw ConfigProblem(path: decoder.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } + [key],
+                                reason: "is a server setting: the operator defines directory connections (directories.<name>); name one with connection")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        connection = try c.decode(String.self, forKey: .connection)
+        baseDN = try c.decodeIfPresent(String.self, forKey: .baseDN)
+        userFilter = try c.decodeIfPresent(String.self, forKey: .userFilter)
+    }
+}
+
+/// Everything the LDAP adapter needs to reach a directory and find a user in it: the operator's connection
+/// (``DirectoryConnection``) joined with the tenant's subtree and filter (``TenantLDAPSettings``). Never decoded
+/// from a tenant's configuration.
+public struct LDAPSettings: Sendable, Equatable {
+    public enum Flavor: String, Sendable, Codable, CaseIterable {
         /// OpenLDAP with the ppolicy overlay: Password Modify extended operation, `pwdAccountLockedTime`.
         case openldap
         /// Active Directory: `unicodePwd` replace over an encrypted connection, `lockoutTime = 0`.
@@ -28,8 +81,7 @@ public struct LDAPSettings: Sendable, Codable, Equatable {
     public var caFile: String?
     /// The service account that searches and changes accounts.
     public var bindDN: String
-    /// Name of the environment variable holding the service account's password. Why not the password itself:
-    /// the recovery configuration is readable through the admin API and sits in YAML files in repositories.
+    /// Name of the environment variable holding the service account's password.
     public var bindPasswordEnv: String?
     /// Or a file holding it (a container secret); trailing new lines are ignored.
     public var bindPasswordFile: String?
@@ -45,39 +97,31 @@ public struct LDAPSettings: Sendable, Codable, Equatable {
                 bindPasswordFile: String? = nil, baseDN: String, userFilter: String? = nil, flavor: Flavor = .openldap, timeout: Int = 10) {
         self.url = url; self.startTLS = startTLS; self.caFile = caFile; self.bindDN = bindDN; self.bindPasswordEnv = bindPasswordEnv
         self.bindPasswordFile = bindPasswordFile; self.baseDN = baseDN
-        self.userFilter = userFilter ?? (flavor == .activeDirectory ? "(&(objectClass=user)(sAMAccountName={username}))" : "(&(objectClass=inetOrgPerson)(uid={username}))")
+        self.userFilter = userFilter ?? Self.defaultUserFilter(flavor)
         self.flavor = flavor; self.timeout = timeout
     }
 
-    enum CodingKeys: String, CodingKey {
-        case url, flavor, timeout
-        case startTLS = "start_tls", caFile = "ca_file", bindDN = "bind_dn", bindPasswordEnv = "bind_password_env"
-        case bindPasswordFile = "bind_password_file", baseDN = "base_dn", userFilter = "user_filter"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(url: try c.decode(String.self, forKey: .url), startTLS: try c.decodeIfPresent(Bool.self, forKey: .startTLS) ?? false,
-                  caFile: try c.decodeIfPresent(String.self, forKey: .caFile), bindDN: try c.decode(String.self, forKey: .bindDN),
-                  bindPasswordEnv: try c.decodeIfPresent(String.self, forKey: .bindPasswordEnv),
-                  bindPasswordFile: try c.decodeIfPresent(String.self, forKey: .bindPasswordFile),
-                  baseDN: try c.decode(String.self, forKey: .baseDN), userFilter: try c.decodeIfPresent(String.self, forKey: .userFilter),
-                  flavor: try c.decodeIfPresent(Flavor.self, forKey: .flavor) ?? .openldap,
-                  timeout: try c.decodeIfPresent(Int.self, forKey: .timeout) ?? 10)
+    /// The filter used when the tenant names none.
+    public static func defaultUserFilter(_ flavor: Flavor) -> String {
+        flavor == .activeDirectory ? "(&(objectClass=user)(sAMAccountName={username}))" : "(&(objectClass=inetOrgPerson)(uid={username}))"
     }
 
     /// The service account's password, read from the named environment variable or file at use.
+    ///
+    /// Why one message for every failure, without the name or path: it reaches the audit log, which a tenant's
+    /// admin key can read, and must neither show server paths nor tell whether a file or variable exists.
     public func bindPassword(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+        let unavailable = DirectoryUnavailable("the LDAP service account's password is not available (see the directory connection's bindPasswordEnv / bindPasswordFile)")
         if let name = bindPasswordEnv {
-            guard let v = environment[name], !v.isEmpty else { throw DirectoryUnavailable("environment variable \(name) (LDAP bind password) is not set") }
+            guard let v = environment[name], !v.isEmpty else { throw unavailable }
             return v
         }
         if let path = bindPasswordFile {
-            guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else {
-                throw DirectoryUnavailable("cannot read the LDAP bind password file \(path)")
-            }
-            return String(s.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
+            guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else { throw unavailable }
+            let trimmed = String(s.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
+            guard !trimmed.isEmpty else { throw unavailable }
+            return trimmed
         }
-        throw DirectoryUnavailable("no LDAP bind password configured (bind_password_env or bind_password_file)")
+        throw unavailable
     }
 }

@@ -131,7 +131,9 @@ public struct FlowStateMachine: Sendable {
             flow.phase = .verified
             flow.step = nil
             let until = inputs.now.addingTimeInterval(TimeInterval(config.limits.grantLifetime))
-            flow.grants = def.actions.map { ActionGrant(action: $0, expiresAt: until) }
+            // Why filtered: a configuration stored before the assurance rules must not grant more than the steps prove.
+            let reached = ActionAssurance.reached(by: def.steps.compactMap { config.method($0)?.type })
+            flow.grants = def.actions.filter { reached >= $0.assurance }.map { ActionGrant(action: $0, expiresAt: until) }
             // A verified flow lives as long as its grants.
             flow.expiresAt = until
             return [.audit(event: "recovery.verified", outcome: "success", reason: def.actions.map(\.rawValue).joined(separator: ",")), .notifyVerified]

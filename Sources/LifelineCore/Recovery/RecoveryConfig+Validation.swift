@@ -1,7 +1,8 @@
 import Foundation
 
-/// A rule a recovery configuration breaks, with where (a path like `flows.1.actions`).
-public struct ConfigProblem: Sendable, Equatable, CustomStringConvertible {
+/// A rule a recovery configuration breaks, with where (a path like `flows.1.actions`). Thrown while decoding a
+/// key a tenant may not write (see ``TenantLDAPSettings``).
+public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible {
     /// Keys and list indexes from the document root to the offending value.
     public var path: [String]
     public var reason: String
@@ -49,12 +50,18 @@ extension RecoveryConfig {
             for (j, s) in f.steps.enumerated() where method(s) == nil { bad(p + ["steps", String(j)], "unknown method '\(s)'") }
             if f.actions.isEmpty { bad(p + ["actions"], "unlocks no action") }
             if Set(f.actions).count != f.actions.count { bad(p + ["actions"], "lists an action twice") }
-            // Why: answers to security questions are often researchable or guessable (NIST SP 800-63B §5.1.1.2 bars
-            // them as an authenticator), so they alone must never yield a new credential.
+            // Why: each action needs the assurance it declares (``ActionAssurance``). Answers to security questions
+            // are often researchable or guessable (NIST SP 800-63B §5.1.1.2 bars them as an authenticator), so they
+            // alone never yield a new credential; an action that replaces a factor needs two factors of different
+            // kinds (SP 800-63B-4 §4.2.2.2), so one SIM swap or one mailbox takeover is not a full takeover.
             let types = f.steps.compactMap { method($0)?.type }
-            if !types.isEmpty, types.allSatisfy({ $0 == .questions }) {
-                for a in [RecoveryAction.emergencyCode, .resetPassword, .unlockAuthenticator] where f.actions.contains(a) {
-                    bad(p + ["actions"], "a flow whose only step is questions cannot unlock \(a.rawValue)")
+            // (Only for a flow whose steps are otherwise right: an unknown or repeated step is its own problem.)
+            if !types.isEmpty, types.count == f.steps.count, Set(f.steps).count == f.steps.count {
+                let reached = ActionAssurance.reached(by: types)
+                let who = types.allSatisfy({ $0 == .questions }) ? "a flow whose only step is questions"
+                    : "a flow whose steps prove \(reached == .any ? "no factor" : reached == .possession ? "one factor kind" : "two factor kinds")"
+                for a in f.actions where reached < a.assurance {
+                    bad(p + ["actions"], "\(who) cannot unlock \(a.rawValue): \(a.assurance.rule)")
                 }
             }
             if f.actions.contains(.selfservice), selfserviceURL == nil { bad(p + ["actions"], "selfservice needs selfservice_url") }
@@ -76,12 +83,8 @@ extension RecoveryConfig {
             ("grant_lifetime", l.grantLifetime, 30...3600),
         ]
         for (k, v, r) in ranges where !r.contains(v) { bad(["limits", k], "must be \(r.lowerBound) to \(r.upperBound)") }
-        if let u = selfserviceURL {
-            let ok = URL(string: u).map { url in
-                url.scheme == "https" || (url.scheme == "http" && ["localhost", "127.0.0.1"].contains(url.host ?? ""))
-            } ?? false
-            // Why https only: the redirect follows a verified recovery; a plain-http target could be rewritten.
-            if !ok { bad(["selfservice_url"], "must be an https URL (http only for localhost)") }
+        if let u = selfserviceURL, !Self.isSelfserviceURL(u) {
+            bad(["selfservice_url"], "must be an https URL of at most \(Self.maxSelfserviceURLLength) bytes, without user or password (http only for localhost)")
         }
         if !(defaultCountryCode.hasPrefix("+") && (2...4).contains(defaultCountryCode.count) && defaultCountryCode.dropFirst().allSatisfy(\.isASCII) && defaultCountryCode.dropFirst().allSatisfy(\.isNumber)) {
             bad(["default_country_code"], "must look like +47 (1-3 digits)")
@@ -90,5 +93,20 @@ extension RecoveryConfig {
         out += directory.problems() + passwordPolicy.problems()
         out += emergencyCodeProblems()
         return out
+    }
+
+    /// Longest `selfservice_url`, in UTF-8 bytes.
+    public static let maxSelfserviceURLLength = 2048
+
+    /// Whether `text` may be the self-service URL. The server never fetches it: it is only the target of the
+    /// browser's redirect after a verified recovery (and the origin the page's CSP `form-action` allows).
+    static func isSelfserviceURL(_ text: String) -> Bool {
+        guard text.utf8.count <= maxSelfserviceURLLength,
+              !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }),
+              let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty,
+              // Why no user: `https://id.acme.example@evil.example/` reads as the tenant's host but goes elsewhere.
+              url.user == nil, url.password == nil else { return false }
+        // Why https only: the redirect follows a verified recovery; a plain-http target could be rewritten on the way.
+        return scheme == "https" || (scheme == "http" && ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host))
     }
 }

@@ -12,7 +12,10 @@ extension AdminService {
     @discardableResult
     public func applyRecoveryConfig(tenantName: String, _ config: RecoveryConfig, caller: Caller) async throws -> Bool {
         let tenant = try await tenant(tenantName, caller: caller)
-        let problems = config.problems()
+        var problems = config.problems()
+        // Why here and not only when a flow uses it: a tenant naming a connection it may not use, or a subtree
+        // outside the operator's, is refused before anything is stored (and without connecting anywhere).
+        if problems.isEmpty { problems = await directories.problems(config.directory, tenant: tenant.name) }
         guard problems.isEmpty else {
             throw LifelineError(.invalidRequest, problems.map(\.description).joined(separator: "; "))
         }

@@ -31,7 +31,12 @@ public struct AdminService: Sendable {
     let random: any RandomSource
     let policy: OTPPolicy
 
-    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy) {
+    /// Checks a tenant's directory settings against the server's directory connections when a configuration is applied.
+    let directories: any DirectoryResolver
+
+    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy,
+                directories: (any DirectoryResolver)? = nil) {
+        self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.policy = policy
     }
 

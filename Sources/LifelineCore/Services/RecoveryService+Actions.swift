@@ -44,6 +44,13 @@ extension RecoveryService {
             try await storage.append(ctx.audit("refused", "no usable grant"))
             throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action")
         }
+        // Why again at use: a configuration stored before the assurance rules (or changed since the flow started)
+        // must not let a flow of one factor use an action that needs two.
+        let stepTypes = flow.definitionID.flatMap(config.flow)?.steps.compactMap { config.method($0)?.type } ?? []
+        guard !stepTypes.isEmpty, ActionAssurance.reached(by: stepTypes) >= action.assurance else {
+            try await storage.append(ctx.audit("refused", "the flow's steps fall short of the action's assurance (\(action.assurance.rawValue))"))
+            throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action")
+        }
         // Why re-checked: a user disabled by an administrator after verifying must not still act.
         guard let user = try await storage.user(id: userID), user.status == .active else {
             try await storage.append(ctx.audit("refused", "user no longer active"))

@@ -35,6 +35,15 @@ public final class LDAPDirectory: Directory {
         do { _ = try LDAPDirectoryConfiguration(settings) } catch { throw DirectoryUnavailable("LDAP \(error)") }
     }
 
+    /// Why `template` cannot be a user filter (an RFC 4515 filter containing `{username}`); nil when it can.
+    /// Connects nowhere and reads nothing.
+    public static func userFilterProblem(_ template: String) -> String? {
+        // Why: a filter without the placeholder finds the same entry for every username.
+        guard template.contains("{username}") else { return "must contain {username}" }
+        do { _ = try LDAPFilter.userFilter(template: template, username: "x") } catch { return "is not an RFC 4515 filter: \(error)" }
+        return nil
+    }
+
     /// Unbinds and closes the service connection. Operations afterwards throw ``DirectoryUnavailable``.
     public func shutdown() async {
         await session?.shutdown()
