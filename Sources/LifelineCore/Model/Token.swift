@@ -48,6 +48,11 @@ public struct Token: Sendable, Equatable, Identifiable {
         self.failCount = failCount; self.maxFail = maxFail; self.drift = drift; self.counter = counter
         self.lastUsed = lastUsed; self.label = label; self.createdAt = createdAt
     }
+
+    /// The largest HOTP counter enrolment accepts: 2^53 - 1. Why this bound: it is exact in every JSON parser (an
+    /// IEEE double), and a button pressed every second would take 285 million years to reach it, while the counter
+    /// plus any verification window stays far below Int64.max (an overflow would trap and end the server).
+    public static let maxCounter: Int64 = 9_007_199_254_740_991
 }
 
 /// A token together with its sealed secret, as the store keeps it.
