@@ -71,6 +71,9 @@ if [ ! -f "$SPEC" ]; then
     log "$SPEC not found"
     exit 2
 fi
+# Every integer must be bounded in the document: schemathesis generates only inside the bounds it is given,
+# and the extreme values outside them are tried by Tests/LifelineHTTPTests/ExtremeIntegerTests.swift.
+"$PYTHON" "$ROOT/scripts/openapi_bounds.py" "$SPEC" || { log "bound every integer in $SPEC"; exit 1; }
 
 WORK=""
 SERVER_PID=""

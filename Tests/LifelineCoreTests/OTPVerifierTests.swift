@@ -98,6 +98,39 @@ import Testing
         #expect(v.resync(code1: Self.code(1500), code2: Self.code(1501), token: Self.hotp(counter: 3), secret: Self.secret, unixTime: 0) == nil)
     }
 
+    /// Stored values no enrolment writes (a row edited by hand, an older release): the verifier answers reject,
+    /// never an overflow trap, a division by zero or a failed precondition (each of which kills the server).
+    @Test func storedValuesAtTheEdgesRejectWithoutTrapping() {
+        let v = OTPVerifier()
+        for counter in [Int64.max, Int64.max - 5, 9_223_372_036_854_775_800, Int64.min, -1] {
+            let token = Self.hotp(counter: counter)
+            #expect(v.check(code: "123456", token: token, secret: Self.secret, unixTime: Self.now) == .reject, "counter \(counter)")
+            #expect(v.resync(code1: "123456", code2: "654321", token: token, secret: Self.secret, unixTime: Self.now) == nil)
+        }
+        for drift in [Int64.max, Int64.min, Int64.max - 50, Int64.min + 50] {
+            let token = Self.totp(drift: drift)
+            #expect(v.check(code: "123456", token: token, secret: Self.secret, unixTime: Self.now) == .reject, "drift \(drift)")
+            #expect(v.resync(code1: "123456", code2: "654321", token: token, secret: Self.secret, unixTime: Self.now) == nil)
+        }
+        for period in [0, -30, Int.min] {
+            var token = Self.totp()
+            token.period = period
+            #expect(v.check(code: "123456", token: token, secret: Self.secret, unixTime: Self.now) == .reject, "period \(period)")
+            #expect(v.resync(code1: "123456", code2: "654321", token: token, secret: Self.secret, unixTime: Self.now) == nil)
+        }
+        for digits in [0, 5, 9, 12, Int.max] {
+            var token = Self.totp()
+            token.digits = digits
+            let code = String(repeating: "1", count: min(max(digits, 0), 12))
+            #expect(v.check(code: code, token: token, secret: Self.secret, unixTime: Self.now) == .reject, "digits \(digits)")
+            #expect(v.resync(code1: code, code2: code, token: token, secret: Self.secret, unixTime: Self.now) == nil)
+        }
+        // Unix times at the edges (a broken clock) neither.
+        for time in [Int64.max, Int64.min] {
+            #expect(v.check(code: "123456", token: Self.totp(drift: 5), secret: Self.secret, unixTime: time) == .reject)
+        }
+    }
+
     @Test func constantTimeEquals() {
         #expect(ConstantTime.equals("123456", "123456"))
         #expect(!ConstantTime.equals("123456", "123457"))

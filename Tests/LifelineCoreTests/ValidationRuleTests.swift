@@ -28,10 +28,28 @@ import Testing
 
     @Test func usernames() throws {
         #expect(try Validation.username("alice.novak@corp") == "alice.novak@corp")
-        for bad in ["", " alice", "alice ", "al\u{7}ice", String(repeating: "a", count: 129)] {
+        for bad in ["", " alice", "alice ", "al\u{7}ice", String(repeating: "a", count: 257)] {
             #expect(throws: LifelineError.self) { try Validation.username(bad) }
         }
         #expect(Validation.usernameKey("Alice") == Validation.usernameKey("ALICE"))
+    }
+
+    /// Bounds on outside text count UTF-8 bytes, not Characters: one Character can hold any number of combining
+    /// marks, so a 1-Character username could be 60 KB written by anonymous callers into flow and audit rows.
+    @Test func textBoundsCountBytesNotCharacters() throws {
+        let marks = "a" + String(repeating: "\u{301}", count: 30_000)  // 1 Character, 60,001 bytes
+        #expect(marks.count == 1)
+        #expect(throws: LifelineError.self) { try Validation.username(marks) }
+        #expect(throws: LifelineError.self) { try Validation.displayName(marks) }
+        #expect(throws: LifelineError.self) { try Validation.email(marks + "@example.com") }
+        #expect(throws: LifelineError.self) { try Validation.email("a@" + String(repeating: "e\u{301}", count: 200) + ".com") }
+        // The byte bounds themselves: 256 for a username, 1024 for a display name.
+        #expect(try Validation.username(String(repeating: "a", count: 256)).utf8.count == 256)
+        #expect(throws: LifelineError.self) { try Validation.username(String(repeating: "a", count: 257)) }
+        #expect(try Validation.username(String(repeating: "é", count: 128)).utf8.count == 256)
+        #expect(throws: LifelineError.self) { try Validation.username(String(repeating: "é", count: 129)) }
+        #expect(try Validation.displayName(String(repeating: "ž", count: 512)).utf8.count == 1024)
+        #expect(throws: LifelineError.self) { try Validation.displayName(String(repeating: "ž", count: 513)) }
     }
 
     @Test func otpCodes() throws {

@@ -10,12 +10,15 @@ public struct PasswordProblem: Sendable, Equatable, Codable {
 
 extension PasswordPolicy {
     /// Every rule `password` breaks for `username` (empty: acceptable to send to the directory).
-    /// Lengths count Unicode characters after NFKC normalization (NIST SP 800-63B §5.1.1.2).
+    /// Lengths count Unicode code points after NFKC normalization (NIST SP 800-63B-4 §3.1.1.2: "each Unicode code
+    /// point SHALL be counted as a single character"). Why not Characters: one Character can hold any number of
+    /// combining marks, so a Character bound does not bound the bytes that reach the directory.
     public func problems(password: String, username: String) -> [PasswordProblem] {
         let p = password.precomposedStringWithCompatibilityMapping
         var out: [PasswordProblem] = []
-        if p.count < minLength { out.append(PasswordProblem("password.too_short", ["min": String(minLength)])) }
-        if p.count > maxLength { out.append(PasswordProblem("password.too_long", ["max": String(maxLength)])) }
+        let length = p.unicodeScalars.count
+        if length < minLength { out.append(PasswordProblem("password.too_short", ["min": String(minLength)])) }
+        if length > maxLength { out.append(PasswordProblem("password.too_long", ["max": String(maxLength)])) }
         if minClasses > 0 {
             var classes = 0
             if p.contains(where: { $0.isLowercase }) { classes += 1 }

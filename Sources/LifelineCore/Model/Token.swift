@@ -58,6 +58,10 @@ public struct Token: Sendable, Equatable, Identifiable {
 
     /// Whether codes are refused unchecked at `now`.
     public func isThrottled(at now: Date) -> Bool { throttledUntil.map { $0 > now } ?? false }
+    /// The largest HOTP counter enrolment accepts: 2^53 - 1. Why this bound: it is exact in every JSON parser (an
+    /// IEEE double), and a button pressed every second would take 285 million years to reach it, while the counter
+    /// plus any verification window stays far below Int64.max (an overflow would trap and end the server).
+    public static let maxCounter: Int64 = 9_007_199_254_740_991
 }
 
 /// A token together with its sealed secret, as the store keeps it.

@@ -13,12 +13,18 @@ public enum Validation {
         return name
     }
 
-    /// Usernames: 1–128 characters, no control characters, no leading or trailing white space.
+    /// The most UTF-8 bytes a username may have. Why bytes: one Character can carry any number of combining
+    /// marks, so a bound in Characters let an anonymous caller write 60 KB "usernames" into flow and audit rows.
+    public static let maxUsernameBytes = 256
+    /// The most UTF-8 bytes of a display name or label.
+    public static let maxDisplayNameBytes = 1024
+
+    /// Usernames: 1–256 bytes of UTF-8, no control characters, no leading or trailing white space.
     public static func username(_ name: String) throws(LifelineError) -> String {
-        guard !name.isEmpty, name.count <= 128,
+        guard !name.isEmpty, name.utf8.count <= maxUsernameBytes,
               !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{7f}" }),
               name.first?.isWhitespace == false, name.last?.isWhitespace == false else {
-            throw LifelineError(.invalidRequest, "username must be 1-128 characters without control characters or surrounding spaces")
+            throw LifelineError(.invalidRequest, "username must be 1-\(maxUsernameBytes) bytes (UTF-8) without control characters or surrounding spaces")
         }
         return name
     }
@@ -29,10 +35,10 @@ public enum Validation {
         name.lowercased()
     }
 
-    /// Display names: at most 256 characters, no control characters.
+    /// Display names: at most 1024 bytes of UTF-8, no control characters.
     public static func displayName(_ name: String) throws(LifelineError) -> String {
-        guard name.count <= 256, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw LifelineError(.invalidRequest, "display_name must be at most 256 characters without control characters")
+        guard name.utf8.count <= maxDisplayNameBytes, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw LifelineError(.invalidRequest, "display_name must be at most \(maxDisplayNameBytes) bytes (UTF-8) without control characters")
         }
         return name
     }
@@ -69,11 +75,12 @@ public enum Validation {
         return "+" + digits
     }
 
-    /// A pragmatic email check (one `@`, a dotted domain, no spaces), lower-casing the domain.
+    /// A pragmatic email check (one `@`, a dotted domain, no spaces), lower-casing the domain. The lengths are
+    /// RFC 5321's, in octets: at most 254 in all and 64 before the `@`.
     public static func email(_ raw: String) throws(LifelineError) -> String {
         let value = raw.trimmingCharacters(in: .whitespaces)
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        guard value.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].count <= 64,
+        guard value.utf8.count <= 254, parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64,
               parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
               !value.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
             throw LifelineError(.invalidRequest, "email address is not valid")

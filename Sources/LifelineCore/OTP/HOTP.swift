@@ -32,8 +32,10 @@ public enum HOTP {
 
     /// The RFC 6238 time step of `unixTime` for a `period`-second token (T0 = 0).
     public static func timeStep(unixTime: Int64, period: Int) -> Int64 {
-        // Floor division, so instants before 1970 (never expected) still map to the right step.
-        let p = Int64(period)
-        return unixTime >= 0 ? unixTime / p : -((-unixTime + p - 1) / p)
+        // Floor division, so instants before 1970 (never expected) still map to the right step. Written with
+        // quotientAndRemainder so that no time, Int64.min included, overflows; a period below 1 (callers refuse it)
+        // is read as 1 rather than dividing by zero.
+        let (q, r) = unixTime.quotientAndRemainder(dividingBy: Int64(max(period, 1)))
+        return r < 0 ? q - 1 : q
     }
 }

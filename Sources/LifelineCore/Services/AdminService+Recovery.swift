@@ -34,7 +34,10 @@ extension AdminService {
             guard known.contains(id) else { throw LifelineError(.invalidRequest, "question '\(id)' is not in the tenant's catalog") }
             let normalized = SecurityAnswer.normalize(answer)
             // Why a minimum: one- or two-letter answers are guessed within the wrong-answer limit.
-            guard (3...256).contains(normalized.count) else { throw LifelineError(.invalidRequest, "each answer must be 3 to 256 characters") }
+            // Why also bytes: combining marks make one Character any size, and every answer is hashed slowly.
+            guard (3...256).contains(normalized.count), normalized.utf8.count <= 1024 else {
+                throw LifelineError(.invalidRequest, "each answer must be 3 to 256 characters and at most 1024 bytes")
+            }
             let random = self.random
             hashes[id] = try await SlowHash.offloaded { try SecurityAnswer.hash(answer, random: random) }
         }

@@ -8,7 +8,9 @@ extension AdminService {
         guard request.type == .hotp || request.period == 30 || request.period == 60 else {
             throw LifelineError(.invalidRequest, "period must be 30 or 60 seconds")
         }
-        guard request.counter >= 0 else { throw LifelineError(.invalidRequest, "counter must not be negative") }
+        guard (0...Token.maxCounter).contains(request.counter) else {
+            throw LifelineError(.invalidRequest, "counter must be 0 to \(Token.maxCounter)")
+        }
         let secret: [UInt8]
         if let text = request.secretBase32 {
             guard let decoded = Base32.decode(text) else { throw LifelineError(.invalidRequest, "secret is not valid base32") }

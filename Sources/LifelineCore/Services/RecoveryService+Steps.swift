@@ -9,13 +9,17 @@ extension RecoveryService {
         var queued = false
     }
 
+    /// The most UTF-8 bytes of one submitted field (an answer, a typed number or address, a code).
+    static let maxFieldBytes = 1024
+
     /// Turns submitted fields into the event of the current phase, running the checks that need storage or slow
     /// hashing (authenticator codes, answers) — the same work for decoy steps, so timing tells nothing.
     func event(for flow: RecoveryFlow, fields: [String: String], profile: RecoveryProfile, tenant: Tenant,
                config: RecoveryConfig, source: String) async throws -> FlowEvent {
         func field(_ name: String) throws -> String {
-            guard let v = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty, v.count <= 256 else {
-                throw LifelineError(.invalidRequest, "field '\(name)' is required (at most 256 characters)")
+            // Why bytes: a bound in Characters lets combining marks make one "character" any size.
+            guard let v = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty, v.utf8.count <= Self.maxFieldBytes else {
+                throw LifelineError(.invalidRequest, "field '\(name)' is required (at most \(Self.maxFieldBytes) bytes)")
             }
             return v
         }

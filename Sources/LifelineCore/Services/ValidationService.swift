@@ -41,6 +41,9 @@ public struct ValidationService: Sendable {
     /// the OTP while it is usable — also when the user's tokens are locked or the user has none.
     public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
         let submitted = try Validation.validationCode(code)
+        // Why checked here: the username of a failed validation is audited, and a name no user can have must not
+        // write an unbounded subject into the audit log.
+        let username = try Validation.username(username)
         let tenant = try await storage.tenant(named: tenantName)
         // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
         if caller.tenantID != nil, tenant.map({ !caller.mayAccess($0.id) }) ?? true {
