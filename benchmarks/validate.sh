@@ -158,6 +158,7 @@ if ! "$BIN" migrate "${STORE_ARGS[@]}" >"$WORK/migrate.log" 2>&1; then
   echo "validate.sh: warning: 'lifeline migrate' failed (continuing):" >&2
   tail -n 5 "$WORK/migrate.log" >&2
 fi
+"$BIN" migrate "${STORE_ARGS[@]}" >/dev/null
 ADMIN_KEY="$("$BIN" apikey create --scope admin --name bench-admin "${STORE_ARGS[@]}" | tail -n 1 | tr -d '[:space:]')"
 VALIDATE_KEY="$("$BIN" apikey create --scope validate --name bench-validate "${STORE_ARGS[@]}" | tail -n 1 | tr -d '[:space:]')"
 [ -n "$ADMIN_KEY" ] && [ -n "$VALIDATE_KEY" ] || die "apikey create printed no key"

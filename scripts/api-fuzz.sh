@@ -131,6 +131,11 @@ DATA="$WORK/data"
 mkdir -p "$DATA"
 
 # --- fixtures through the CLI ----------------------------------------------------------------------------
+if ! "$BIN" migrate --data-dir "$DATA" </dev/null >/dev/null 2>"$WORK/cli.log"; then
+    log "'lifeline migrate' failed:"
+    cat "$WORK/cli.log" >&2
+    exit 1
+fi
 if ! KEY="$("$BIN" apikey create --scope admin --data-dir "$DATA" </dev/null 2>"$WORK/cli.log")"; then
     log "'lifeline apikey create' failed:"
     cat "$WORK/cli.log" >&2

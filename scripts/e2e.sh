@@ -320,6 +320,16 @@ check_cli() {
 # --- 1b. tenant apply -f (recovery configuration from YAML) ---------------------------------------------
 check_apply() {
     local d="$WORK/apply" good="$ROOT/Sources/LifelineApp/Resources/demo-tenant.yaml" bad="$WORK/bad-tenant.yaml" reason=""
+    # Operator commands refuse a data folder that holds no database (issue 13 item 4): no false "ok" from nothing.
+    cli audit verify --data-dir "$WORK/no-such-dir"
+    expect_one_line_error "cli: audit verify on a missing data folder fails with one line" "no Lifeline database"
+    check "cli: the missing data folder is not created" "$([ ! -e "$WORK/no-such-dir" ] || echo "it was created")"
+    mkdir -p "$WORK/empty-dir"
+    cli tenant apply -f "$good" --data-dir "$WORK/empty-dir"
+    expect_one_line_error "cli: tenant apply on an empty data folder fails with one line" "no Lifeline database"
+    check "cli: no database is created in the empty folder" "$([ ! -e "$WORK/empty-dir/lifeline.sqlite" ] || echo "it was created")"
+    cli migrate --data-dir "$d"
+    expect_success "cli: migrate (apply)"
     cli tenant apply -f "$good" --data-dir "$d"
     expect_success "cli: tenant apply creates the demo tenant" '^created tenant demo'
     cli tenant apply -f "$good" --data-dir "$d"

@@ -52,8 +52,21 @@ struct StorageOptions: ParsableArguments {
     }
 
     /// Loads the configuration and opens the runtime, with logging quiet enough for scripts.
-    func openRuntime(extraFlags: [String: String] = [:]) async throws -> LifelineRuntime {
+    /// `create` false (every command but `serve` and `migrate`) refuses a SQLite data folder that holds no database
+    /// or key file yet. Why: an operator tool that quietly makes an empty database answers from nothing, and
+    /// `audit verify` on a mistyped folder would say "audit chain ok: 0 events", a false ok from a tamper check.
+    func openRuntime(extraFlags: [String: String] = [:], create: Bool = false) async throws -> LifelineRuntime {
         let config = try await LifelineConfiguration.load(flags: flags.merging(extraFlags) { $1 }, configFile: self.config)
+        if !create, config.databaseURL == nil {
+            // The key file is needed too unless the keys come from configuration (keys.kek).
+            let needed = [(config.sqlitePath, "database")] + (config.kek == nil ? [(config.keyFilePath, "key file")] : [])
+            for (path, what) in needed {
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw LifelineError(.notFound, "no Lifeline \(what) at \(path): check --data-dir (default ./lifeline-data), "
+                        + "or create one with 'lifeline migrate' or 'lifeline serve'")
+                }
+            }
+        }
         var logger = Logger(label: "lifeline.cli")
         logger.logLevel = .warning
         return try await LifelineRuntime.open(config, logger: logger)
@@ -61,8 +74,8 @@ struct StorageOptions: ParsableArguments {
 }
 
 /// Runs `body` with an open runtime and closes it afterwards, even on error.
-func withRuntime<R>(_ storage: StorageOptions, _ body: (LifelineRuntime) async throws -> R) async throws -> R {
-    let runtime = try await storage.openRuntime()
+func withRuntime<R>(_ storage: StorageOptions, create: Bool = false, _ body: (LifelineRuntime) async throws -> R) async throws -> R {
+    let runtime = try await storage.openRuntime(create: create)
     do {
         let r = try await body(runtime)
         await runtime.shutdown()

@@ -58,6 +58,6 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
-        try await withRuntime(storage) { _ in print("database is up to date") }
+        try await withRuntime(storage, create: true) { _ in print("database is up to date") }
     }
 }
