@@ -17,10 +17,7 @@ final class TTLCache<Value: Sendable>: Sendable {
         let now = ContinuousClock.now
         if let hit = entries.withLock({ $0[key] }), hit.expires > now { return hit.value }
         let loaded = try await load()
-        entries.withLock { dict in
-            if dict.count >= capacity { dict.removeAll(keepingCapacity: true) }
-            dict[key] = (loaded, now + ttl)
-        }
+        store(loaded, for: key, loadedAt: now)
         return loaded
     }
 
@@ -33,12 +30,17 @@ final class TTLCache<Value: Sendable>: Sendable {
             remove(key)
             return nil
         }
-        entries.withLock { dict in
-            if dict.count >= capacity { dict.removeAll(keepingCapacity: true) }
-            dict[key] = (loaded, now + ttl)
-        }
+        store(loaded, for: key, loadedAt: now)
         return loaded
     }
 
     func remove(_ key: String) { _ = entries.withLock { $0.removeValue(forKey: key) } }
+
+    /// Keeps `value` until `ttl` after it was loaded (bounded: past `capacity` entries the cache starts over).
+    private func store(_ value: Value, for key: String, loadedAt now: ContinuousClock.Instant) {
+        entries.withLock { dict in
+            if dict.count >= capacity { dict.removeAll(keepingCapacity: true) }
+            dict[key] = (value, now + ttl)
+        }
+    }
 }
