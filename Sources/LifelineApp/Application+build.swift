@@ -12,6 +12,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 recovery: runtime.recovery, devOutbox: runtime.devOutbox,
                                 recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
+    deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     var services = services
     if let port = runtime.config.metricsPort {
         // /metrics on a listener of its own, so that the public address does not show it (docs/configuration.md).

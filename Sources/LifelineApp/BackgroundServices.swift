@@ -9,7 +9,7 @@ extension LifelineRuntime {
     /// (SMTP for email, the HTTP gateway for SMS, the development outbox in demo mode for what is not configured)
     /// and the janitor that deletes expired flows. Throws for bad delivery settings, so they show at start-up.
     public func backgroundServices(logger: Logger) throws -> [any Service] {
-        var services: [any Service] = [RecoveryJanitor(store: store, clock: clock, logger: logger)]
+        var services: [any Service] = [RecoveryJanitor(store: store, clock: clock, budgetForgiveAfter: config.budget.forgiveAfter, logger: logger)]
         if config.auditAnchorInterval > 0 {
             services.append(AuditAnchorWriter(store: store, clock: clock, path: config.auditAnchorPath,
                                               interval: .seconds(config.auditAnchorInterval), logger: logger))
@@ -54,6 +54,8 @@ extension LifelineRuntime {
 struct RecoveryJanitor: Service {
     let store: any RecoveryStore
     let clock: any LifelineClock
+    /// Seconds per forgiven wrong answer (`recovery.budget.forgiveAfter`): budgets are kept until all are forgiven.
+    var budgetForgiveAfter = GuessBudgetPolicy().forgiveAfter
     let logger: Logger
 
     func run() async throws {
@@ -61,7 +63,7 @@ struct RecoveryJanitor: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    let n = try await store.purgeRecovery(before: clock.now().addingTimeInterval(-86_400 * 2))
+                    let n = try await store.purgeRecovery(before: clock.now().addingTimeInterval(-86_400 * 2), budgetForgiveAfter: budgetForgiveAfter)
                     if n > 0 { logger.info("purged expired recovery flows", metadata: ["count": "\(n)"]) }
                 } catch {
                     logger.warning("purging expired recovery flows failed", metadata: ["error_type": "\(type(of: error))"])

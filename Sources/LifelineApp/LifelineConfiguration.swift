@@ -34,6 +34,11 @@ public struct LifelineConfiguration: Sendable {
     public var delivery = DeliverySettings()
     /// Requests per minute per client address on the public recovery API and pages.
     public var recoveryRequestsPerMinute = 60
+    /// The per-user guessing budget of recovery (`recovery.budget.*`, docs/security.md).
+    public var budget = GuessBudgetPolicy()
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client (`server.trustedProxies`: addresses or
+    /// CIDR prefixes). Empty: the peer is the client.
+    public var trustedProxies: [String] = []
     /// Whether web cookies carry `Secure` (turn off only for plain-http development on another host than localhost).
     public var webSecureCookies = true
     /// Where the server writes its periodic audit anchor (nil: only the log line).
@@ -101,6 +106,19 @@ public struct LifelineConfiguration: Sendable {
         }
         c.delivery = try DeliverySettings.load(r)
         c.recoveryRequestsPerMinute = try intValue(r, "recovery.requestsPerMinute", c.recoveryRequestsPerMinute, 1...100_000)
+        // Bounds keep the guessing arithmetic meaningful (docs/security.md): at least one free answer, forgiveness at
+        // most daily and at most yearly, pauses from a minute to a year.
+        c.budget.free = try intValue(r, "recovery.budget.free", c.budget.free, 1...100)
+        c.budget.forgiveAfter = try intValue(r, "recovery.budget.forgiveAfter", c.budget.forgiveAfter, 86_400...31_536_000)
+        c.budget.pauseBase = try intValue(r, "recovery.budget.pauseBase", c.budget.pauseBase, 60...86_400)
+        c.budget.pauseMax = try intValue(r, "recovery.budget.pauseMax", c.budget.pauseMax, c.budget.pauseBase...31_536_000)
+        c.budget.passLifetime = try intValue(r, "recovery.budget.passLifetime", c.budget.passLifetime, 0...31_536_000)
+        // A YAML list, or a comma-separated string (environment variable, flag).
+        c.trustedProxies = (r.stringArray(forKey: "server.trustedProxies") ?? (r.string(forKey: "server.trustedProxies") ?? "").split(separator: ",").map(String.init))
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for entry in c.trustedProxies where ClientAddress.Prefix(entry) == nil {
+            throw LifelineError(.configuration, "server.trustedProxies: '\(entry)' is not an IP address or CIDR prefix (10.0.0.0/8, fd00::/8)")
+        }
         c.webSecureCookies = (r.string(forKey: "web.secureCookies") ?? "true") != "false"
         c.auditAnchorPath = r.string(forKey: "audit.anchor.path")
         c.auditAnchorInterval = try intValue(r, "audit.anchor.interval", c.auditAnchorInterval, 0...604_800)

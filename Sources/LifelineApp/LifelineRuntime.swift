@@ -69,7 +69,7 @@ public struct LifelineRuntime: Sendable {
             admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories),
             validation: validation,
             recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
-                                      catalog: catalog, directories: directories, onQueued: { signal.fire() }),
+                                      catalog: catalog, directories: directories, budget: config.budget, onQueued: { signal.fire() }),
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
             outboxSignal: signal, directories: directories)
     }

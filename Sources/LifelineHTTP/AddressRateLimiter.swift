@@ -13,23 +13,45 @@ public final class AddressRateLimiter: Sendable {
     private let buckets = NIOLockedValueBox<[String: Bucket]>([:])
     /// Requests allowed per minute per address (also the burst size).
     public let perMinute: Int
+    /// The most buckets kept; beyond it the least recently used are evicted.
+    public let capacity: Int
 
-    public init(perMinute: Int) { self.perMinute = perMinute }
+    public init(perMinute: Int, capacity: Int = 100_000) { self.perMinute = perMinute; self.capacity = max(capacity, 16) }
 
-    /// Takes one token for `address`; returns the seconds to wait when there is none.
+    /// Takes one token for `address` (counted by ``ClientAddress/limiterKey(_:)``: an IPv6 client by its /64);
+    /// returns the seconds to wait when there is none.
     public func take(_ address: String, now: ContinuousClock.Instant = .now) -> Int? {
-        buckets.withLockedValue { b in
-            if b.count > 100_000 { b.removeAll() } // bounded memory under an address-spraying attack
-            var bucket = b[address] ?? Bucket(tokens: Double(perMinute), last: now)
+        let key = ClientAddress.limiterKey(address)
+        return buckets.withLockedValue { b in
+            if b[key] == nil, b.count >= capacity { Self.evict(&b, keep: capacity * 3 / 4, now: now, perMinute: perMinute) }
+            var bucket = b[key] ?? Bucket(tokens: Double(perMinute), last: now)
             let elapsed = Double((now - bucket.last).components.seconds) + Double((now - bucket.last).components.attoseconds) / 1e18
             bucket.tokens = min(Double(perMinute), bucket.tokens + elapsed * Double(perMinute) / 60)
             bucket.last = now
             if bucket.tokens >= 1 {
-                bucket.tokens -= 1; b[address] = bucket; return nil
+                bucket.tokens -= 1; b[key] = bucket; return nil
             }
-            b[address] = bucket
+            b[key] = bucket
             return Int(((1 - bucket.tokens) * 60 / Double(perMinute)).rounded(.up))
         }
+    }
+
+    /// Bounded memory under an address-spraying attack without ever clearing every bucket at once (which handed every
+    /// throttled address a full bucket): first the buckets that have refilled (forgetting them changes nothing), then
+    /// the least recently used, down to `keep`. O(n log n) once per `capacity / 4` new addresses.
+    private static func evict(_ b: inout [String: Bucket], keep: Int, now: ContinuousClock.Instant, perMinute: Int) {
+        b = b.filter { now - $0.value.last < .seconds(60) }
+        guard b.count > keep else { return }
+        let oldest = b.sorted { $0.value.last < $1.value.last }.prefix(b.count - keep).map(\.key)
+        for k in oldest { b.removeValue(forKey: k) }
+    }
+
+    /// How many addresses are tracked (tests).
+    public var trackedCount: Int { buckets.withLockedValue { $0.count } }
+
+    /// The tokens `address` had after its last request (tests).
+    public func tokens(_ address: String) -> Double? {
+        buckets.withLockedValue { $0[ClientAddress.limiterKey(address)]?.tokens }
     }
 }
 

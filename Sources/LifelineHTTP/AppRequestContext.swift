@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import LifelineCore
 import NIOCore
@@ -14,12 +15,35 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         self.remoteAddress = source.channel.remoteAddress
     }
 
-    /// The client's IP address for the audit log, or empty.
-    public var sourceAddress: String { remoteAddress?.ipAddress ?? "" }
+    /// The client's address as ``ClientAddressMiddleware`` found it behind trusted proxies (nil: the peer's).
+    public var clientAddress: String?
+
+    /// The client's IP address for the audit log and the per-address limits, or empty.
+    public var sourceAddress: String { clientAddress ?? remoteAddress?.ipAddress ?? "" }
 
     /// The authenticated caller; throws 401 when a route is reached without one (a wiring bug, never a user error).
     public func requireCaller() throws -> Caller {
         guard let caller else { throw LifelineError(.unauthorized, "an API key is required") }
         return caller
+    }
+}
+
+/// Sets ``AppRequestContext/clientAddress`` from `Forwarded` / `X-Forwarded-For`, only when the peer is a configured
+/// trusted proxy (`server.trustedProxies`). Why only then: anyone can send these headers; believed from any peer they
+/// would let a client pick its own address for the limits and the audit log.
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let trusted: [ClientAddress.Prefix]
+    static let forwarded = HTTPField.Name("Forwarded")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if !trusted.isEmpty, let peer = context.remoteAddress?.ipAddress {
+            let forwarded = request.headers[values: Self.forwarded]
+            let xff = request.headers[values: Self.xForwardedFor]
+            context.clientAddress = ClientAddress.client(peer: peer, forwarded: forwarded, xForwardedFor: xff, trusted: trusted)
+        }
+        return try await next(request, context)
     }
 }

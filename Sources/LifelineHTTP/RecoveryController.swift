@@ -10,9 +10,11 @@ struct RecoveryController {
 
     struct CreateIn: FlatJSONDecodable {
         var tenant: String; var username: String; var language: String?
+        /// A pass from an earlier verified flow of this client (``FlowDocument/budgetPass``).
+        var budgetPass: String?
         init?(flatJSON fields: [String: String]) {
             guard let tenant = fields["tenant"], let username = fields["username"] else { return nil }
-            self.tenant = tenant; self.username = username; language = fields["language"]
+            self.tenant = tenant; self.username = username; language = fields["language"]; budgetPass = fields["budget_pass"]
         }
     }
     /// The body of an action (all optional: which fields an action needs is the core's rule).
@@ -34,7 +36,7 @@ struct RecoveryController {
         group.post("/flows") { request, context in
             let input = try await JSON.decodeFlat(CreateIn.self, from: request)
             let doc = try await recovery.createFlow(tenantName: input.tenant, username: input.username, language: input.language,
-                                                    source: context.sourceAddress)
+                                                    source: context.sourceAddress, budgetPass: input.budgetPass)
             return try JSON.response(doc, status: .created)
         }
         group.get("/flows/:id") { request, context in

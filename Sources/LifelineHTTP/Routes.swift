@@ -18,6 +18,8 @@ public struct HTTPDependencies: Sendable {
     public var clock: any LifelineClock
     /// Whether `/metrics` is on this router (false when `metrics.port` gives it a listener of its own).
     public var metricsOnMainListener = true
+    /// Proxies whose forwarding headers name the client (`server.trustedProxies`).
+    public var trustedProxies: [ClientAddress.Prefix] = []
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -34,6 +36,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
     // Outermost, so every answer is counted, errors included (ErrorMiddleware turns them into responses).
     router.add(middleware: RequestCountMiddleware(metrics: deps.metrics))
+    router.add(middleware: ClientAddressMiddleware(trusted: deps.trustedProxies))
     let methods = MethodTable()
     router.add(middleware: ErrorMiddleware(methods: methods))
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
@@ -49,6 +52,10 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
             .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
             .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
     AdminEmergencyCodeController(admin: deps.admin)
+        .addRoutes(to: api.group("/admin")
+            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
+            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
+    AdminGuessBudgetController(admin: deps.admin, clock: deps.clock)
         .addRoutes(to: api.group("/admin")
             .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
             .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))

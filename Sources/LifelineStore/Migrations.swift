@@ -128,6 +128,16 @@ enum Migrations {
             "ALTER TABLE tokens ADD COLUMN throttled_until BIGINT",
             "UPDATE tokens SET max_fail = 100 WHERE max_fail = 10",
         ]),
+        // Why (issue 13 item 2): wrong answers count per username across all flows and steps, in the database, so
+        // abandoned flows, midnight and a second server do not reset them; a browser's pass has a budget of its own.
+        Migration(version: 10, name: "guessing budgets", statements: [
+            """
+            CREATE TABLE guess_budgets (key TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, username_key TEXT NOT NULL, scope TEXT NOT NULL,
+              failures BIGINT NOT NULL, decay_from BIGINT NOT NULL, paused_until BIGINT, notified_at BIGINT, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX guess_budgets_user ON guess_budgets (tenant_id, username_key)",
+            "CREATE TABLE budget_passes (hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, username_key TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

@@ -96,7 +96,7 @@ extension SQLStore: RecoveryStore {
         }
     }
 
-    public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws {
+    public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws {
         let state = try Self.flowStateEncoder.encodeString(flow)
         let id = Row.id(flow.id)
         try await backend.write { db in
@@ -134,7 +134,7 @@ extension SQLStore: RecoveryStore {
         }
     }
 
-    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool {
+    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws -> Bool {
         var next = flow
         next.version += 1
         let state = try Self.flowStateEncoder.encodeString(next)
@@ -162,22 +162,35 @@ extension SQLStore: RecoveryStore {
         }
     }
 
-    public func purgeRecovery(before cutoff: Date) async throws -> Int {
+    public func purgeRecovery(before cutoff: Date, budgetForgiveAfter: Int) async throws -> Int {
         try await backend.write { db in
             let rows = try await db.raw("DELETE FROM recovery_flows WHERE expires_at < \(bind: Row.millis(cutoff)) RETURNING id").all()
             try await db.raw("DELETE FROM counters WHERE updated_at < \(bind: Row.millis(cutoff))").run()
+            try await db.raw("DELETE FROM budget_passes WHERE expires_at < \(bind: Row.millis(cutoff))").run()
+            // Only budgets that have forgiven every failure and hold no running pause: a purge must never give an
+            // attacker a fresh budget early.
+            try await db.raw("""
+                DELETE FROM guess_budgets WHERE decay_from + failures * \(bind: Int64(budgetForgiveAfter) * 1000) < \(bind: Row.millis(cutoff))
+                  AND (paused_until IS NULL OR paused_until < \(bind: Row.millis(cutoff)))
+                """).run()
             return rows.count
         }
     }
 
     /// Outbox rows, audit events and counter increments of a flow change, inside its transaction.
-    func writeSideEffects(outbox: [OutboxMessage], audit: [AuditRecord], counters: [String], now: Date, in db: any SQLDatabase) async throws {
+    func writeSideEffects(outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement], now: Date, in db: any SQLDatabase) async throws {
         for m in outbox { try await Self.insert(message: m, in: db) }
-        for key in counters {
-            try await db.raw("""
-                INSERT INTO counters (key, count, updated_at) VALUES (\(bind: key), 1, \(bind: Row.millis(now)))
+        for c in counters {
+            // The limit is in the statement: the conflict row is locked and re-read (PostgreSQL) or the writer is
+            // alone (SQLite), so the check and the increment are one atomic step (issue 13 item 7).
+            let limit = Int64(c.limit ?? Int(Int32.max))
+            let row = try await db.raw("""
+                INSERT INTO counters (key, count, updated_at) VALUES (\(bind: c.key), 1, \(bind: Row.millis(now)))
                 ON CONFLICT (key) DO UPDATE SET count = counters.count + 1, updated_at = excluded.updated_at
-                """).run()
+                WHERE counters.count < \(bind: limit)
+                RETURNING count
+                """).first()
+            if row == nil || limit < 1 { throw CounterLimitReached(key: c.key) }
         }
         for r in audit { try await appendAudit(r, in: db) }
     }

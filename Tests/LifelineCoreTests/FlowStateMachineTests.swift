@@ -186,7 +186,7 @@ struct FlowStateMachineTests {
             #expect(m.flow.step?.codeDigest == FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key))
             #expect(m.flow.notices == [FlowNotice("info.code_sent", .info, args: ["contact": "+420 *** *** 789"])])
         } else {
-            #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "contact did not match")])
+            #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "contact did not match"), .wrongAnswer])
             #expect(m.flow.phase == .chooseContact)
             #expect(m.flow.step?.chosenContact == nil)
             #expect(m.flow.step?.sends == 0)
@@ -252,7 +252,7 @@ struct FlowStateMachineTests {
         var m = F.atEnterCode()
         let digest = m.flow.step?.codeDigest
         let effects = m.handle(.submitCode(code), F.inputs(at: 10))
-        #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code")])
+        #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.code_wrong"])
         #expect(m.flow.phase == .enterCode)
         #expect(m.flow.step?.wrong == 1)
@@ -395,13 +395,13 @@ struct FlowStateMachineTests {
 
     // MARK: wrong_per_step
 
-    @Test func wrongPerStepFailsTheFlowAndCountsAFailure() {
+    @Test func wrongPerStepFailsTheFlowAndEveryWrongAnswerIsCounted() {
         var m = F.atEnterCode()
         _ = m.handle(.submitCode("0000000"), F.inputs(at: 1))
         _ = m.handle(.submitCode("0000001"), F.inputs(at: 2))
         #expect(m.flow.phase == .enterCode)
         let effects = m.handle(.submitCode("0000002"), F.inputs(at: 3))
-        #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .countFailure,
+        #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .wrongAnswer,
                             .audit(event: "recovery.failed", outcome: "failure", reason: "too many wrong submissions")])
         #expect(m.flow.phase == .failed)
         #expect(m.flow.step == nil)
@@ -423,7 +423,7 @@ struct FlowStateMachineTests {
         _ = m.handle(.submitCode("0000000"), F.inputs(at: 1))
         #expect(m.flow.phase == .enterCode)
         let effects = m.handle(.submitCode("0000001"), F.inputs(at: 2))
-        #expect(effects.contains(.countFailure))
+        #expect(effects.contains(.wrongAnswer))
         #expect(m.flow.phase == .failed)
     }
 
@@ -491,7 +491,7 @@ struct FlowStateMachineTests {
     func totpRejectedIsWrong(outcome: TOTPStepOutcome) {
         var m = F.atTOTP()
         let r8 = m.handle(.totp(outcome), F.inputs(at: 20))
-        #expect(r8 == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong authenticator code")])
+        #expect(r8 == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong authenticator code"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.code_wrong"])
         #expect(m.flow.phase == .enterTOTP)
         #expect(m.flow.step?.wrong == 1)
@@ -518,7 +518,7 @@ struct FlowStateMachineTests {
         #expect(m.flow.phase == .resyncTOTP)
         _ = m.handle(.totpResync(ok: false), F.inputs(at: 22))
         let effects = m.handle(.totpResync(ok: false), F.inputs(at: 23))
-        #expect(effects.contains(.countFailure))
+        #expect(effects.contains(.wrongAnswer))
         #expect(m.flow.phase == .failed)
     }
 
@@ -542,7 +542,7 @@ struct FlowStateMachineTests {
         var m = F.machine(config: F.single(["quiz"]))
         #expect(m.flow.phase == .answerQuestions)
         let wrong = m.handle(.answers(correct: false), F.inputs(at: 5))
-        #expect(wrong == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong answers")])
+        #expect(wrong == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong answers"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.answers_wrong"])
         #expect(m.flow.step?.wrong == 1)
         let ok = m.handle(.answers(correct: true), F.inputs(at: 6))
@@ -690,7 +690,7 @@ struct FlowStateMachineTests {
         // A mistyped number is refused exactly as for a real user.
         let r19 = m.handle(.chooseContact(index: 0, typed: "+420777123789"), F.inputs())
         #expect(r19 ==
-                [.audit(event: "recovery.step", outcome: "failure", reason: "contact did not match")])
+                [.audit(event: "recovery.step", outcome: "failure", reason: "contact did not match"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.number_mismatch"])
         // The right decoy number "sends".
         let effects = m.handle(.chooseContact(index: 0, typed: "111 222 333"), F.inputs())
@@ -700,7 +700,7 @@ struct FlowStateMachineTests {
         #expect(m.flow.step?.codeExpiresAt == F.t0.addingTimeInterval(300))
         // The code that would have been sent is never accepted.
         let r20 = m.handle(.submitCode(F.smsCode), F.inputs(at: 10))
-        #expect(r20 == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code")])
+        #expect(r20 == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.code_wrong"])
         // Resend is limited the same way.
         let r21 = m.handle(.resend, F.inputs(at: 30))

@@ -124,7 +124,7 @@ struct RecoveryAPITests {
 
     @Test("an unknown user gets a flow that looks and answers the same, and never verifies")
     func noEnumeration() async throws {
-        try await Fixture.with { fx in
+        try await Fixture.with(configure: { $0.budget.free = 100 }) { fx in
             try await fx.seedRecovery()
             try await fx.app().test(.router) { client in
                 for flowID in ["sms-totp", "email-questions"] {
@@ -222,28 +222,88 @@ struct RecoveryAPITests {
         }
     }
 
-    @Test("failed flows pause new ones with a doubling delay, for known and unknown usernames alike")
-    func pauseAfterFailures() async throws {
+    @Test("wrong answers across abandoned flows spend one budget per username, known and unknown alike; the pause doubles, holds flows opened in advance and ignores midnight; the user is notified")
+    func guessingBudgetAcrossFlows() async throws {
         try await Fixture.with { fx in
             try await fx.seedRecovery()
             try await fx.app().test(.router) { client in
                 for user in ["alice", "mallory"] {
+                    // Opened in advance, before any wrong answer: it must be held by the pause too.
+                    let early = try await client.step(try await client.startFlow(user), ["flow": "sms-totp"])
+                    // Five flows, each abandoned after one wrong number: the fifth wrong answer spends the budget.
                     for _ in 0..<5 {
-                        var f = try await client.step(try await client.startFlow(user), ["flow": "sms-totp"])
-                        for _ in 0..<5 { f = try await client.step(f, ["contact": "0", "number": "+420111222333"]) }
-                        #expect(state(f) == "failed")
+                        let f = try await client.step(try await client.startFlow(user), ["flow": "sms-totp"])
+                        let after = try await client.step(f, ["contact": "0", "number": "+420111222333"])
+                        #expect(state(after) == "choose_contact")
                     }
                     let refused = try await client.send(.post, "/api/v1/recovery/flows", json: ["tenant": "demo", "username": user])
                     try expectError(refused, .tooManyRequests, "rate_limited")
                     #expect(refused.headers[.retryAfter] == "300", "\(user)")
+                    let held = try await client.submit(early, ["contact": "0", "number": "+420111222333"])
+                    try expectError(held, .tooManyRequests, "rate_limited")
                 }
+                // A refused submission was not counted: after the pause one wrong answer doubles it (not more).
                 fx.clock.advance(seconds: 301)
-                var f = try await client.step(try await client.startFlow("alice"), ["flow": "sms-totp"])
-                for _ in 0..<5 { f = try await client.step(f, ["contact": "0", "number": "+420111222333"]) }
+                let f = try await client.step(try await client.startFlow("alice"), ["flow": "sms-totp"])
+                _ = try await client.step(f, ["contact": "0", "number": "+420111222333"])
                 let again = try await client.send(.post, "/api/v1/recovery/flows", json: ["tenant": "demo", "username": "alice"])
                 try expectError(again, .tooManyRequests, "rate_limited")
                 #expect(again.headers[.retryAfter] == "600")
+                // Midnight (a day later the pause is over, but the count is not): the next wrong answer pauses for 20 min.
+                fx.clock.advance(seconds: 86_400)
+                let g = try await client.step(try await client.startFlow("alice"), ["flow": "sms-totp"])
+                _ = try await client.step(g, ["contact": "0", "number": "+420111222333"])
+                let third = try await client.send(.post, "/api/v1/recovery/flows", json: ["tenant": "demo", "username": "alice"])
+                #expect(third.headers[.retryAfter] == "1200")
             }
+            // The real user was told once (a notice per day at most), on their verified contacts; the decoy wrote
+            // suppressed rows only.
+            let due = try await fx.runtime.store.claim(now: fx.clock.now().addingTimeInterval(86_400 * 3), lease: 60, limit: 500)
+            var paused = 0
+            for m in due {
+                guard let body = m.body else { continue }
+                let text = String(decoding: try await fx.runtime.vault.open(body, context: m.sealContext), as: UTF8.self)
+                if text.contains("paused") { paused += 1; #expect(!m.recipient.isEmpty) }
+            }
+            #expect(paused >= 1 && paused <= 4, "pause notices: \(paused)")
+            // The admin API shows the pause and lifts it (audited); then a flow starts again.
+            let budget = try await fx.runtime.admin.guessBudgets(tenantName: "demo", username: "alice", caller: fx.caller)
+            #expect(budget.first { $0.scope == "user" }?.failures == 7)
+            #expect(try await fx.runtime.admin.liftGuessBudgets(tenantName: "demo", username: "alice", caller: fx.caller) == 1)
+            try await fx.app().test(.router) { client in
+                let started = try await client.startFlow("alice")
+                #expect(state(started) == "choose_flow")
+            }
+            // The lift was for alice only: the unknown username keeps its counted answers.
+            let other = try await fx.runtime.admin.guessBudgets(tenantName: "demo", username: "mallory", caller: fx.caller)
+            #expect(other.first { $0.scope == "user" }?.failures == 5)
+            let lifts = try await fx.runtime.store.recentEvents(tenant: "demo", limit: 500).filter { $0.record.event == "recovery.budget_lift" }
+            #expect(lifts.count == 1)
+        }
+    }
+
+    @Test("50 concurrent wrong answers for one username across 50 flows: exactly the budget is checked, the rest refused unchecked")
+    func concurrentGuessesHoldTheBudget() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedRecovery()
+            try await fx.app().test(.router) { client in
+                var flows: [[String: Any]] = []
+                for _ in 0..<50 { flows.append(try await client.step(try await client.startFlow("alice"), ["flow": "sms-totp"])) }
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for f in flows {
+                        let id = try #require(f["id"] as? String)
+                        group.addTask {
+                            let r = try await client.send(.post, "/api/v1/recovery/flows/\(id)", json: ["contact": "0", "number": "+420111222333"])
+                            return Int(r.status.code)
+                        }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == 200 }.count == 5, "\(statuses)")
+                #expect(statuses.filter { $0 == 429 }.count == 45)
+            }
+            let budget = try await fx.runtime.admin.guessBudgets(tenantName: "demo", username: "alice", caller: fx.caller)
+            #expect(budget.first?.failures == 5)
         }
     }
 
@@ -262,12 +322,11 @@ struct RecoveryAPITests {
 struct RecoveryLockoutTests {
     @Test("wrong authenticator codes in flows do not lock the user's token (no anonymous lockout)")
     func noAnonymousLockout() async throws {
-        try await Fixture.with { fx in
+        try await Fixture.with(configure: { $0.budget.free = 100 }) { fx in
             try await fx.seedRecovery()
             // A tenant whose only flow starts with the authenticator, so an anonymous caller reaches it at once.
             var file = try DemoSeeder.tenantFile()
             file.recovery.flows = [FlowDefinition(id: "totp-only", names: ["en": "Authenticator"], steps: ["authenticator"], actions: [.selfservice])]
-            file.recovery.limits.failedFlowsPerDay = 100
             _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "demo", file.recovery, caller: fx.caller)
             try await fx.app().test(.router) { client in
                 for _ in 0..<3 {

@@ -279,7 +279,7 @@ struct RecoveryStoreTests {
                 let message = R.message(String(format: "%03d", i), created: Int64(i))
                 group.addTask {
                     (i, try await store.updateFlow(attempt, outbox: [message], audit: [Fixture.audit("recovery.send", reason: "attempt \(i)")],
-                                                   counters: [counter]))
+                                                   counters: [CounterIncrement(counter)]))
                 }
             }
             var winners: [Int] = []
@@ -402,7 +402,7 @@ struct RecoveryStoreTests {
                 for (i, f) in flows.enumerated() {
                     group.addTask {
                         try await store.updateFlow(f, outbox: [], audit: [Fixture.audit("recovery.send", time: when)],
-                                                   counters: ["sends:shared", "failed:shared", "own:\(i)"])
+                                                   counters: ["sends:shared", "failed:shared", CounterIncrement("own:\(i)")])
                     }
                 }
                 for try await ok in group { #expect(ok) }
@@ -413,6 +413,54 @@ struct RecoveryStoreTests {
             #expect(try await store.counter("failed:shared").count == 50)
             #expect(try await store.counter("own:17").count == 1)
             #expect(try await R.count(store, "counters") == 52)
+        }
+    }
+
+    @Test("a counter with a limit: 60 concurrent flow changes against a limit of 10 write exactly 10, the rest write nothing (issue 13 item 7)",
+          arguments: Backend.available)
+    func limitedCounterUnderConcurrency(_ backend: Backend) async throws {
+        try await withStore(backend, maxConnections: 20) { store, _ in
+            let (tenant, user) = try await Fixture.seedUser(store)
+            let flows = (0..<60).map { _ in R.flow(tenant, user: user) }
+            for f in flows { try await store.insertFlow(f, outbox: [], audit: [], counters: []) }
+            let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for f in flows {
+                    group.addTask {
+                        do {
+                            return try await store.updateFlow(f, outbox: [], audit: [Fixture.audit("recovery.send")],
+                                                              counters: [CounterIncrement("sends:limited", limit: 10)])
+                        } catch is CounterLimitReached { return false }
+                    }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 }.count == 10)
+            #expect(try await store.counter("sends:limited").count == 10)
+        }
+    }
+
+    @Test("60 concurrent guesses against one budget charge exactly its free answers; refunds give them back (issue 13 items 2, 7)",
+          arguments: Backend.available)
+    func guessBudgetUnderConcurrency(_ backend: Backend) async throws {
+        try await withStore(backend, maxConnections: 20) { store, _ in
+            let key = GuessBudgetKey(tenantID: UUID(), usernameKey: "alice")
+            let policy = GuessBudgetPolicy()
+            let now = Fixture.time(1_000)
+            let results = try await withThrowingTaskGroup(of: GuessChargeResult.self) { group in
+                for _ in 0..<60 { group.addTask { try await store.chargeGuess(key, policy: policy, now: now) } }
+                return try await group.reduce(into: [GuessChargeResult]()) { $0.append($1) }
+            }
+            let charges = results.compactMap { if case .charged(let c) = $0 { c } else { nil } }
+            #expect(charges.count == policy.free)
+            #expect(charges.filter(\.notifies).count == 1)
+            let records = try await store.guessBudgets(tenantID: key.tenantID, usernameKey: "alice")
+            #expect(records.first?.failures == policy.free)
+            #expect(records.first?.pausedUntil == now.addingTimeInterval(Double(policy.pauseBase)))
+            // The last charge refunded: the pause it started is gone, and one answer is free again.
+            let last = try #require(charges.first { $0.after.failures == policy.free })
+            try await store.refundGuess(last)
+            #expect(try await store.guessBudgets(tenantID: key.tenantID, usernameKey: "alice").first?.pausedUntil == nil)
+            if case .paused = try await store.chargeGuess(key, policy: policy, now: now) { Issue.record("the refunded answer is not free again") }
         }
     }
 

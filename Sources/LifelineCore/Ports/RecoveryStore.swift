@@ -21,12 +21,43 @@ public protocol RecoveryStore: Sendable {
     func recoverySubject(tenantID: UUID, usernameKey: String) async throws -> RecoverySubject
     /// The answer hashes of a user by question id (empty for an unknown user).
     func answerHashes(userID: UUID) async throws -> [String: String]
-    func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws
+    func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws
     func flow(id: UUID) async throws -> RecoveryFlow?
     /// Compare-and-set on `flow.version`; returns false when another change came first (nothing written).
-    func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [String]) async throws -> Bool
+    func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws -> Bool
     /// A counter's value and when it last changed (0, nil when never counted).
     func counter(_ key: String) async throws -> (count: Int, updatedAt: Date?)
-    /// Deletes flows that expired before `cutoff` and counters not touched since then; returns flows deleted.
-    func purgeRecovery(before cutoff: Date) async throws -> Int
+    /// Deletes flows that expired before `cutoff`, counters not touched since then, expired budget passes, and
+    /// guessing budgets whose failures are all forgiven (at one per `budgetForgiveAfter` seconds) with no running
+    /// pause; returns flows deleted.
+    func purgeRecovery(before cutoff: Date, budgetForgiveAfter: Int) async throws -> Int
+}
+
+extension RecoveryStore {
+    /// ``purgeRecovery(before:budgetForgiveAfter:)`` with the default budget policy.
+    public func purgeRecovery(before cutoff: Date) async throws -> Int {
+        try await purgeRecovery(before: cutoff, budgetForgiveAfter: GuessBudgetPolicy().forgiveAfter)
+    }
+}
+
+/// One counter increment of a flow change. With a `limit` it takes effect only while the count is below the limit,
+/// checked and incremented atomically with the rest of the change; otherwise the whole change is refused with
+/// ``CounterLimitReached`` and nothing is written. Why: a limit read before the write transaction lets concurrent
+/// requests all pass the check (60 racing flows sent 13 SMS against a limit of 10).
+public struct CounterIncrement: Sendable, Equatable {
+    public var key: String
+    public var limit: Int?
+
+    public init(_ key: String, limit: Int? = nil) { self.key = key; self.limit = limit }
+}
+
+extension CounterIncrement: ExpressibleByStringLiteral {
+    /// An increment without a limit.
+    public init(stringLiteral key: String) { self.init(key) }
+}
+
+/// A flow change was refused because the counter `key` reached its limit.
+public struct CounterLimitReached: Error, Sendable, Equatable {
+    public var key: String
+    public init(key: String) { self.key = key }
 }

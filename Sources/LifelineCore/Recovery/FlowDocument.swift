@@ -59,6 +59,10 @@ public struct FlowDocument: Sendable, Codable, Equatable {
     public var resendAvailableAt: Date?
     /// The unlocked actions (verified only).
     public var actions: [FlowActionItem]
+    /// Only in the answer to the submission that verified the flow: a bearer token that gives this client a
+    /// guessing budget of its own for this username in later flows (``BudgetPass``; send it as `budget_pass` when
+    /// creating a flow). Shown once; only its hash is stored.
+    public var budgetPass: String?
 
     /// The position of the current step.
     public struct StepInfo: Sendable, Codable, Equatable {

@@ -26,8 +26,12 @@ public enum FlowEffect: Sendable, Equatable {
     case pretendSend(channel: MessageChannel)
     /// Count one send against the user's hourly limit.
     case countSend
-    /// Count one failed flow against the user's daily limit.
-    case countFailure
+    /// The submission was a wrong answer (code, authenticator code, answers, typed contact, resync): the runner keeps
+    /// the guess it charged to the user's budget before the check (``GuessBudgetState``); without it the charge is
+    /// refunded.
+    case wrongAnswer
+    /// Tell the user on every verified contact that recovery is paused for their account until `until`.
+    case notifyPaused(until: Date)
     case audit(event: String, outcome: String, reason: String)
     /// Tell the user on every enrolled contact that their identity was verified for recovery (so a takeover by
     /// someone who passed the steps does not go unnoticed).
@@ -228,7 +232,7 @@ public struct FlowStateMachine: Sendable {
     }
 
     /// "2026-12-03 20:15 UTC": a time the pages show (minutes rounded up, so it is never too early).
-    static func timeText(_ date: Date) -> String {
+    public static func timeText(_ date: Date) -> String {
         let rounded = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.up) * 60)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -245,16 +249,16 @@ public struct FlowStateMachine: Sendable {
     private mutating func wrong(_ noticeID: String, _ reason: String) -> [FlowEffect] {
         flow.step?.wrong += 1
         flow.notices = [FlowNotice(noticeID)]
-        let audit = FlowEffect.audit(event: "recovery.step", outcome: "failure", reason: reason)
-        if (flow.step?.wrong ?? 0) >= config.limits.wrongPerStep { return [audit] + fail("too many wrong submissions") }
-        return [audit]
+        let effects: [FlowEffect] = [.audit(event: "recovery.step", outcome: "failure", reason: reason), .wrongAnswer]
+        if (flow.step?.wrong ?? 0) >= config.limits.wrongPerStep { return effects + fail("too many wrong submissions") }
+        return effects
     }
 
     private mutating func fail(_ reason: String) -> [FlowEffect] {
         flow.phase = .failed
         flow.step = nil
         flow.notices = [FlowNotice("error.flow_failed")]
-        return [.countFailure, .audit(event: "recovery.failed", outcome: "failure", reason: reason)]
+        return [.audit(event: "recovery.failed", outcome: "failure", reason: reason)]
     }
 
     private mutating func notice(_ id: String) -> [FlowEffect] {

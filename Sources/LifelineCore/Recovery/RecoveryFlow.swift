@@ -84,6 +84,9 @@ public struct RecoveryFlow: Sendable, Codable, Equatable, Identifiable {
     /// What the steps may use of the user, taken when the flow started (so each submission need not re-read it,
     /// and a user created mid-flow cannot turn a decoy flow real). nil only in flows built without one.
     public var profile: RecoveryProfile?
+    /// The guessing budget this flow spends: nil for the username's own, `pass:<id>` for a browser's pass
+    /// (``BudgetPass``).
+    public var budgetScope: String?
     /// Notices from the last submission.
     public var notices: [FlowNotice] = []
     /// Optimistic-concurrency version, bumped by every stored change.

@@ -219,8 +219,13 @@ extension RecoveryService {
         // Why the same answer for a card of someone else as for an unknown serial: a verified user must not learn
         // which serials exist, nor whose they are. Counted, so serials cannot be probed.
         guard let stored, stored.card.userID == userID else {
-            try await updateFlowRetrying(ctx.flow.id, audit: [ctx.audit("refused", "unknown card or not the user's: \(serial ?? "malformed serial")")],
-                                         counters: [userKey]) { _ in }
+            do {
+                try await updateFlowRetrying(ctx.flow.id, audit: [ctx.audit("refused", "unknown card or not the user's: \(serial ?? "malformed serial")")],
+                                             counters: [CounterIncrement(userKey, limit: Self.cardUnblocksPerUserPerDay)]) { _ in }
+            } catch is CounterLimitReached {
+                try await storage.append(ctx.audit("refused", "card unblocks per user per day reached"))
+                throw LifelineError(.rateLimited, "too many card unblocks today", retryAfter: retry, details: [ctx.detail(catalog, "card.rate_limited")])
+            }
             throw LifelineError(.invalidRequest, "no card with this serial number for this account", details: [ctx.detail(catalog, "card.unknown")])
         }
         let algorithm = stored.card.algorithm
@@ -232,7 +237,18 @@ extension RecoveryService {
             try await storage.append(ctx.audit("refused", "card unblocks per card per day reached: \(stored.card.serial)"))
             throw LifelineError(.rateLimited, "too many unblocks of this card today", retryAfter: retry, details: [ctx.detail(catalog, "card.rate_limited")])
         }
-        let claimed = try await claim(ctx, counters: [userKey, cardKey], reason: "card \(stored.card.serial)")
+        // The limits are checked again in the claim's write, atomically: the reads above let concurrent requests through.
+        let claimed: ActionContext
+        do {
+            claimed = try await claim(ctx, counters: [CounterIncrement(userKey, limit: Self.cardUnblocksPerUserPerDay),
+                                                      CounterIncrement(cardKey, limit: Self.cardUnblocksPerCardPerDay)],
+                                      reason: "card \(stored.card.serial)")
+        } catch let limit as CounterLimitReached {
+            let perUser = limit.key == userKey
+            try await storage.append(ctx.audit("refused", perUser ? "card unblocks per user per day reached" : "card unblocks per card per day reached: \(stored.card.serial)"))
+            throw LifelineError(.rateLimited, perUser ? "too many card unblocks today" : "too many unblocks of this card today", retryAfter: retry,
+                                details: [ctx.detail(catalog, "card.rate_limited")])
+        }
         let response: [UInt8]
         do {
             response = try await stored.response(to: parsed.bytes, vault: vault)
@@ -276,7 +292,7 @@ extension RecoveryService {
     // MARK: grants
 
     /// Marks the grant used (compare-and-set) with an "attempt" audit record; returns the context of the stored flow.
-    func claim(_ ctx: ActionContext, counters: [String] = [], reason: String = "grant claimed") async throws -> ActionContext {
+    func claim(_ ctx: ActionContext, counters: [CounterIncrement] = [], reason: String = "grant claimed") async throws -> ActionContext {
         let profile = RecoveryProfile(userID: ctx.flow.userID, phones: [], emails: [], answeredQuestions: [], hasTOTP: false, decoyPhones: [], decoyEmails: [])
         var machine = FlowStateMachine(config: ctx.config, profile: profile, flow: ctx.flow)
         guard machine.useGrant(ctx.action, now: ctx.now) else { throw LifelineError(.actionUnavailable, "this flow does not (or no longer) allow this action") }
@@ -338,7 +354,7 @@ extension RecoveryService {
 
     /// Applies `change` to the stored flow with its writes, re-reading and retrying when a concurrent request
     /// changed the flow in between (the writes must not be lost because a page was reloaded meanwhile).
-    func updateFlowRetrying(_ id: UUID, outbox: [OutboxMessage] = [], audit: [AuditRecord], counters: [String] = [],
+    func updateFlowRetrying(_ id: UUID, outbox: [OutboxMessage] = [], audit: [AuditRecord], counters: [CounterIncrement] = [],
                             _ change: (inout RecoveryFlow) -> Void) async throws {
         for _ in 0..<5 {
             var flow = try await load(id)

@@ -5,7 +5,7 @@ extension RecoveryService {
     struct Writes {
         var outbox: [OutboxMessage] = []
         var audit: [AuditRecord] = []
-        var counters: [String] = []
+        var counters: [CounterIncrement] = []
         var queued = false
     }
 
@@ -91,8 +91,8 @@ extension RecoveryService {
     }
 
     /// Turns effects into outbox messages (sealed), audit records and counter keys.
-    func perform(_ effects: [FlowEffect], flow: RecoveryFlow, profile: RecoveryProfile, tenant: Tenant, usernameKey: String, now: Date,
-                 source: String) async throws -> Writes {
+    func perform(_ effects: [FlowEffect], flow: RecoveryFlow, profile: RecoveryProfile, tenant: Tenant, config: RecoveryConfig, usernameKey: String,
+                 now: Date, source: String) async throws -> Writes {
         var w = Writes()
         let lang = flow.language
         for effect in effects {
@@ -108,9 +108,24 @@ extension RecoveryService {
                 w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: catalog.text("message.sms", lang, ["code": "00000000", "minutes": "5"]),
                                                   status: .suppressed, tenant: tenant, now: now))
             case .countSend:
-                w.counters.append(Self.sendKey(tenant.id, usernameKey, now))
-            case .countFailure:
-                w.counters.append(Self.failureKey(tenant.id, usernameKey, now))
+                // Checked again in the write (the machine's check read the count before the transaction).
+                w.counters.append(CounterIncrement(Self.sendKey(tenant.id, usernameKey, now), limit: config.limits.sendsPerUserPerHour))
+            case .wrongAnswer:
+                break // the runner keeps the charged guess
+            case .notifyPaused(let until):
+                let args = ["tenant": tenant.displayName, "time": FlowStateMachine.timeText(until)]
+                // A decoy "notifies" as many contacts as it shows, with suppressed rows: the same writes as a real user's.
+                let decoy = profile.isDecoy
+                for phone in decoy ? profile.decoyPhones : profile.phones {
+                    w.outbox.append(try await message(channel: .sms, recipient: decoy ? "" : phone, subject: "", text: catalog.text("message.paused_sms", lang, args),
+                                                      status: decoy ? .suppressed : .pending, tenant: tenant, now: now))
+                }
+                for email in decoy ? profile.decoyEmails : profile.emails {
+                    w.outbox.append(try await message(channel: .email, recipient: decoy ? "" : email, subject: catalog.text("message.paused_subject", lang, args),
+                                                      text: catalog.text("message.paused_body", lang, args), status: decoy ? .suppressed : .pending,
+                                                      tenant: tenant, now: now))
+                }
+                w.queued = w.queued || (!decoy && !(profile.phones.isEmpty && profile.emails.isEmpty))
             case .notifyVerified:
                 let args = ["tenant": tenant.displayName, "time": now.formatted(.iso8601)]
                 for phone in profile.phones {

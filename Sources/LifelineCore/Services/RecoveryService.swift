@@ -15,46 +15,49 @@ public struct RecoveryService: Sendable {
     let onQueued: @Sendable () -> Void
     /// The tenants' account directories (reset-password, unlock-account).
     let directories: any DirectoryResolver
+    /// The per-user guessing budget across flows (server configuration `recovery.budget.*`).
+    public let budget: GuessBudgetPolicy
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
                 validation: ValidationService, policy: OTPPolicy, catalog: Catalog, directories: (any DirectoryResolver)? = nil,
-                onQueued: @escaping @Sendable () -> Void = {}) {
+                budget: GuessBudgetPolicy = GuessBudgetPolicy(), onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
-        self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued
+        self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
     }
 
     /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
-    /// Throws `notFound` for an unknown tenant or one without recovery flows (tenants are not secret).
-    public func createFlow(tenantName: String, username: String, language: String?, source: String) async throws -> FlowDocument {
+    /// `budgetPass` is a token from an earlier verified flow of this client (``FlowDocument/budgetPass``): for the same
+    /// username it gives the flow that client's own guessing budget. Throws `notFound` for an unknown tenant or one
+    /// without recovery flows (tenants are not secret), `rateLimited` while the budget is paused.
+    public func createFlow(tenantName: String, username: String, language: String?, source: String, budgetPass: String? = nil) async throws -> FlowDocument {
         let username = try Validation.username(username)
         let lang = catalog.resolve(language)
         let (tenant, config) = try await tenantConfig(tenantName)
         let now = clock.now()
         let key = try await vault.ring()
         let usernameKey = Validation.usernameKey(username)
+        let scope = try await budgetScope(pass: budgetPass, tenant: tenant, usernameKey: usernameKey, now: now)
         // Why keyed by username, not user id: unknown usernames must be paused exactly like real ones.
-        let failures = try await storage.counter(Self.failureKey(tenant.id, usernameKey, now))
-        if failures.count >= config.limits.failedFlowsPerDay, let last = failures.updatedAt {
-            // The pause doubles with every failed flow over the limit: 5 min, 10, 20, … up to a day.
-            let delay = min(300.0 * pow(2, Double(failures.count - config.limits.failedFlowsPerDay)), 86_400)
-            let wait = last.addingTimeInterval(delay).wholeSeconds(after: now)
-            if wait > 0 {
-                try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
-                                                     event: "recovery.start", outcome: "refused", reason: "paused after failed flows", source: source))
-                throw LifelineError(.rateLimited, "too many failed attempts; try again later", retryAfter: wait)
-            }
+        let budgetKey = GuessBudgetKey(tenantID: tenant.id, usernameKey: usernameKey, scope: scope ?? "user")
+        if let wait = try await storage.guessBudgets(tenantID: tenant.id, usernameKey: usernameKey)
+            .first(where: { $0.scope == budgetKey.scope })?.pausedUntil?.wholeSeconds(after: now), wait > 0 {
+            try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
+                                                 event: "recovery.start", outcome: "refused", reason: "guessing budget paused", source: source))
+            throw Self.paused(now.addingTimeInterval(Double(wait)), now: now)
         }
         let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
         var flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
         flow.profile = profile
+        flow.budgetScope = scope
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
         // Starting never sends (at most it enters the first step), so the hourly send count is not needed.
         let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key, needsSendCount: false)
         let effects = machine.start(inputs)
-        let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
+        let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
+                                        now: now, source: source)
         try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
         if written.queued { onQueued() }
         return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now)
@@ -94,21 +97,53 @@ public struct RecoveryService: Sendable {
         }
         // The flow keeps the identity it started with: a user created or re-enabled mid-flow does not turn a decoy real.
         if profile.userID != flow.userID { profile.userID = nil }
-        let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
-        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
-        // Read by phase, never by user, so real and decoy flows do the same work.
-        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key,
-                                      needsSendCount: flow.phase == .chooseContact || flow.phase == .enterCode)
-        let effects = machine.handle(event, inputs)
-        let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, usernameKey: usernameKey, now: now, source: source)
-        guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
-            throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+        // Every guess is charged to the user's budget before it is checked, and refunded unless it was wrong: so the
+        // budget holds under any number of concurrent submissions, and a paused budget refuses unchecked.
+        let charge = Self.isGuess(flow.phase, fields) ? try await chargeGuess(flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source) : nil
+        let stored: RecoveryFlow
+        var pass: String?
+        do {
+            let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
+            // Read by phase, never by user, so real and decoy flows do the same work.
+            var inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key,
+                                          needsSendCount: flow.phase == .chooseContact || flow.phase == .enterCode)
+            var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+            var effects = machine.handle(event, inputs)
+            if let charge, effects.contains(.wrongAnswer), charge.notifies, let until = charge.after.pausedUntil {
+                effects.append(.notifyPaused(until: until))
+            }
+            var written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
+                                            now: now, source: source)
+            do {
+                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
+                    throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+                }
+            } catch is CounterLimitReached {
+                // A concurrent request took the user's last send of the hour between our read and our write: the
+                // same transition again as at the limit (it refuses the send), so at most the limit is ever sent.
+                inputs.sendsThisHour = Int.max
+                machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+                effects = machine.handle(event, inputs)
+                written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
+                                            now: now, source: source)
+                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
+                    throw LifelineError(.conflict, "the flow was changed by another request; reload it")
+                }
+            }
+            if written.queued { onQueued() }
+            if let charge, !effects.contains(.wrongAnswer) { try await storage.refundGuess(charge) }
+            var next = machine.flow
+            next.version += 1
+            stored = next
+            if effects.contains(.notifyVerified), stored.userID != nil { pass = try await issuePass(tenant: tenant, usernameKey: usernameKey, now: now) }
+        } catch {
+            if let charge { try? await storage.refundGuess(charge) }
+            throw error
         }
-        if written.queued { onQueued() }
-        var stored = machine.flow
-        stored.version += 1
-        return FlowDocument(flow: stored, config: config, catalog: catalog, now: now,
-                            unavailable: await unavailableActions(stored, tenant: tenant, config: config, now: now))
+        var doc = FlowDocument(flow: stored, config: config, catalog: catalog, now: now,
+                               unavailable: await unavailableActions(stored, tenant: tenant, config: config, now: now))
+        doc.budgetPass = pass
+        return doc
     }
 
     // MARK: loading
@@ -144,10 +179,6 @@ public struct RecoveryService: Sendable {
         let sends = needsSendCount ? try await storage.counter(Self.sendKey(tenant.id, usernameKey, now)).count : 0
         return FlowInputs(now: now, freshCode: random.string(length: 8, alphabet: Array("0123456789")), random: random.bytes(32),
                           codeKey: key.derivedKey(info: "lifeline/recovery/code"), sendsThisHour: sends)
-    }
-
-    static func failureKey(_ tenant: UUID, _ usernameKey: String, _ now: Date) -> String {
-        "failed-flows:\(tenant.uuidString.lowercased()):\(Int(now.timeIntervalSince1970) / 86_400):\(usernameKey)"
     }
 
     static func sendKey(_ tenant: UUID, _ usernameKey: String, _ now: Date) -> String {

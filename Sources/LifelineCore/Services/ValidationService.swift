@@ -224,7 +224,11 @@ public struct ValidationService: Sendable {
                 }
                 // Lost the race to a concurrent request with the same code (or a failure recorded meanwhile): a replay.
                 out.sawReplay = true
-            case .replay: out.sawReplay = true; out.failures.append(failure(of: token, now: now))
+            case .replay:
+                // Refused but not counted (issue 13 item 2): a replay is a code the user just used, not a guess; counting
+                // it let 19 racing replays of one valid code lock the token. A guess hits a used step with odds of about
+                // 2/10^6, so leaving these uncounted gives a guesser nothing.
+                out.sawReplay = true
             case .resyncNeeded: out.sawResync = true; out.failures.append(failure(of: token, now: now))
             case .reject:
                 // Why every checked token counts: otherwise an attacker could spread guesses over a user's tokens and

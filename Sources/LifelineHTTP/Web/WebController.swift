@@ -95,7 +95,8 @@ struct WebController {
             return startPage(session, tenant: tenant.isEmpty ? nil : tenant, username: username, error: renderer.text("error_required", lang), status: .badRequest)
         }
         do {
-            let doc = try await recovery.createFlow(tenantName: tenant, username: username, language: lang, source: context.sourceAddress)
+            let doc = try await recovery.createFlow(tenantName: tenant, username: username, language: lang, source: context.sourceAddress,
+                                                    budgetPass: request.cookies[cookies.passName]?.value)
             var response = WebRenderer.redirect("/recover/flow")
             response.setCookie(cookies.flow(doc.id))
             return response
@@ -112,8 +113,9 @@ struct WebController {
         let id = try flowID(session)
         do {
             let doc = try await recovery.submit(flowID: id, fields: fields, language: session.language, source: context.sourceAddress)
-            if let response = try await afterVerification(doc, request: request, context: context, session: session) { return response }
-            return WebRenderer.redirect("/recover/flow")
+            var response = try await afterVerification(doc, request: request, context: context, session: session) ?? WebRenderer.redirect("/recover/flow")
+            if let pass = doc.budgetPass { response.setCookie(cookies.budgetPass(pass, maxAge: recovery.budget.passLifetime)) }
+            return response
         } catch let e as LifelineError where e.code == .invalidRequest || e.code == .conflict {
             // The step again, with what went wrong; nothing was changed.
             let doc = try await recovery.document(flowID: id, language: session.language)

@@ -45,6 +45,15 @@ struct WebCookies: Sendable {
         Cookie(name: unblockName, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
+    /// A budget pass (``FlowDocument/budgetPass``): this browser completed a recovery, so later flows for the same
+    /// username spend a guessing budget of their own, which an attacker's wrong answers cannot pause. A bearer token:
+    /// HttpOnly, Strict (no other site's request carries it), kept for the pass's lifetime.
+    var passName: String { secure ? "__Host-lifeline_pass" : "lifeline_pass" }
+
+    func budgetPass(_ token: String, maxAge: Int) -> Cookie {
+        Cookie(name: passName, value: token, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
     func language(_ code: String) -> Cookie {
         Cookie(name: languageName, value: code, maxAge: 365 * 86_400, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }

@@ -46,8 +46,10 @@ struct WebErrorMiddleware: RouterMiddleware {
             case .actionUnavailable: return message("unavailable", .conflict, link: "/recover/flow", linkKey: "back")
             case .rateLimited:
                 let wait = max(1, e.retryAfter ?? 60)
+                // Waits of an hour or more (a paused guessing budget) name the time, which minutes would hide.
                 let text = wait < 120 ? renderer.text("rate_text_seconds", lang, ["seconds": String(wait)])
-                    : renderer.text("rate_text_minutes", lang, ["minutes": String((wait + 59) / 60)])
+                    : wait < 3600 ? renderer.text("rate_text_minutes", lang, ["minutes": String((wait + 59) / 60)])
+                    : renderer.text("rate_text_until", lang, ["time": FlowStateMachine.timeText(Date().addingTimeInterval(Double(wait)))])
                 var response = message("rate", .tooManyRequests, text: text, link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
                 response.headers[.retryAfter] = String(wait)
                 return response
