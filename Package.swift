@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LifelineStoreTests",
-            dependencies: ["LifelineCore", "LifelineStore", "LifelineApp"]
+            dependencies: ["LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery"]
         ),
         .testTarget(
             name: "LifelineDeliveryTests",

@@ -128,6 +128,12 @@ enum Migrations {
             "ALTER TABLE tokens ADD COLUMN throttled_until BIGINT",
             "UPDATE tokens SET max_fail = 100 WHERE max_fail = 10",
         ]),
+        // Why (issue 13 item 10): outbox bodies are now sealed with the tenant, channel, recipient and subject in the
+        // associated data, so a database writer cannot redirect a code. Rows already there were sealed with the id
+        // alone and keep format 1 (the default fills them); new rows are written with 2 and opened only as 2.
+        Migration(version: 10, name: "outbox seal format", statements: [
+            "ALTER TABLE outbox ADD COLUMN seal_format BIGINT NOT NULL DEFAULT 1",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.
