@@ -92,6 +92,9 @@ let package = Package(
                 "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineDelivery", "LifelineLDAP",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +126,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LifelineStoreTests",
-            dependencies: ["LifelineCore", "LifelineStore", "LifelineApp"]
+            dependencies: ["LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery"]
         ),
         .testTarget(
             name: "LifelineDeliveryTests",

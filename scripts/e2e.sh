@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end checks of the real `lifeline` binary: the CLI on SQLite, seeds at rest, `keys rotate` under a
 # running server, two servers on one PostgreSQL database racing for one code, graceful shutdown, `serve --demo`,
-# configuration errors.
+# configuration errors, TLS on the main listener.
 #
 #   scripts/e2e.sh            (scripts/test.sh runs it after swift test; it does not build)
 #
-# Needs the debug binary (.build/debug/lifeline: swift build), oathtool, python3 (stdlib only: scripts/e2e_checks.py)
+# Needs the debug binary (.build/debug/lifeline: swift build), oathtool, openssl, curl, python3 (stdlib only: scripts/e2e_checks.py)
 # and LIFELINE_TEST_POSTGRES_URL: a PostgreSQL server whose user may create databases (scripts/lib/postgres.sh
 # pg_start sets it). The run creates a fresh database e2e_<random> there (dropped on exit) and temporary folders for
 # SQLite; servers listen on 127.0.0.1 on free ports and are stopped by pid on exit, Ctrl-C or TERM.
@@ -642,6 +642,79 @@ check_config() {
     stop_server "$pid" TERM
 }
 
+# --- 7b. TLS on the main listener ------------------------------------------------------------------------
+check_tls() {
+    local d="$WORK/tls" port base pid reason cfg result
+    mkdir -p "$d"
+    # A self-signed certificate for 127.0.0.1, and a second key that does not belong to it.
+    if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=127.0.0.1" \
+            -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -keyout "$d/key.pem" -out "$d/cert.pem" \
+            >"$LOGS/openssl-req.out" 2>&1 \
+        || ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out "$d/other-key.pem" \
+            >"$LOGS/openssl-genpkey.out" 2>&1; then
+        not_ok "tls: generate a self-signed certificate with openssl" "$(first_line "$LOGS/openssl-req.out")"
+        return
+    fi
+    chmod 600 "$d/key.pem" "$d/other-key.pem"
+    port="$(py free-port)"
+    base="https://127.0.0.1:$port"
+    cfg="$d/lifeline.yaml"
+    tls_config() {   # tls_config CERT KEY: a config with this TLS pair on $port
+        printf 'server:\n  host: 127.0.0.1\n  port: %s\n  tls:\n    certificate: %s\n    key: %s\nstorage:\n  dataDir: %s\n' \
+            "$port" "$1" "$2" "$d/data" >"$cfg"
+    }
+
+    tls_config "$d/cert.pem" "$d/key.pem"
+    start_server tls serve --config "$cfg"
+    pid="$SERVER_PID"
+    reason="$({ py wait-http "$base/ready" --cafile "$d/cert.pem" --pid "$pid" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1)"
+    if [ -z "$reason" ] && ! grep -qF "listening on https://127.0.0.1:$port " "$LOGS/tls.out"; then
+        reason="stdout: $(first_line "$LOGS/tls.out")"
+    fi
+    check "tls: serve with server.tls.certificate and server.tls.key is ready over HTTPS" "$reason"
+    result="$(curl -sS --max-time 10 --cacert "$d/cert.pem" -o "$d/health.json" -w '%{http_code} %{ssl_verify_result}' "$base/health" 2>&1 || true)"
+    check "tls: curl --cacert gets /health over verified TLS" \
+        "$([ "$result" = "200 0" ] && grep -q '"status"' "$d/health.json" || echo "curl: $result $(head -c 200 "$d/health.json" 2>/dev/null)")"
+    result="$(openssl s_client -connect "127.0.0.1:$port" -CAfile "$d/cert.pem" -verify_return_error -tls1_2 </dev/null 2>&1 || true)"
+    check "tls: openssl s_client verifies the certificate with TLS 1.2" \
+        "$(printf '%s' "$result" | grep -q 'Verify return code: 0 (ok)' && ! printf '%s' "$result" | grep -q 'Cipher is (NONE)' \
+            || printf '%s' "$result" | grep -m1 -iE 'error|alert|Cipher is' | cut -c1-200)"
+    result="$(openssl s_client -connect "127.0.0.1:$port" -CAfile "$d/cert.pem" -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' </dev/null 2>&1 || true)"
+    # The server's answer to a TLS 1.1 hello is the protocol_version alert; an OpenSSL built without TLS 1.1 cannot ask.
+    if printf '%s' "$result" | grep -q 'no protocols available'; then
+        ok "tls: TLS 1.1 is refused (not checked: this openssl cannot offer TLS 1.1)"
+    else
+        check "tls: TLS 1.1 is refused" "$(printf '%s' "$result" | grep -q 'alert protocol version' \
+            || printf '%s' "$result" | grep -m1 -E 'Protocol|Cipher is' | cut -c1-200)"
+    fi
+    result="$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" 2>/dev/null || true)"
+    check "tls: plain HTTP to the TLS port gets no page" "$([ "${result:-000}" = 000 ] || echo "HTTP $result")"
+    result="$(curl -sS --max-time 10 --cacert "$d/cert.pem" -o /dev/null -w '%{http_code}' "$base/health" 2>&1 || true)"
+    check "tls: the server still answers HTTPS after a plain-HTTP attempt" "$([ "$result" = 200 ] || echo "curl: $result")"
+    stop_server "$pid" TERM
+    check "tls: server stops with exit 0" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"
+
+    # Bad or missing files: serve refuses to start with one line naming the setting.
+    tls_config "$d/cert.pem" "$d/no-such-key.pem"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a missing key file fails with one line naming server.tls.key" "server.tls.key"
+    tls_config "$d/no-such-cert.pem" "$d/key.pem"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a missing certificate file fails with one line naming server.tls.certificate" "server.tls.certificate"
+    tls_config "$d/key.pem" "$d/key.pem"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a certificate file without a certificate fails with one line naming server.tls.certificate" "server.tls.certificate"
+    tls_config "$d/cert.pem" "$d/cert.pem"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a key file without a key fails with one line naming server.tls.key" "server.tls.key"
+    tls_config "$d/cert.pem" "$d/other-key.pem"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a key that does not belong to the certificate fails with one line" "server.tls.key"
+    printf 'server:\n  port: %s\n  tls:\n    certificate: %s\nstorage:\n  dataDir: %s\n' "$port" "$d/cert.pem" "$d/data" >"$cfg"
+    cli serve --config "$cfg"
+    expect_one_line_error "tls: a certificate without server.tls.key fails with one line naming server.tls.key" "server.tls.key"
+}
+
 # --- 8. no crashes anywhere ------------------------------------------------------------------------------
 check_no_traces() {
     local hits
@@ -654,6 +727,8 @@ check_no_traces() {
 missing=""
 if [ ! -x "$BIN" ]; then missing="$missing $BIN (swift build)"; fi
 if ! command -v oathtool >/dev/null 2>&1; then missing="$missing oathtool"; fi
+if ! command -v openssl >/dev/null 2>&1; then missing="$missing openssl"; fi
+if ! command -v curl >/dev/null 2>&1; then missing="$missing curl"; fi
 if ! command -v "$PY" >/dev/null 2>&1; then missing="$missing $PY"; fi
 if [ -n "$missing" ]; then
     not_ok "prerequisites" "missing$missing"
@@ -680,6 +755,7 @@ check_postgres
 check_shutdown
 check_demo
 check_config
+check_tls
 check_no_traces
 
 summary

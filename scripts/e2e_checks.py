@@ -6,9 +6,9 @@
     e2e_checks.py kek                            32 random bytes as base64 (a keys.kek value)
     e2e_checks.py exec CMD [ARG...]              exec CMD with default SIGINT/SIGTERM/SIGQUIT handling (a background
                                                  job of a non-interactive bash starts with SIGINT ignored)
-    e2e_checks.py wait-http URL [--status N] [--pid PID] [--timeout S]
+    e2e_checks.py wait-http URL [--status N] [--pid PID] [--timeout S] [--cafile PEM]
                                                  poll URL until it answers status N (default 200); fails early when
-                                                 process PID is gone
+                                                 process PID is gone; an https URL is verified against PEM
     e2e_checks.py status URL [--key K]           print the HTTP status of GET URL, with the API key K as bearer
                                                  token if given (0 when there is no answer)
     e2e_checks.py validate BASE KEY TENANT USER CODE
@@ -41,6 +41,7 @@ import re
 import signal
 import socket
 import sqlite3
+import ssl
 import sys
 import threading
 import time
@@ -67,10 +68,13 @@ def exec_cmd(args):
     os.execvp(args.cmd[0], args.cmd)
 
 
-def request(method, url, body=None, headers=None, timeout=10.0):
-    """One request on a fresh connection; returns (status, body text)."""
+def request(method, url, body=None, headers=None, timeout=10.0, cafile=None):
+    """One request on a fresh connection; returns (status, body text). An https URL is verified against cafile."""
     u = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    if u.scheme == "https":
+        conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=timeout, context=ssl.create_default_context(cafile=cafile))
+    else:
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
     try:
         path = u.path or "/"
         if u.query:
@@ -107,7 +111,7 @@ def wait_http(args):
             print(f"process {args.pid} exited ({last})", file=sys.stderr)
             return 1
         try:
-            status, body = request("GET", args.url, timeout=2)
+            status, body = request("GET", args.url, timeout=2, cafile=args.cafile)
             if status == args.status:
                 return 0
             last = f"HTTP {status} {body[:200]}"
@@ -337,6 +341,7 @@ def main():
     s.add_argument("--status", type=int, default=200)
     s.add_argument("--pid", type=int)
     s.add_argument("--timeout", type=float, default=60)
+    s.add_argument("--cafile")
     s.set_defaults(func=wait_http)
     s = sub.add_parser("status")
     s.add_argument("url")

@@ -8,6 +8,11 @@ import SystemPackage
 public struct LifelineConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
+    /// A PEM file with the main listener's certificate chain (`server.tls.certificate`); with ``tlsKey`` the main
+    /// listener serves HTTPS only (``ServerTLS``).
+    public var tlsCertificate: String?
+    /// A PEM file with the private key of ``tlsCertificate`` (`server.tls.key`).
+    public var tlsKey: String?
     /// The data folder (SQLite database and key file).
     public var dataDir = "./lifeline-data"
     /// A `postgres://` URL; when set, PostgreSQL is used instead of SQLite.
@@ -72,6 +77,13 @@ public struct LifelineConfiguration: Sendable {
         var c = LifelineConfiguration()
         c.host = r.string(forKey: "server.host", default: c.host)
         c.port = try intValue(r, "server.port", c.port, 1...65535)
+        c.tlsCertificate = r.string(forKey: "server.tls.certificate").flatMap { $0.isEmpty ? nil : $0 }
+        c.tlsKey = r.string(forKey: "server.tls.key").flatMap { $0.isEmpty ? nil : $0 }
+        // Why both or neither: half a TLS setting would otherwise quietly serve plain HTTP.
+        if (c.tlsCertificate == nil) != (c.tlsKey == nil) {
+            throw LifelineError(.configuration, c.tlsKey == nil ? "server.tls.certificate is set but server.tls.key is not: TLS needs both"
+                                                                : "server.tls.key is set but server.tls.certificate is not: TLS needs both")
+        }
         c.dataDir = r.string(forKey: "storage.dataDir", default: c.dataDir)
         c.databaseURL = r.string(forKey: "database.url", isSecret: true)
         c.kek = r.string(forKey: "keys.kek", isSecret: true)
@@ -160,4 +172,6 @@ public struct LifelineConfiguration: Sendable {
     public var sqlitePath: String { (dataDir as NSString).appendingPathComponent("lifeline.sqlite") }
     /// The key file path.
     public var keyFilePath: String { keyFile ?? (dataDir as NSString).appendingPathComponent("keys.json") }
+    /// `https` when the main listener has TLS, else `http`.
+    public var scheme: String { tlsCertificate == nil ? "http" : "https" }
 }

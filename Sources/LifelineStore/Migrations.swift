@@ -138,6 +138,12 @@ enum Migrations {
             "CREATE INDEX guess_budgets_user ON guess_budgets (tenant_id, username_key)",
             "CREATE TABLE budget_passes (hash TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, username_key TEXT NOT NULL, expires_at BIGINT NOT NULL)",
         ]),
+        // Why (issue 13 item 10): outbox bodies are now sealed with the tenant, channel, recipient and subject in the
+        // associated data, so a database writer cannot redirect a code. Rows already there were sealed with the id
+        // alone and keep format 1 (the default fills them); new rows are written with 2 and opened only as 2.
+        Migration(version: 11, name: "outbox seal format", statements: [
+            "ALTER TABLE outbox ADD COLUMN seal_format BIGINT NOT NULL DEFAULT 1",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

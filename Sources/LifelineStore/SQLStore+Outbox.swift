@@ -6,10 +6,11 @@ extension SQLStore: OutboxStore {
     static func insert(message m: OutboxMessage, in db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO outbox (id, tenant, channel, recipient, subject, body, status, attempts, next_attempt_at, lease_until, last_error,
-              created_at, sent_at)
+              created_at, sent_at, seal_format)
             VALUES (\(bind: Row.id(m.id)), \(bind: m.tenant), \(bind: m.channel.rawValue), \(bind: m.recipient), \(bind: m.subject),
               \(bind: m.body?.text), \(bind: m.status.rawValue), \(bind: Int64(m.attempts)), \(bind: Row.millis(m.nextAttemptAt)),
-              \(bind: m.leaseUntil.map(Row.millis)), \(bind: m.lastError), \(bind: Row.millis(m.createdAt)), \(bind: m.sentAt.map(Row.millis)))
+              \(bind: m.leaseUntil.map(Row.millis)), \(bind: m.lastError), \(bind: Row.millis(m.createdAt)), \(bind: m.sentAt.map(Row.millis)),
+              \(bind: Int64(m.sealFormat.rawValue)))
             """).run()
     }
 
@@ -65,6 +66,14 @@ extension SQLStore: OutboxStore {
         }
     }
 
+    /// The row's seal format. Why an unknown number reads as the bound format: that is the strictest one, so an
+    /// edited number can only make a body fail to open (the dispatcher then fails that message), never open a
+    /// redirected one; throwing instead would let one edited row stop every claim.
+    static func sealFormat(_ row: any SQLRow) throws -> OutboxSealFormat {
+        let n = try row.decode(column: "seal_format", as: Int64.self)
+        return Int(exactly: n).flatMap(OutboxSealFormat.init(rawValue:)) ?? .bound
+    }
+
     static func message(from row: any SQLRow) throws -> OutboxMessage {
         OutboxMessage(
             id: try Row.uuid(row, "id"), tenant: try row.decode(column: "tenant", as: String.self),
@@ -75,6 +84,7 @@ extension SQLStore: OutboxStore {
             nextAttemptAt: Row.date(try row.decode(column: "next_attempt_at", as: Int64.self)),
             leaseUntil: try row.decode(column: "lease_until", as: Int64?.self).map(Row.date),
             lastError: try row.decode(column: "last_error", as: String.self), createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)),
-            sentAt: try row.decode(column: "sent_at", as: Int64?.self).map(Row.date))
+            sentAt: try row.decode(column: "sent_at", as: Int64?.self).map(Row.date),
+            sealFormat: try sealFormat(row))
     }
 }

@@ -30,17 +30,19 @@ struct Serve: AsyncParsableCommand {
         let config = try await LifelineConfiguration.load(flags: flags, configFile: storage.config)
         LogSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "lifeline")
+        // Before the database is opened: a bad certificate or key stops the start with one line naming the setting.
+        let tls = try ServerTLS.load(config)
         let runtime = try await LifelineRuntime.open(config, logger: logger)
         let banner: String? = config.demo
-            ? try await DemoSeeder(runtime: runtime).seed(baseURL: "http://\(config.host):\(config.port)") : nil
+            ? try await DemoSeeder(runtime: runtime).seed(baseURL: "\(config.scheme)://\(config.host):\(config.port)") : nil
         let services: [any Service]
         do { services = try runtime.backgroundServices(logger: logger) } catch {
             await runtime.shutdown()
             throw error
         }
-        let app = buildApplication(runtime: runtime, logger: logger, services: services) { port in
+        let app = buildApplication(runtime: runtime, logger: logger, services: services, tls: tls) { port in
             if let banner { FileHandle.standardOutput.write(Data((banner + "\n").utf8)) }
-            FileHandle.standardOutput.write(Data(("Lifeline listening on http://\(config.host):\(port) (\(config.databaseURL == nil ? "SQLite in \(config.dataDir)" : "PostgreSQL"))\n").utf8))
+            FileHandle.standardOutput.write(Data(("Lifeline listening on \(config.scheme)://\(config.host):\(port) (\(config.databaseURL == nil ? "SQLite in \(config.dataDir)" : "PostgreSQL"))\n").utf8))
         }
         do {
             try await app.runService()

@@ -75,7 +75,7 @@ struct WebActionTests {
         }
     }
 
-    @Test("card tool deep link: serial and challenge carried through verification, the cryptogram shown without the form")
+    @Test("card tool deep link: serial and challenge carried through verification and only pre-filled; the cryptogram only after the user confirms them (POST with CSRF)")
     func deepLink() async throws {
         try await Fixture.with { fx in
             try await fx.seedRecovery()
@@ -90,11 +90,30 @@ struct WebActionTests {
                 let link = try await b.get("/unblock?tenant=demo&serial=ALICE-0001&challenge=0011-2233-4455-6677")
                 #expect(link.status == .seeOther && link.headers[.location] == "/recover?tenant=demo")
                 #expect(b.cookies["__Host-lifeline_unblock"] == "ALICE-0001.0011223344556677")
-                let last = try await verify(&b, fx)
-                #expect(last.status == .ok)
-                let text = html(last)
-                #expect(text.contains(t("web.title_card_result")))
                 let expected = try opensslECB("des-ede3", keyHex: CardAndCodeActionTests.key3DES, block: hexBytes("0011223344556677"))
+                // Why no cryptogram yet: the link may have been planted cross-site; the verification's last submission
+                // only leads to the confirmation page, and the grant is not used.
+                let last = try await verify(&b, fx)
+                #expect(last.status == .seeOther && last.headers[.location] == "/recover/action/card-unblock")
+                #expect(!String(buffer: last.body).contains(expected))
+                #expect(b.cookies["__Host-lifeline_unblock"] != nil)
+                let actions = html(try await b.get("/recover/flow"))
+                #expect(actions.contains(t("prompt.verified")) && !actions.contains("data-action=\"card-unblock\" disabled"))
+                let confirm = try await b.get("/recover/action/card-unblock")
+                #expect(confirm.status == .ok)
+                var text = html(confirm)
+                #expect(text.contains(t("web.confirm_card-unblock")) && text.contains(t("web.submit_confirm_card-unblock")))
+                #expect(text.contains("value=\"ALICE-0001\"") && text.contains("value=\"0011223344556677\""))
+                #expect(!text.contains(t("web.title_card_result")) && !text.contains(expected))
+                // Without the CSRF token (a cross-site form) the confirmation is refused and computes nothing.
+                let forged = try await b.post("/recover/action/card-unblock", ["serial": "ALICE-0001", "challenge": "0011223344556677"])
+                #expect(forged.status == .forbidden && !html(forged).contains(expected))
+                #expect(!html(try await b.get("/recover/flow")).contains("data-action=\"card-unblock\" disabled"))
+                // The user's confirmation (the browser posts the pre-filled fields): the response, and the link's cookie is gone.
+                let result = try await b.submit(confirm, action: "/recover/action/card-unblock", ["serial": "ALICE-0001", "challenge": "0011223344556677"])
+                #expect(result.status == .ok)
+                text = html(result)
+                #expect(text.contains(t("web.title_card_result")))
                 let shown = try #require(text.firstMatch(of: /id="result-value"[^>]*>([0-9A-F ]+)</)).1
                 #expect(shown.replacingOccurrences(of: " ", with: "") == expected)
                 #expect(b.cookies["__Host-lifeline_unblock"] == nil)

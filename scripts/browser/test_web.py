@@ -14,7 +14,7 @@ Scenarios (demo tenant `demo`):
   unlock_account   dave (locked): unlock, notice, notified; alice (not locked): the button disabled with the reason
   card_unblock     alice: unknown serials, a mistyped decimal group, a decimal and (second verification) a hex
                    challenge; each cryptogram checked against `openssl enc -des-ede3-ecb` and an own Damm formatter
-  card_deep_link   /unblock?serial=…&challenge=… in a fresh browser: verifying shows the cryptogram at once
+  card_deep_link   /unblock?serial=…&challenge=… in a fresh browser: verifying leads to the pre-filled card form; the cryptogram only after the user confirms
   emergency_code   alice: the code page (10 digits, expiry, uses); the code accepted by POST /api/v1/validate
 
 Alice verifies in several scenarios: her authenticator codes are single-use per 30 s step, so `fresh_totp` waits
@@ -796,9 +796,17 @@ class Run:
         cookie = next((c for c in d.get_cookies() if "unblock" in c["name"]), None)
         assert cookie and cookie["httpOnly"] and cookie["value"] == "%s.%s" % (serial, challenge.hex()), d.get_cookies()
         self.screenshot("deep-link-start")
-        # The last step's submission answers with the cryptogram: no actions page, no card form.
+        # The last step's submission leads to the card form, filled in from the link, asking the user to confirm:
+        # a link planted cross-site must not compute a cryptogram by itself.
         self.verify("alice", start=False, expect_verified=False)
         expected = hex_code(openssl_3des(CARDS[serial], challenge))
+        WebDriverWait(d, 10).until(EC.url_to_be(self.base + "/recover/action/card-unblock"))
+        self.expect_text(self.t("web.confirm_card-unblock"))
+        assert d.find_element(By.NAME, "serial").get_attribute("value") == serial
+        assert d.find_element(By.NAME, "challenge").get_attribute("value") == challenge.hex()
+        assert expected not in self.body(), "the cryptogram is shown before the user confirmed"
+        self.screenshot("deep-link-confirm")
+        self.submit()
         self.expect_cryptogram(serial, expected, "web.card_result_hex")
         assert self.t("prompt.verified") not in self.body()
         assert not d.find_elements(By.NAME, "challenge")

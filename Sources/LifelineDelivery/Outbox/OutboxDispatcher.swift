@@ -135,8 +135,13 @@ public final class OutboxDispatcher: Service {
         do {
             plaintext = try await vault.open(sealed, context: message.sealContext)
         } catch let error as LifelineError where error.code == .integrity {
-            // Why permanent: a body that fails authentication was tampered with or moved; retrying cannot fix it
-            // and sending it is out of the question.
+            // Why permanent: a body that fails authentication was tampered with, moved to another row, or its row's
+            // recipient, channel, tenant or subject was changed (they are its associated data); retrying cannot fix
+            // it and sending it is out of the question. Logged loudly, without the recipient or text: it means
+            // someone wrote to the database.
+            logger.error("outbox message refused: its body does not authenticate for this row (recipient, channel or id changed?)",
+                         metadata: ["message": "\(message.id)", "channel": "\(message.channel.rawValue)",
+                                    "seal_format": "\(message.sealFormat.rawValue)"])
             throw DeliveryError(permanent: true, "the message body failed authentication")
         } catch {
             throw DeliveryError(permanent: false, "the message body could not be opened (key vault)")

@@ -15,11 +15,12 @@ extension WebController {
             guard doc.state == "verified", doc.actions.contains(where: { $0.id == name && $0.available }) else {
                 throw LifelineError(.actionUnavailable, "this action is not available")
             }
-            var values: [String: String] = [:]
             if action == .cardUnblock, let link = DeepLink(cookie: request.cookies[cookies.unblockName]?.value) {
-                values = ["serial": link.serial, "challenge": link.challenge]
+                // A deep link's values are only pre-filled: the page asks the user to check them against the card
+                // tool and confirm (see `afterVerification`).
+                return await actionPage(action, doc, session, values: ["serial": link.serial, "challenge": link.challenge], confirmLink: true)
             }
-            return await actionPage(action, doc, session, values: values)
+            return await actionPage(action, doc, session)
         }
         web.post("/recover/action/:action") { request, context in
             let form = try await checkedForm(request)
@@ -35,8 +36,8 @@ extension WebController {
             return try await perform(action, input: input, session: session, request: request, context: context,
                                      typed: ["serial": form["serial"] ?? "", "challenge": form["challenge"] ?? ""])
         }
-        // The card tool's deep link (a QR code): remember serial and challenge, then verify as usual; the
-        // verification's last step shows the cryptogram directly (see `afterVerification`).
+        // The card tool's deep link (a QR code): remember serial and challenge, then verify as usual; after the
+        // verification the card form shows them pre-filled for the user to confirm (see `afterVerification`).
         web.get("/unblock") { request, _ in
             let q = request.uri.queryParameters
             let session = webSession(request)
@@ -84,14 +85,16 @@ extension WebController {
         }
     }
 
-    /// After a submission verified the flow: a pending deep link runs the card unblock at once.
+    /// After a submission verified the flow: a pending deep link leads to the card form, pre-filled for the user to
+    /// confirm.
+    ///
+    /// Why not compute the response at once: the link may have been planted cross-site (any page can send a browser
+    /// to `/unblock` with a serial and challenge of its choosing); only the user's own POST of the confirmation form,
+    /// with the CSRF token, after they saw the serial and challenge, computes a cryptogram.
     func afterVerification(_ doc: FlowDocument, request: Request, context: AppRequestContext, session: WebSession) async throws -> Response? {
-        guard doc.state == "verified", let link = DeepLink(cookie: request.cookies[cookies.unblockName]?.value),
+        guard doc.state == "verified", DeepLink(cookie: request.cookies[cookies.unblockName]?.value) != nil,
               doc.actions.contains(where: { $0.id == RecoveryAction.cardUnblock.rawValue && $0.available }) else { return nil }
-        var response = try await perform(.cardUnblock, input: .card(serial: link.serial, challenge: link.challenge), session: session,
-                                         request: request, context: context, typed: ["serial": link.serial, "challenge": link.challenge])
-        response.setCookie(cookies.clearUnblock())
-        return response
+        return WebRenderer.redirect("/recover/action/card-unblock")
     }
 
     // MARK: pages
@@ -106,7 +109,8 @@ extension WebController {
     }
 
     func actionPage(_ action: RecoveryAction, _ doc: FlowDocument, _ session: WebSession, values: [String: String] = [:],
-                    errors: [String] = [], status: HTTPResponse.Status = .ok, invalidField: String? = nil) async -> Response {
+                    errors: [String] = [], status: HTTPResponse.Status = .ok, invalidField: String? = nil,
+                    confirmLink: Bool = false) async -> Response {
         let lang = session.language
         var rules: [String] = []
         var fields: [[String: Any]]
@@ -134,10 +138,10 @@ extension WebController {
         return renderer.page("action", title: renderer.text("title_\(action.rawValue)", lang), session: session,
                              next: "/recover/action/\(action.rawValue)", status: status, context: [
                                  "account": renderer.text("flow_for", lang, ["username": doc.username]),
-                                 "intro": renderer.text("intro_\(action.rawValue)", lang), "action": action.rawValue,
+                                 "intro": renderer.text((confirmLink ? "confirm_" : "intro_") + action.rawValue, lang), "action": action.rawValue,
                                  "errors": errors, "has_errors": !errors.isEmpty, "fields": fields,
                                  "rules": rules, "has_rules": !rules.isEmpty, "rules_title": renderer.text("rules_title", lang),
-                                 "submit": renderer.text("submit_\(action.rawValue)", lang),
+                                 "submit": renderer.text((confirmLink ? "submit_confirm_" : "submit_") + action.rawValue, lang),
                              ])
     }
 
