@@ -340,6 +340,13 @@ check_apply() {
     expect_one_line_error "cli: tenant apply refuses a questions-only flow unlocking emergency-code, with its line" "cannot unlock emergency-code"
     if ! grep -Eq 'line [0-9]+: recovery\.flows\.1\.actions' "$ERR"; then reason="no line number/path in: $(first_line "$ERR")"; fi
     check "cli: tenant apply names the line and path of the problem" "$reason"
+    # Unknown keys are refused at every level, naming the path (issue 13 item 4): a misspelt limit is no silent default.
+    sed -e 's/^    wrong_per_step: 5$/    wrong_per_stp: 2/' "$good" >"$bad"
+    cli tenant apply -f "$bad" --data-dir "$d"
+    expect_one_line_error "cli: tenant apply refuses the misspelt limits.wrong_per_stp, naming its path" "recovery.limits.wrong_per_stp: is not a known key"
+    printf 'bogus_key: 1\n' | cat "$good" - >"$bad"
+    cli tenant apply -f "$bad" --data-dir "$d"
+    expect_one_line_error "cli: tenant apply refuses a top-level bogus_key" "bogus_key: is not a known key"
     printf 'tenant: demo\nrecovery:\n  flows: [\n' >"$bad"
     cli tenant apply -f "$bad" --data-dir "$d"
     expect_one_line_error "cli: tenant apply refuses malformed YAML with one line" "not valid YAML"
@@ -621,6 +628,13 @@ check_config() {
     printf 'server:\n  port: [1,\n  x: }\n' >"$WORK/bad.yaml"
     cli serve --config "$WORK/bad.yaml" --data-dir "$WORK/config-data"
     expect_one_line_error "config: an invalid YAML file fails with one line" "not valid YAML"
+    # Unknown keys in the server's file are refused (issue 13 item 4): `server.prot` must not leave port 8080 in place.
+    printf 'server:\n  prot: 80\n' >"$WORK/unknown.yaml"
+    cli serve --config "$WORK/unknown.yaml" --data-dir "$WORK/config-data"
+    expect_one_line_error "config: serve refuses the unknown key server.prot with one line" "unknown configuration key server.prot"
+    printf 'otp:\n  maxfail: 3\n' >"$WORK/unknown.yaml"
+    cli tenant list --config "$WORK/unknown.yaml" --data-dir "$WORK/config-data"
+    expect_one_line_error "config: any command refuses the unknown key otp.maxfail" "unknown configuration key otp.maxfail"
     # A database that refuses the password must end with one line after the connect deadline, never hang.
     cli tenant list --data-dir "$WORK/config-data" \
         --database "$(printf '%s' "$LIFELINE_TEST_POSTGRES_URL" | sed -E 's#//([^:/@]+):[^@]*@#//\1:wrong-password@#')"

@@ -34,7 +34,7 @@ public struct DeliverySettings: Sendable, Equatable {
 
     public init() {}
 
-    static func load(_ r: ConfigReader) throws -> DeliverySettings {
+    static func load(_ r: KeyReader) throws -> DeliverySettings {
         var d = DeliverySettings()
         d.smtpHost = r.string(forKey: "delivery.smtp.host")
         if let p = r.string(forKey: "delivery.smtp.port") {

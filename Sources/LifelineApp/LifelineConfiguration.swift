@@ -58,6 +58,11 @@ public struct LifelineConfiguration: Sendable {
 
     /// Loads settings. `flags` holds values given on the command line, keyed like the configuration keys.
     public static func load(flags: [String: String], configFile: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> LifelineConfiguration {
+        try await load(flags: flags, configFile: configFile, environment: environment, recorder: nil)
+    }
+
+    /// ``load(flags:configFile:environment:)``; `recorder` collects the keys asked for.
+    static func load(flags: [String: String], configFile: String?, environment: [String: String], recorder: KeyReader.Recorder?) async throws -> LifelineConfiguration {
         var providers: [any ConfigProvider] = []
         // Flags become a provider with the same key encoding as the environment, so precedence is by order only.
         var flagEnv: [String: String] = [:]
@@ -69,11 +74,12 @@ public struct LifelineConfiguration: Sendable {
         let file = configFile ?? env["CONFIG"]
         if let file {
             guard FileManager.default.fileExists(atPath: file) else { throw LifelineError(.configuration, "config file \(file) does not exist") }
+            try refuseUnknownKeys(file: file)
             do { providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))) } catch {
                 throw LifelineError(.configuration, "config file \(file) is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "parse error")")
             }
         }
-        let r = ConfigReader(providers: providers)
+        let r = KeyReader(reader: ConfigReader(providers: providers), recorder: recorder)
         var c = LifelineConfiguration()
         c.host = r.string(forKey: "server.host", default: c.host)
         c.port = try intValue(r, "server.port", c.port, 1...65535)
@@ -160,8 +166,8 @@ public struct LifelineConfiguration: Sendable {
         return out
     }
 
-    private static func intValue(_ r: ConfigReader, _ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
-        guard let text = r.string(forKey: ConfigKey(key)) else { return def }
+    private static func intValue(_ r: KeyReader, _ key: String, _ def: Int, _ range: ClosedRange<Int>) throws -> Int {
+        guard let text = r.string(forKey: key) else { return def }
         guard let v = Int(text), range.contains(v) else {
             throw LifelineError(.configuration, "\(key) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }

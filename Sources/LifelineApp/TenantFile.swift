@@ -17,7 +17,15 @@ public struct TenantFile: Sendable, Decodable, Equatable {
     public var displayName: String?
     public var recovery: RecoveryConfig
 
-    enum CodingKeys: String, CodingKey { case tenant, displayName = "display_name", recovery }
+    enum CodingKeys: String, CodingKey, CaseIterable { case tenant, displayName = "display_name", recovery }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        tenant = try c.decode(String.self, forKey: .tenant)
+        displayName = try c.decodeIfPresent(String.self, forKey: .displayName)
+        recovery = try c.decode(RecoveryConfig.self, forKey: .recovery)
+    }
 
     /// Parses and validates `yaml`; errors name the line (`line 12: flows.0.actions: …`).
     public static func parse(_ yaml: String) throws -> TenantFile {
@@ -27,7 +35,7 @@ public struct TenantFile: Sendable, Decodable, Equatable {
         }
         guard let root else { throw LifelineError(.invalidRequest, "the file is empty") }
         let file: TenantFile
-        do { file = try YAMLDecoder().decode(TenantFile.self, from: root) } catch let problem as ConfigProblem {
+        do { file = try YAMLDecoder().decode(TenantFile.self, from: root, userInfo: [ConfigKeyCheck.strict: true]) } catch let problem as ConfigProblem {
             // A key the tenant may not write (a directory connection's URL, CA file, bind secret...), named.
             throw LifelineError(.invalidRequest, Self.locate(problem.path, in: root, problem.reason))
         } catch let e as DecodingError {

@@ -14,8 +14,13 @@ struct AdminRecoveryController {
     /// `methods.0.type` from a coding path (list positions as numbers, not "Index 0").
     static func path(_ keys: [any CodingKey]) -> String { keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".") }
 
-    /// The configuration's own coding keys are snake_case already, so it is decoded without key conversion.
-    static let plainDecoder = JSONDecoder()
+    /// The configuration's own coding keys are snake_case already, so it is decoded without key conversion; unknown
+    /// keys are refused (``ConfigKeyCheck``), unlike in the other request bodies.
+    static let plainDecoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.userInfo[ConfigKeyCheck.strict] = true
+        return d
+    }()
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("/tenants/:tenant/recovery") { _, context in

@@ -40,7 +40,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     let methods = MethodTable()
     router.add(middleware: ErrorMiddleware(methods: methods))
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
-    let api = router.group("/api/v1")
+    // Why first on the group: a body not declared JSON (a cross-site form) is refused before keys, limits or handlers.
+    let api = router.group("/api/v1").add(middleware: JSONContentTypeMiddleware())
     ValidateController(validation: deps.validation, metrics: deps.metrics)
         .addRoutes(to: api.group().add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .validate)))
     AdminController(admin: deps.admin, validation: deps.validation, storage: deps.storage, clock: deps.clock)

@@ -227,11 +227,11 @@ struct ValidateTests {
                 }
                 // Not a bearer credential at all.
                 let basic = try await client.execute(uri: "/api/v1/validate", method: .post,
-                                                     headers: [.authorization: "Basic YWxpY2U6c2VjcmV0"], body: ByteBuffer(string: body))
+                                                     headers: [.authorization: "Basic YWxpY2U6c2VjcmV0", .contentType: "application/json"], body: ByteBuffer(string: body))
                 try expectError(basic, .unauthorized, "unauthorized")
                 // The auth scheme is case-insensitive (RFC 9110 §11.1).
                 let lower = try await client.execute(uri: "/api/v1/validate", method: .post,
-                                                     headers: [.authorization: "bearer \(fx.validateKey)"],
+                                                     headers: [.authorization: "bearer \(fx.validateKey)", .contentType: "application/json"],
                                                      body: ByteBuffer(string: #"{"tenant":"acme","username":"alice","code":"\#(fx.totp())"}"#))
                 #expect(lower.status == .ok)
                 #expect(try jsonObject(lower)["result"] as? String == "accept")

@@ -9,6 +9,15 @@ public struct DirectorySettings: Sendable, Codable, Equatable {
     public var ldap: TenantLDAPSettings?
 
     public init(type: Kind = .builtin, ldap: TenantLDAPSettings? = nil) { self.type = type; self.ldap = ldap }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case type, ldap }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(Kind.self, forKey: .type)
+        ldap = try c.decodeIfPresent(TenantLDAPSettings.self, forKey: .ldap)
+    }
 }
 
 /// The tenant's part of an LDAP directory (`directory.ldap` of its recovery configuration): the name of a
@@ -32,7 +41,7 @@ public struct TenantLDAPSettings: Sendable, Codable, Equatable {
         self.connection = connection; self.baseDN = baseDN; self.userFilter = userFilter
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case connection
         case baseDN = "base_dn", userFilter = "user_filter"
     }
@@ -55,6 +64,7 @@ public struct TenantLDAPSettings: Sendable, Codable, Equatable {
             throw ConfigProblem(path: decoder.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } + [key],
                                 reason: "is a server setting: the operator defines directory connections (directories.<name>); name one with connection")
         }
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         connection = try c.decode(String.self, forKey: .connection)
         baseDN = try c.decodeIfPresent(String.self, forKey: .baseDN)

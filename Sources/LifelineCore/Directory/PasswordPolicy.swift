@@ -20,12 +20,13 @@ public struct PasswordPolicy: Sendable, Codable, Equatable {
         self.forbidUsername = forbidUsername; self.forbidden = forbidden
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case forbidden
         case minLength = "min_length", maxLength = "max_length", minClasses = "min_classes", forbidUsername = "forbid_username"
     }
 
     public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = PasswordPolicy()
         minLength = try c.decodeIfPresent(Int.self, forKey: .minLength) ?? d.minLength

@@ -29,12 +29,13 @@ public struct EmergencyCodeTemplate: Sendable, Codable, Equatable {
         self.maxUses = maxUses; self.validFor = validFor; self.validUntil = validUntil
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, names, length, alphabet
         case maxUses = "max_uses", validFor = "valid_for", validUntil = "valid_until"
     }
 
     public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         id = try c.decode(String.self, forKey: .id)
         names = try c.decodeIfPresent([String: String].self, forKey: .names) ?? [:]

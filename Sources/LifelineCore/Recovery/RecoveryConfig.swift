@@ -32,9 +32,19 @@ public struct VerificationMethod: Sendable, Codable, Equatable {
         self.id = id; self.type = type; self.codeLength = codeLength; self.codeLifetime = codeLifetime; self.questionCount = questionCount
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type
         case codeLength = "code_length", codeLifetime = "code_lifetime", questionCount = "question_count"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        type = try c.decode(VerificationMethodType.self, forKey: .type)
+        codeLength = try c.decodeIfPresent(Int.self, forKey: .codeLength)
+        codeLifetime = try c.decodeIfPresent(Int.self, forKey: .codeLifetime)
+        questionCount = try c.decodeIfPresent(Int.self, forKey: .questionCount)
     }
 
     /// The effective code length.
@@ -60,9 +70,19 @@ public struct FlowDefinition: Sendable, Codable, Equatable {
         self.id = id; self.names = names; self.steps = steps; self.actions = actions; self.emergencyTemplate = emergencyTemplate
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, names, steps, actions
         case emergencyTemplate = "emergency_template"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        names = try c.decode([String: String].self, forKey: .names)
+        steps = try c.decode([String].self, forKey: .steps)
+        actions = try c.decode([RecoveryAction].self, forKey: .actions)
+        emergencyTemplate = try c.decodeIfPresent(String.self, forKey: .emergencyTemplate)
     }
 
     /// The name in `language`, else English.
@@ -76,6 +96,15 @@ public struct SecurityQuestion: Sendable, Codable, Equatable {
     public var texts: [String: String]
 
     public init(id: String, texts: [String: String]) { self.id = id; self.texts = texts }
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case id, texts }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        texts = try c.decode([String: String].self, forKey: .texts)
+    }
 
     /// The text in `language`, else English.
     public func text(in language: String) -> String { texts[language] ?? texts["en"] ?? id }
@@ -101,13 +130,14 @@ public struct RecoveryLimits: Sendable, Codable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case wrongPerStep = "wrong_per_step", resendDelay = "resend_delay", sendsPerFlow = "sends_per_flow"
         case sendsPerUserPerHour = "sends_per_user_per_hour", flowLifetime = "flow_lifetime"
         case failedFlowsPerDay = "failed_flows_per_day", grantLifetime = "grant_lifetime"
     }
 
     public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = RecoveryLimits()
         wrongPerStep = try c.decodeIfPresent(Int.self, forKey: .wrongPerStep) ?? d.wrongPerStep
@@ -148,13 +178,14 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         self.directory = directory; self.passwordPolicy = passwordPolicy; self.emergencyCodeTemplates = emergencyCodeTemplates
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case methods, flows, questions, limits, directory
         case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
         case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
     }
 
     public init(from decoder: any Decoder) throws {
+        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         methods = try c.decodeIfPresent([VerificationMethod].self, forKey: .methods) ?? []
         flows = try c.decodeIfPresent([FlowDefinition].self, forKey: .flows) ?? []
