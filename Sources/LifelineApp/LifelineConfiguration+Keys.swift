@@ -17,7 +17,7 @@ import Yams
 /// (e.g. `LIFELINE_FUZZ_*` of scripts/api-fuzz.sh), so a variable that is not a key is ignored.
 extension LifelineConfiguration {
     public static let knownKeys: Set<String> = [
-        "server.host", "server.port",
+        "server.host", "server.port", "server.tls.certificate", "server.tls.key", "server.trustedProxies",
         "storage.dataDir", "database.url",
         "keys.kek", "keys.previous", "keys.file",
         "log.level", "log.format",
@@ -32,6 +32,8 @@ extension LifelineConfiguration {
         "delivery.sms.username", "delivery.sms.password", "delivery.sms.token", "delivery.sms.from", "delivery.sms.caFile",
         "delivery.sms.timeout",
         "recovery.requestsPerMinute",
+        "recovery.budget.free", "recovery.budget.forgiveAfter", "recovery.budget.pauseBase", "recovery.budget.pauseMax",
+        "recovery.budget.passLifetime",
         "web.secureCookies",
         "audit.anchor.path", "audit.anchor.interval",
     ]
