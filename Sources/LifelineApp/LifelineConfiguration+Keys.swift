@@ -92,4 +92,9 @@ struct KeyReader: Sendable {
         recorder?.add(key)
         return reader.string(forKey: ConfigKey(key), default: value)
     }
+
+    func stringArray(forKey key: String) -> [String]? {
+        recorder?.add(key)
+        return reader.stringArray(forKey: ConfigKey(key))
+    }
 }
