@@ -34,6 +34,8 @@ extension LifelineConfiguration {
         "recovery.requestsPerMinute",
         "recovery.budget.free", "recovery.budget.forgiveAfter", "recovery.budget.pauseBase", "recovery.budget.pauseMax",
         "recovery.budget.passLifetime",
+        "recovery.questions.perAddressPerMinute", "recovery.questions.perFlowPerMinute",
+        "server.slowHash.threads", "server.slowHash.queue",
         "web.secureCookies",
         "audit.anchor.path", "audit.anchor.interval",
     ]

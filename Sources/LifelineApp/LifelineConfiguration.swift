@@ -41,6 +41,12 @@ public struct LifelineConfiguration: Sendable {
     public var recoveryRequestsPerMinute = 60
     /// The per-user guessing budget of recovery (`recovery.budget.*`, docs/security.md).
     public var budget = GuessBudgetPolicy()
+    /// Per-address and per-flow limits of the security-questions step (`recovery.questions.*`).
+    public var questionLimits = QuestionStepPolicy()
+    /// Threads that run slow hashing (scrypt) at once (`server.slowHash.threads`; default half the cores).
+    public var slowHashThreads = SlowHashPool.defaultThreads
+    /// Slow-hash jobs that may wait for a thread (`server.slowHash.queue`); beyond it a request gets 503.
+    public var slowHashQueue: Int?
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client (`server.trustedProxies`: addresses or
     /// CIDR prefixes). Empty: the peer is the client.
     public var trustedProxies: [String] = []
@@ -131,6 +137,11 @@ public struct LifelineConfiguration: Sendable {
         c.budget.pauseBase = try intValue(r, "recovery.budget.pauseBase", c.budget.pauseBase, 60...86_400)
         c.budget.pauseMax = try intValue(r, "recovery.budget.pauseMax", c.budget.pauseMax, c.budget.pauseBase...31_536_000)
         c.budget.passLifetime = try intValue(r, "recovery.budget.passLifetime", c.budget.passLifetime, 0...31_536_000)
+        // Bounds: at least one submission a minute (a user can always answer), at most what a busy NAT might need.
+        c.questionLimits.perAddressPerMinute = try intValue(r, "recovery.questions.perAddressPerMinute", c.questionLimits.perAddressPerMinute, 1...600)
+        c.questionLimits.perFlowPerMinute = try intValue(r, "recovery.questions.perFlowPerMinute", c.questionLimits.perFlowPerMinute, 1...60)
+        c.slowHashThreads = try intValue(r, "server.slowHash.threads", c.slowHashThreads, 1...256)
+        if r.string(forKey: "server.slowHash.queue") != nil { c.slowHashQueue = try intValue(r, "server.slowHash.queue", 0, 0...100_000) }
         // A YAML list, or a comma-separated string (environment variable, flag).
         c.trustedProxies = (r.stringArray(forKey: "server.trustedProxies") ?? (r.string(forKey: "server.trustedProxies") ?? "").split(separator: ",").map(String.init))
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

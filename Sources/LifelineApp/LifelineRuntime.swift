@@ -61,6 +61,8 @@ public struct LifelineRuntime: Sendable {
             throw error
         }
         let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        // Every slow hash of the process (answers, built-in directory passwords) shares one bounded pool.
+        SlowHashPool.configureShared(threads: config.slowHashThreads, maxQueued: config.slowHashQueue)
         let signal = OutboxSignal()
         let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock),
                                                connections: config.directories, logger: logger)
@@ -69,7 +71,8 @@ public struct LifelineRuntime: Sendable {
             admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories),
             validation: validation,
             recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
-                                      catalog: catalog, directories: directories, budget: config.budget, onQueued: { signal.fire() }),
+                                      catalog: catalog, directories: directories, budget: config.budget,
+                                      questions: config.questionLimits, hashPool: .shared, onQueued: { signal.fire() }),
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
             outboxSignal: signal, directories: directories)
     }

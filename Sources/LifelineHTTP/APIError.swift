@@ -29,7 +29,12 @@ public struct APIError: Error, Sendable {
             let status = status(for: e.code)
             // Why generic: a server-side failure's text holds internals (key ids, paths, SQL, a directory's host)
             // that no client may see; the operator finds the cause by the request id in the log.
-            if status.code >= 500 { return generic(status) }
+            if status.code >= 500 {
+                // A 503's Retry-After (a busy pool) is no internal detail; it tells the client when to come back.
+                var answer = generic(status)
+                answer.retryAfter = e.retryAfter
+                return answer
+            }
             return APIError(status, e.code.description, e.message, retryAfter: e.retryAfter, details: e.details)
         case let e as HTTPError:
             switch e.status {

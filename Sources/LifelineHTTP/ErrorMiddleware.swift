@@ -29,7 +29,13 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 // request or secrets. The request id (in the logger's metadata and in the answer) joins the two.
                 var metadata: Logger.Metadata = ["error_type": "\(type(of: error))", "path": "\(LogRedaction.path(request.uri.path))"]
                 if let core = error as? LifelineError { metadata["error_code"] = "\(core.code)" }
-                context.logger.error("request failed", metadata: metadata)
+                if let core = error as? LifelineError, core.code == .unavailable, core.retryAfter != nil {
+                    // A refusal by a bounded resource (the slow-hash pool's full queue) is load, not a fault: under a
+                    // flood an error line per refusal would flood the log too.
+                    context.logger.notice("request refused: busy", metadata: metadata)
+                } else {
+                    context.logger.error("request failed", metadata: metadata)
+                }
                 response = apiError.response(requestID: context.id)
             } else {
                 response = apiError.response()

@@ -46,6 +46,9 @@ struct Fixture: Sendable {
         config.port = 0
         // Router tests come from one (empty) address; the limiter has its own test.
         config.recoveryRequestsPerMinute = 100_000
+        config.questionLimits.perAddressPerMinute = 600
+        // Every suite runs at once and seeds answers: a full slow-hash queue would refuse a questions step at random.
+        config.slowHashQueue = 100_000
         configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .warning

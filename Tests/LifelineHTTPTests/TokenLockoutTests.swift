@@ -251,3 +251,34 @@ struct RecoveryLockedAuthenticatorTests {
         }
     }
 }
+
+/// Issue 13 item 2: "A replay of the code that was just accepted is refused but is not counted as a guess. Today 19
+/// racing replays of one valid code locked the token."
+@Suite("Replays are refused, not counted")
+struct ReplayTests {
+    @Test("30 racing replays of a just-accepted code are all refused and leave the token unthrottled with no failure")
+    func replaysAreNotGuesses() async throws {
+        try await Fixture.with { fx in
+            let id = try await fx.seedAlice()
+            let code = fx.totp()
+            #expect(try await fx.runtime.validation.validate(tenantName: "acme", username: "alice", code: code, caller: TokenLockoutTests.caller))
+            let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<30 {
+                    group.addTask { try await fx.runtime.validation.validate(tenantName: "acme", username: "alice", code: code, caller: TokenLockoutTests.caller) }
+                }
+                return try await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(results.count == 30 && results.allSatisfy { !$0 })
+            let demo = try #require(try await fx.runtime.store.tenant(named: "acme"))
+            let token = try #require(try await fx.runtime.store.tokens(tenantID: demo.id, userID: nil).first { $0.id == id })
+            #expect(token.failCount == 0)
+            #expect(token.throttledUntil == nil)
+            #expect(token.state == .active)
+            let reasons = try await fx.runtime.store.recentEvents(tenant: "acme", limit: 100).filter { $0.record.outcome == "reject" }.map(\.record.reason)
+            #expect(reasons.count == 30 && reasons.allSatisfy { $0 == "replayed code" }, "\(Set(reasons))")
+            // The user's next code works at once: nothing throttled them.
+            fx.clock.advance(seconds: 30)
+            #expect(try await fx.runtime.validation.validate(tenantName: "acme", username: "alice", code: fx.totp(), caller: TokenLockoutTests.caller))
+        }
+    }
+}

@@ -53,7 +53,9 @@ struct TestDatabase: Sendable {
             var components = try #require(URLComponents(string: base), "LIFELINE_TEST_POSTGRES_URL is not a URL")
             components.path = "/" + name
             let url = try #require(components.string)
-            let admin = try await SQLStore.open(postgresURL: base, logger: quietLogger)
+            // The same minute to connect as `openStore`: under full-suite load on 2 cores this connection, too, missed a
+            // 10 s deadline (CI of 2026-12-04: OutboxSealTests "no connection within 10.0 seconds").
+            let admin = SQLStore(backend: try await PostgresBackend.connect(url: base, maxConnections: 1, connectTimeout: .seconds(60), logger: quietLogger))
             do {
                 try await admin.exec("CREATE DATABASE \(unsafeRaw: name)")
             } catch {

@@ -31,13 +31,14 @@ public enum SlowHash {
         return false
     }
 
-    /// Runs slow hashing off the Swift concurrency pool. Why: that pool has one thread per core, so tens of
-    /// milliseconds of scrypt on it would stall every other request of the server meanwhile; Dispatch's global
-    /// queue may add threads for blocking work.
-    public static func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
-        }
+    /// Runs slow hashing on `pool` (``SlowHashPool/shared`` unless given), off the Swift concurrency pool. Why off it:
+    /// that pool has one thread per core, so tens of milliseconds of scrypt on it would stall every other request of
+    /// the server meanwhile. Why a fixed pool and not Dispatch's global queue: Dispatch adds threads for blocking work,
+    /// so anonymous answer submissions could take every core and hundreds of MiB (issue 13 item 4). A `refusable`
+    /// job throws `unavailable` when the pool's queue is full.
+    public static func offloaded<T: Sendable>(pool: SlowHashPool = .shared, refusable: Bool = false,
+                                              _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await pool.run(refusable: refusable, work)
     }
 
     private static func derive(_ s: String, salt: [UInt8], logN: Int, r: Int, p: Int) throws -> [UInt8] {

@@ -40,7 +40,7 @@ extension RecoveryService {
             let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
             // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
             let pairs = Array(zip(ids, answers))
-            let allCorrect = try await SlowHash.offloaded {
+            let allCorrect = try await SlowHash.offloaded(pool: hashPool, refusable: true) {
                 var all = true
                 for (id, answer) in pairs {
                     let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)

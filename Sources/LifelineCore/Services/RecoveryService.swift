@@ -17,14 +17,20 @@ public struct RecoveryService: Sendable {
     let directories: any DirectoryResolver
     /// The per-user guessing budget across flows (server configuration `recovery.budget.*`).
     public let budget: GuessBudgetPolicy
+    /// Per-address and per-flow limits of the questions step (`recovery.questions.*`).
+    let questionLimits: QuestionStepLimiter
+    /// Where the questions step hashes answers: a fixed set of threads with a bounded queue.
+    let hashPool: SlowHashPool
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
                 validation: ValidationService, policy: OTPPolicy, catalog: Catalog, directories: (any DirectoryResolver)? = nil,
-                budget: GuessBudgetPolicy = GuessBudgetPolicy(), onQueued: @escaping @Sendable () -> Void = {}) {
+                budget: GuessBudgetPolicy = GuessBudgetPolicy(), questions: QuestionStepPolicy = QuestionStepPolicy(),
+                hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
         self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
+        self.questionLimits = QuestionStepLimiter(policy: questions); self.hashPool = hashPool
     }
 
     /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
@@ -99,6 +105,8 @@ public struct RecoveryService: Sendable {
         if profile.userID != flow.userID { profile.userID = nil }
         // Every guess is charged to the user's budget before it is checked, and refunded unless it was wrong: so the
         // budget holds under any number of concurrent submissions, and a paused budget refuses unchecked.
+        // Before the charge: a submission refused here is neither hashed nor counted as a guess.
+        if flow.phase == .answerQuestions { try questionLimits.admit(flow: flow.id, source: source) }
         let charge = Self.isGuess(flow.phase, fields) ? try await chargeGuess(flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source) : nil
         let stored: RecoveryFlow
         var pass: String?

@@ -53,6 +53,13 @@ struct WebErrorMiddleware: RouterMiddleware {
                 var response = message("rate", .tooManyRequests, text: text, link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
                 response.headers[.retryAfter] = String(wait)
                 return response
+            case .unavailable where e.retryAfter != nil:
+                // A busy slow-hash pool: the user may simply try again in a few seconds, so say so (no failure page).
+                let wait = max(1, e.retryAfter ?? 5)
+                var response = message("rate", .serviceUnavailable, text: renderer.text("rate_text_seconds", lang, ["seconds": String(wait)]),
+                                       link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
+                response.headers[.retryAfter] = String(wait)
+                return response
             default: break
             }
         }
