@@ -681,7 +681,7 @@ check_tls() {
     }
 
     tls_config "$d/cert.pem" "$d/key.pem"
-    start_server tls serve --config "$cfg"
+    LIFELINE_SERVER_TIMEOUTS_REQUEST_READ=2 start_server tls serve --config "$cfg"
     pid="$SERVER_PID"
     reason="$({ py wait-http "$base/ready" --cafile "$d/cert.pem" --pid "$pid" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1)"
     if [ -z "$reason" ] && ! grep -qF "listening on https://127.0.0.1:$port " "$LOGS/tls.out"; then
@@ -707,6 +707,10 @@ check_tls() {
     check "tls: plain HTTP to the TLS port gets no page" "$([ "${result:-000}" = 000 ] || echo "HTTP $result")"
     result="$(curl -sS --max-time 10 --cacert "$d/cert.pem" -o /dev/null -w '%{http_code}' "$base/health" 2>&1 || true)"
     check "tls: the server still answers HTTPS after a plain-HTTP attempt" "$([ "$result" = 200 ] || echo "curl: $result")"
+    # server.timeouts.requestRead=2 (issue 13 item 4): no handshake, or half a head after it, is closed.
+    result="$(py stall 127.0.0.1 "$port" --cafile "$d/cert.pem" --wait 15 2>&1)"
+    check "tls: a connection without a handshake and one with half a request head are closed by the read deadline" \
+        "$([ "$result" = "silent_closed=yes tls_closed=yes" ] || echo "$result")"
     stop_server "$pid" TERM
     check "tls: server stops with exit 0" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"
 
@@ -739,7 +743,7 @@ log_lines() {   # log_lines NAME: the lines the server NAME wrote so far (stdout
 }
 
 check_slow_clients() {
-    local port base pid reason keys vkey before after result
+    local port mport base pid reason keys vkey before after result
     port="$(py free-port)"
     base="http://127.0.0.1:$port"
     LIFELINE_SERVER_TIMEOUTS_REQUEST_READ=2 LIFELINE_SERVER_TIMEOUTS_IDLE=30 LIFELINE_SERVER_MAX_CONNECTIONS=1000 \
@@ -755,7 +759,7 @@ check_slow_clients() {
         before="$(log_lines slow)"
         # 200 unfinished heads and 200 unfinished bodies, one byte a second each: a 2 s read deadline closes them all,
         # long before the 15 s this waits (without a deadline they stay open; the idle timeout is 30 s).
-        result="$(py slow-clients 127.0.0.1 "$port" --key "$vkey" --heads 200 --bodies 200 --wait 15 --dribble 1 2>&1)"
+        result="$(py slow-clients 127.0.0.1 "$port" --key "$vkey" --aborts 100 --heads 200 --bodies 200 --wait 15 --dribble 1 2>&1)"
         printf '# slow clients: %s\n' "$result"
         check "slow clients: 200 unfinished heads and 200 unfinished bodies are closed by the server" \
             "$([ "${result% meanwhile=*}" = "heads_closed=200/200 bodies_closed=200/200" ] || echo "$result")"
@@ -764,17 +768,19 @@ check_slow_clients() {
         sleep 2   # lines the server writes as the last ones close
         after="$(log_lines slow)"
         printf '# slow clients: %d log lines\n' "$((after - before))"
-        check "slow clients: at most 5 log lines about 400 stalled connections" \
+        check "slow clients: at most 5 log lines about 400 stalled connections and 100 that left mid-body" \
             "$([ $((after - before)) -le 5 ] || echo "$((after - before)) lines, e.g. $(tail -n 1 "$LOGS/slow.err" | cut -c1-160)")"
         check "slow clients: GET /health answers 200 afterwards" "$(st="$(py status "$base/health")"; [ "$st" = 200 ] || echo "HTTP $st")"
     fi
     stop_server "$pid" TERM
 
     # The cap: 20 connections held, 10 more are closed at once and counted; a held one still works and is closed
-    # when idle (server.timeouts.idle=2).
+    # when idle (server.timeouts.idle=5; a silent connection is closed then too). The metrics listener has the limits.
     port="$(py free-port)"
+    mport="$(py free-port)"
     base="http://127.0.0.1:$port"
-    LIFELINE_SERVER_TIMEOUTS_REQUEST_READ=30 LIFELINE_SERVER_TIMEOUTS_IDLE=2 LIFELINE_SERVER_MAX_CONNECTIONS=20 \
+    LIFELINE_SERVER_TIMEOUTS_REQUEST_READ=30 LIFELINE_SERVER_TIMEOUTS_IDLE=5 LIFELINE_SERVER_MAX_CONNECTIONS=20 \
+        LIFELINE_METRICS_PORT="$mport" LIFELINE_METRICS_HOST=127.0.0.1 \
         start_server cap serve --data-dir "$WORK/cap-data" --port "$port"
     pid="$SERVER_PID"
     reason="$(wait_ready "$base" "$pid")"
@@ -791,7 +797,9 @@ check_slow_clients() {
             "$(printf '%s' "$result" | grep -q ' idle_closed=yes$' || echo "$result")"
         sleep 1
         check "connection cap: GET /health answers 200 once they are gone" "$(st="$(py status "$base/health")"; [ "$st" = 200 ] || echo "HTTP $st")"
-        result="$(curl -sS --max-time 10 "$base/metrics" 2>&1 | grep -E '^lifeline_connections_refused_total' || true)"
+        result="$(py stall 127.0.0.1 "$mport" --wait 15 2>&1)"
+        check "connection cap: the metrics listener closes a silent connection" "$([ "$result" = silent_closed=yes ] || echo "$result")"
+        result="$(curl -sS --max-time 10 "http://127.0.0.1:$mport/metrics" 2>&1 | grep -E '^lifeline_connections_refused_total\{listener="main"\}' || true)"
         check "connection cap: /metrics counts the refused connections" \
             "$(printf '%s' "$result" | awk '{ if ($NF + 0 >= 10) found = 1 } END { exit !found }' || echo "metric: ${result:-(none)}")"
         after="$(log_lines cap)"

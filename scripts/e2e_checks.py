@@ -30,10 +30,16 @@
     e2e_checks.py slow-clients HOST PORT --key K [--heads N] [--bodies N] [--wait S] [--dribble S]
                                                  N connections that send an unfinished request head and N that send
                                                  a head and an unfinished body of POST /api/v1/validate (key K), each
-                                                 dribbling one byte every S s; while they are open, GET /health on a
+                                                 dribbling one byte every S s (before them, --aborts N connections
+                                                 that send part of that body and close); while they are open, GET /health on a
                                                  fresh connection; waits at most --wait s for the server to close
                                                  them all; prints "heads_closed=A/N bodies_closed=B/N meanwhile=STATUS"
                                                  and closes what is left
+    e2e_checks.py stall HOST PORT [--cafile PEM] [--wait S]
+                                                 one connection that sends nothing and, with --cafile, one that
+                                                 completes a TLS handshake (verified against PEM) and sends half a
+                                                 request head; prints "silent_closed=yes|no [tls_closed=yes|no]"
+                                                 (closed by the server within --wait s)
     e2e_checks.py conn-cap HOST PORT --hold N --extra M [--wait S]
                                                  holds N fresh connections, then opens M more and counts those the
                                                  server closes within --wait s; then GET /health on a held one, and
@@ -346,7 +352,7 @@ def closed_by_peer(sock):
             data = sock.recv(4096)
             if not data:
                 return True
-    except BlockingIOError:
+    except (BlockingIOError, ssl.SSLWantReadError):
         return False
     except OSError:
         return True
@@ -365,6 +371,11 @@ def slow_clients(args):
     head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
     body_head = (b"POST /api/v1/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + args.key.encode()
                  + b"\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"tenant\":\"demo\",\"username\":\"")
+    # Clients that go away mid-body: the server must not log a line for each (it logged an error line per connection).
+    aborted = [open_conn(host, port, body_head) for _ in range(args.aborts)]
+    time.sleep(0.5)
+    for s in aborted:
+        s.close()
     conns = []  # [socket, kind, open]
     for _ in range(args.heads):
         conns.append([open_conn(host, port, head), "heads", True])
@@ -396,6 +407,35 @@ def slow_clients(args):
     print(f"heads_closed={heads}/{args.heads} bodies_closed={bodies}/{args.bodies} meanwhile={st}")
     for c in conns:
         c[0].close()
+
+
+def wait_closed(socks, wait):
+    """Which of socks the server closes within wait seconds."""
+    for s in socks:
+        s.setblocking(False)
+    closed = [False] * len(socks)
+    start = time.monotonic()
+    while time.monotonic() - start < wait and not all(closed):
+        for i, s in enumerate(socks):
+            if not closed[i]:
+                closed[i] = closed_by_peer(s)
+        time.sleep(0.1)
+    return closed
+
+
+def stall(args):
+    """A silent connection, and a TLS one with half a head: both must be closed by the server."""
+    socks = [socket.create_connection((args.host, args.port), timeout=5)]
+    if args.cafile:
+        ctx = ssl.create_default_context(cafile=args.cafile)
+        t = ctx.wrap_socket(socket.create_connection((args.host, args.port), timeout=5), server_hostname=args.host)
+        t.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        socks.append(t)
+    closed = wait_closed(socks, args.wait)
+    words = ["yes" if c else "no" for c in closed]
+    print(f"silent_closed={words[0]}" + (f" tls_closed={words[1]}" if args.cafile else ""))
+    for s in socks:
+        s.close()
 
 
 def conn_cap(args):
@@ -501,9 +541,16 @@ def main():
     s.add_argument("--key", required=True)
     s.add_argument("--heads", type=int, default=200)
     s.add_argument("--bodies", type=int, default=200)
+    s.add_argument("--aborts", type=int, default=0)
     s.add_argument("--wait", type=float, default=15)
     s.add_argument("--dribble", type=float, default=1)
     s.set_defaults(func=slow_clients)
+    s = sub.add_parser("stall")
+    s.add_argument("host")
+    s.add_argument("port", type=int)
+    s.add_argument("--cafile")
+    s.add_argument("--wait", type=float, default=10)
+    s.set_defaults(func=stall)
     s = sub.add_parser("conn-cap")
     s.add_argument("host")
     s.add_argument("port", type=int)
