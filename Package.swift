@@ -155,6 +155,8 @@ let package = Package(
             dependencies: [
                 "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineApp", "LifelineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
     ],
