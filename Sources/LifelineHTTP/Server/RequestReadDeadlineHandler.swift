@@ -11,7 +11,8 @@ import Prometheus
 /// timer: a client that sends one byte every few seconds is never idle, and would hold the connection for ever.
 ///
 /// Sits after HTTP decoding (HTTP1Channel's additional handlers), so it sees request parts; it passes them on as they
-/// are. Closing is logged at debug level only: a stalled client is the client's problem, and one line per connection
+/// are. A pipelined request whose body waits behind a slow answer to the one before it (the channel stops reading
+/// while its buffer is full) can miss the deadline; browsers do not pipeline, and our bodies are at most 64 KiB. Closing is logged at debug level only: a stalled client is the client's problem, and one line per connection
 /// would let any client flood the log.
 final class RequestReadDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart

@@ -32,5 +32,4 @@ public struct ServerLimits: Sendable {
             additionalChannelHandlers: [RequestReadDeadlineHandler(timeout: timeout, timedOut: timedOut, logger: logger)],
             idleTimeout: .seconds(Int64(idleSeconds)))
     }
-
 }
