@@ -27,6 +27,24 @@
     e2e_checks.py cut-tail DB N                  delete the last N audit events of the SQLite file DB and move the head
                                                  back onto the new last event (a database writer hiding the tail)
     e2e_checks.py forge-anchor IN OUT            copy the anchor IN to OUT with its seq one lower and its MAC kept
+    e2e_checks.py slow-clients HOST PORT --key K [--heads N] [--bodies N] [--wait S] [--dribble S]
+                                                 N connections that send an unfinished request head and N that send
+                                                 a head and an unfinished body of POST /api/v1/validate (key K), each
+                                                 dribbling one byte every S s (before them, --aborts N connections
+                                                 that send part of that body and close); while they are open, GET /health on a
+                                                 fresh connection; waits at most --wait s for the server to close
+                                                 them all; prints "heads_closed=A/N bodies_closed=B/N meanwhile=STATUS"
+                                                 and closes what is left
+    e2e_checks.py stall HOST PORT [--cafile PEM] [--wait S]
+                                                 one connection that sends nothing and, with --cafile, one that
+                                                 completes a TLS handshake (verified against PEM) and sends half a
+                                                 request head; prints "silent_closed=yes|no [tls_closed=yes|no]"
+                                                 (closed by the server within --wait s)
+    e2e_checks.py conn-cap HOST PORT --hold N --extra M [--wait S]
+                                                 holds N fresh connections, then opens M more and counts those the
+                                                 server closes within --wait s; then GET /health on a held one, and
+                                                 waits for the server to close that one when idle; prints
+                                                 "refused=R/M existing=STATUS idle_closed=yes|no"
     e2e_checks.py scan SECRET_BASE32 FILE...     exit 1 (and name what was found) when any FILE holds the secret as
                                                  base32, hex or raw bytes
 """
@@ -327,6 +345,135 @@ def refused_within(args):
         time.sleep(0.2)
 
 
+def closed_by_peer(sock):
+    """Reads what the server sent; True once it closed the connection (EOF or reset)."""
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    except OSError:
+        return True
+
+
+def open_conn(host, port, first):
+    s = socket.create_connection((host, port), timeout=5)
+    s.sendall(first)
+    s.setblocking(False)
+    return s
+
+
+def slow_clients(args):
+    """Slowloris: unfinished heads and bodies, one byte every --dribble s; how many the server closes within --wait s."""
+    host, port = args.host, args.port
+    head = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+    body_head = (b"POST /api/v1/validate HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + args.key.encode()
+                 + b"\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n{\"tenant\":\"demo\",\"username\":\"")
+    # Clients that go away mid-body: the server must not log a line for each (it logged an error line per connection).
+    aborted = [open_conn(host, port, body_head) for _ in range(args.aborts)]
+    time.sleep(0.5)
+    for s in aborted:
+        s.close()
+    conns = []  # [socket, kind, open]
+    for _ in range(args.heads):
+        conns.append([open_conn(host, port, head), "heads", True])
+    for _ in range(args.bodies):
+        conns.append([open_conn(host, port, body_head), "bodies", True])
+    try:
+        st, _ = request("GET", f"http://{host}:{port}/health", timeout=10)
+    except OSError as e:
+        st = f"error({e})"
+    start = time.monotonic()
+    next_drip = start + args.dribble
+    while time.monotonic() - start < args.wait and any(c[2] for c in conns):
+        time.sleep(0.1)
+        drip = time.monotonic() >= next_drip
+        if drip:
+            next_drip += args.dribble
+        for c in conns:
+            if not c[2]:
+                continue
+            if closed_by_peer(c[0]):
+                c[2] = False
+            elif drip:
+                try:
+                    c[0].send(b"a")
+                except OSError:
+                    c[2] = False
+    heads = sum(1 for c in conns if c[1] == "heads" and not c[2])
+    bodies = sum(1 for c in conns if c[1] == "bodies" and not c[2])
+    print(f"heads_closed={heads}/{args.heads} bodies_closed={bodies}/{args.bodies} meanwhile={st}")
+    for c in conns:
+        c[0].close()
+
+
+def wait_closed(socks, wait):
+    """Which of socks the server closes within wait seconds."""
+    for s in socks:
+        s.setblocking(False)
+    closed = [False] * len(socks)
+    start = time.monotonic()
+    while time.monotonic() - start < wait and not all(closed):
+        for i, s in enumerate(socks):
+            if not closed[i]:
+                closed[i] = closed_by_peer(s)
+        time.sleep(0.1)
+    return closed
+
+
+def stall(args):
+    """A silent connection, and a TLS one with half a head: both must be closed by the server."""
+    socks = [socket.create_connection((args.host, args.port), timeout=5)]
+    if args.cafile:
+        ctx = ssl.create_default_context(cafile=args.cafile)
+        t = ctx.wrap_socket(socket.create_connection((args.host, args.port), timeout=5), server_hostname=args.host)
+        t.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        socks.append(t)
+    closed = wait_closed(socks, args.wait)
+    words = ["yes" if c else "no" for c in closed]
+    print(f"silent_closed={words[0]}" + (f" tls_closed={words[1]}" if args.cafile else ""))
+    for s in socks:
+        s.close()
+
+
+def conn_cap(args):
+    """Holds --hold connections, counts which of --extra more the server closes at once, then uses a held one."""
+    host, port = args.host, args.port
+    held = [open_conn(host, port, b"") for _ in range(args.hold)]
+    time.sleep(0.5)  # the server accepts the held ones first
+    extra = [[open_conn(host, port, b""), True] for _ in range(args.extra)]
+    start = time.monotonic()
+    while time.monotonic() - start < args.wait and any(e[1] for e in extra):
+        time.sleep(0.1)
+        for e in extra:
+            if e[1] and closed_by_peer(e[0]):
+                e[1] = False
+    refused = sum(1 for e in extra if not e[1])
+    # An existing connection keeps working: one request on a held connection, kept alive.
+    s = held[0]
+    existing = "none"
+    try:
+        s.setblocking(True)
+        s.settimeout(10)
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        existing = s.recv(4096).split(b"\r\n", 1)[0].decode("latin-1").split(" ")[1]
+    except (OSError, IndexError) as e:
+        existing = f"error({e})"
+    s.setblocking(False)
+    start = time.monotonic()
+    idle_closed = "no"
+    while time.monotonic() - start < args.wait:
+        if closed_by_peer(s):
+            idle_closed = "yes"
+            break
+        time.sleep(0.1)
+    print(f"refused={refused}/{args.extra} existing={existing} idle_closed={idle_closed}")
+    for c in held + [e[0] for e in extra]:
+        c.close()
+
+
 def main():
     p = argparse.ArgumentParser(description="helpers for scripts/e2e.sh")
     sub = p.add_subparsers(dest="command", required=True)
@@ -388,6 +535,29 @@ def main():
     s.add_argument("secret")
     s.add_argument("files", nargs="+")
     s.set_defaults(func=scan)
+    s = sub.add_parser("slow-clients")
+    s.add_argument("host")
+    s.add_argument("port", type=int)
+    s.add_argument("--key", required=True)
+    s.add_argument("--heads", type=int, default=200)
+    s.add_argument("--bodies", type=int, default=200)
+    s.add_argument("--aborts", type=int, default=0)
+    s.add_argument("--wait", type=float, default=15)
+    s.add_argument("--dribble", type=float, default=1)
+    s.set_defaults(func=slow_clients)
+    s = sub.add_parser("stall")
+    s.add_argument("host")
+    s.add_argument("port", type=int)
+    s.add_argument("--cafile")
+    s.add_argument("--wait", type=float, default=10)
+    s.set_defaults(func=stall)
+    s = sub.add_parser("conn-cap")
+    s.add_argument("host")
+    s.add_argument("port", type=int)
+    s.add_argument("--hold", type=int, required=True)
+    s.add_argument("--extra", type=int, required=True)
+    s.add_argument("--wait", type=float, default=10)
+    s.set_defaults(func=conn_cap)
     args = p.parse_args()
     if args.command == "exec" and not args.cmd:
         p.error("exec needs a command")

@@ -19,29 +19,39 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     var services = services
+    let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
+                              maxConnections: runtime.config.maxConnections)
     if let port = runtime.config.metricsPort {
         // /metrics on a listener of its own, so that the public address does not show it (docs/configuration.md).
         deps.metricsOnMainListener = false
         services.append(Application(router: buildMetricsRouter(metrics: metrics),
+                                    server: limitedServer(limits, listener: "metrics", tls: nil, metrics: metrics, logger: logger),
                                     configuration: .init(address: .hostname(runtime.config.metricsHost ?? runtime.config.host, port: port), serverName: nil),
                                     logger: logger))
     }
     let router = buildRouter(deps)
     // With TLS the main listener speaks HTTPS only: a plain-HTTP request on it fails the handshake and gets no page.
     // The metrics listener above stays plain (docs/configuration.md: keep it on loopback or a private network).
-    let http1 = HTTP1Channel.Configuration()
-    let server: HTTPServerBuilder = if let tls {
-        .init { responder in
-            try TLSChannel(HTTP1Channel(responder: responder, configuration: http1), tlsConfiguration: tls.configuration)
-        }
-    } else {
-        .http1(configuration: http1)
-    }
     return Application(
         router: router,
-        server: server,
+        server: limitedServer(limits, listener: "main", tls: tls, metrics: metrics, logger: logger),
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: nil),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: logger)
+}
+
+/// A listener's HTTP/1.1 server with the read deadline, idle timeout and connection cap of `limits` (docs/security.md
+/// "Slow clients"), over TLS when `tls` is given. Each listener has a cap of its own, so that a full main listener
+/// does not keep the metrics scraper out. The cap wraps TLS: a refused connection costs no handshake.
+func limitedServer(_ limits: ServerLimits, listener: String, tls: ServerTLS?, metrics: HTTPMetrics, logger: Logger) -> HTTPServerBuilder {
+    let gate = ConnectionGate(limit: limits.maxConnections, listener: listener, metrics: metrics, logger: logger)
+    let http1 = limits.http1Configuration(metrics: metrics, listener: listener, logger: logger)
+    return HTTPServerBuilder { responder in
+        let channel = HTTP1Channel(responder: responder, configuration: http1)
+        if let tls {
+            return ConnectionCapChannel(try TLSChannel(channel, tlsConfiguration: tls.configuration), gate: gate)
+        }
+        return ConnectionCapChannel(channel, gate: gate)
+    }
 }

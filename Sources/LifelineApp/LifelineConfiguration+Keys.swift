@@ -18,6 +18,7 @@ import Yams
 extension LifelineConfiguration {
     public static let knownKeys: Set<String> = [
         "server.host", "server.port", "server.tls.certificate", "server.tls.key", "server.trustedProxies",
+        "server.timeouts.requestRead", "server.timeouts.idle", "server.maxConnections",
         "storage.dataDir", "database.url",
         "keys.kek", "keys.previous", "keys.file",
         "log.level", "log.format",

@@ -13,6 +13,12 @@ public struct LifelineConfiguration: Sendable {
     public var tlsCertificate: String?
     /// A PEM file with the private key of ``tlsCertificate`` (`server.tls.key`).
     public var tlsKey: String?
+    /// Seconds a request's head and body have to arrive in full (`server.timeouts.requestRead`, ``ServerLimits``).
+    public var requestReadTimeout = 15
+    /// Seconds a keep-alive connection may wait for its next request (`server.timeouts.idle`).
+    public var idleTimeout = 60
+    /// Open connections per listener (`server.maxConnections`); more are closed at once.
+    public var maxConnections = 1000
     /// The data folder (SQLite database and key file).
     public var dataDir = "./lifeline-data"
     /// A `postgres://` URL; when set, PostgreSQL is used instead of SQLite.
@@ -96,6 +102,11 @@ public struct LifelineConfiguration: Sendable {
             throw LifelineError(.configuration, c.tlsKey == nil ? "server.tls.certificate is set but server.tls.key is not: TLS needs both"
                                                                 : "server.tls.key is set but server.tls.certificate is not: TLS needs both")
         }
+        // Bounds (docs/security.md "Slow clients"): a read deadline of at least a second and at most five minutes; an
+        // idle wait of at most an hour; a cap that a single process's descriptors can hold.
+        c.requestReadTimeout = try intValue(r, "server.timeouts.requestRead", c.requestReadTimeout, 1...300)
+        c.idleTimeout = try intValue(r, "server.timeouts.idle", c.idleTimeout, 1...3_600)
+        c.maxConnections = try intValue(r, "server.maxConnections", c.maxConnections, 1...100_000)
         c.dataDir = r.string(forKey: "storage.dataDir", default: c.dataDir)
         c.databaseURL = r.string(forKey: "database.url", isSecret: true)
         c.kek = r.string(forKey: "keys.kek", isSecret: true)

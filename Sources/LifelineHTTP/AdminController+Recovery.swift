@@ -28,7 +28,7 @@ struct AdminRecoveryController {
         }
         group.put("/tenants/:tenant/recovery") { request, context in
             var request = request
-            let buffer = try await request.collectBody(upTo: JSON.maxBodySize)
+            let buffer = try await request.readBody(upTo: JSON.maxBodySize)
             let config: RecoveryConfig
             do { config = try Self.plainDecoder.decode(RecoveryConfig.self, from: Data(buffer: buffer)) } catch let problem as ConfigProblem {
                 // A key the tenant may not write (a directory connection's URL, CA file, bind secret...), named.

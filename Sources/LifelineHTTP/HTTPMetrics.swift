@@ -23,6 +23,27 @@ public struct HTTPMetrics: Sendable {
                                                                          helpText: "HTTP requests answered"))
     }
 
+    /// Connections open now on a listener (`lifeline_connections_open{listener=...}`).
+    func connectionsOpen(listener: String) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "connections", unitName: "open",
+                                                            helpText: "Connections open now, per listener"),
+                           labels: [("listener", listener)])
+    }
+
+    /// Connections closed at once because the listener had `server.maxConnections` open.
+    func connectionsRefused(listener: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "connections_refused", unitName: "total",
+                                                              helpText: "Connections closed at once because the listener was full (server.maxConnections)"),
+                             labels: [("listener", listener)])
+    }
+
+    /// Connections closed because a request did not arrive in full within `server.timeouts.requestRead`.
+    func connectionsTimedOut(listener: String) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "connections_read_timeouts", unitName: "total",
+                                                              helpText: "Connections closed because a request did not arrive in time (server.timeouts.requestRead)"),
+                             labels: [("listener", listener)])
+    }
+
     func recordValidation(accepted: Bool, duration: Duration) {
         (accepted ? accepts : rejects).increment()
         validationDuration.record(duration)

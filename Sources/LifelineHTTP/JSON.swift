@@ -24,7 +24,7 @@ public enum JSON {
     /// `payload_too_large`, a missing required field `invalid_request`.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
-        return try decode(T.self, from: try await request.collectBody(upTo: maxBodySize))
+        return try decode(T.self, from: try await request.readBody(upTo: maxBodySize))
     }
 
     /// ``decode(_:from:)`` with a fast path for the commonest body of the hottest requests, a flat object of plain
@@ -32,7 +32,7 @@ public enum JSON {
     /// the answer to every input is the same.
     static func decodeFlat<T: FlatJSONDecodable>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
-        let buffer = try await request.collectBody(upTo: maxBodySize)
+        let buffer = try await request.readBody(upTo: maxBodySize)
         if let fields = buffer.withUnsafeReadableBytes({ FlatJSONObject.parse($0) }), let value = T(flatJSON: fields) { return value }
         return try decode(T.self, from: buffer)
     }

@@ -53,7 +53,7 @@ struct RecoveryController {
             let id = try flowID(context)
             let name = try context.parameters.require("action")
             var request = request
-            let body = try await request.collectBody(upTo: JSON.maxBodySize)
+            let body = try await request.readBody(upTo: JSON.maxBodySize)
             // No body (or an empty one) is fine for actions that need no input.
             let fields = body.readableBytes == 0 ? ActionIn() : try JSON.decode(ActionIn.self, from: body)
             let input: ActionInput

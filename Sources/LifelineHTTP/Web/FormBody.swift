@@ -10,7 +10,7 @@ enum FormBody {
     /// Reads and parses the body. A repeated name keeps its first value (no form of ours repeats a name).
     static func read(_ request: Request) async throws -> [String: String] {
         var request = request
-        let buffer = try await request.collectBody(upTo: limit)
+        let buffer = try await request.readBody(upTo: limit)
         return parse(String(buffer: buffer))
     }
 
