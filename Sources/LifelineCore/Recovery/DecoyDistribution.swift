@@ -13,7 +13,9 @@ import Foundation
 public struct DecoyDistribution: Sendable, Equatable {
     /// One drawable value and its quantized weight.
     public struct Entry<Value: Sendable & Equatable>: Sendable, Equatable {
+        /// The value shown (a domain, a country code, a count).
         public var value: Value
+        /// Its weight in 1/``DecoyDistribution/quantum`` steps of all users.
         public var weight: Int
     }
 
@@ -23,9 +25,13 @@ public struct DecoyDistribution: Sendable, Equatable {
     /// The quantization of weights: a value's weight is its share of users in 1/32 steps (at least 1).
     public static let quantum = 32
 
+    /// Email domains.
     public var domains: [Entry<String>]
+    /// Phone country codes (`+47`).
     public var countries: [Entry<String>]
+    /// Numbers of phones per user (≥ 1: a real user without one is shown decoys too).
     public var phoneCounts: [Entry<Int>]
+    /// Numbers of addresses per user (≥ 1).
     public var emailCounts: [Entry<Int>]
     /// Sizes of the question subset: of real users' answered sets, those a question step can use.
     public var questionSetSizes: [Entry<Int>]

@@ -6,7 +6,9 @@ import Foundation
 /// username and the tenant's ``DecoyDistribution``: the same on every attempt, on every instance, before and after a
 /// key rotation.
 public struct Decoys: Sendable, Equatable {
+    /// Decoy numbers (E.164), all in one country.
     public var phones: [String]
+    /// Decoy addresses.
     public var emails: [String]
     /// The question ids a decoy question step asks from, in catalog order.
     public var questions: [String]
@@ -15,6 +17,8 @@ public struct Decoys: Sendable, Equatable {
 /// Draws ``Decoys``. Each value is drawn from its own HMAC (labelled by what it is for), so a change in one part of
 /// the distribution (say the phone counts) moves no other part of any decoy.
 public enum DecoyGenerator {
+    /// The decoys of `usernameKey` in the tenant `tenantID`, under the decoy `key`, drawn from `distribution`, with
+    /// question ids from `catalog` (the tenant's questions, in catalog order).
     public static func decoys(key: SymmetricKey, tenantID: UUID, usernameKey: String, distribution d: DecoyDistribution,
                               catalog: [String]) -> Decoys {
         let prefix = "decoy|\(tenantID.uuidString.lowercased())|\(usernameKey)|"
