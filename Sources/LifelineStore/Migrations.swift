@@ -144,6 +144,11 @@ enum Migrations {
         Migration(version: 11, name: "outbox seal format", statements: [
             "ALTER TABLE outbox ADD COLUMN seal_format BIGINT NOT NULL DEFAULT 1",
         ]),
+        // Why (issue 13 item 9): decoys and the code HMAC key derive from a secret that survives key rotation, made
+        // once per database (shared by every instance) and stored sealed under the key-encryption key.
+        Migration(version: 12, name: "server secrets", statements: [
+            "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, sealed TEXT NOT NULL, created_at BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

@@ -15,6 +15,9 @@ public final class SQLStore: Sendable {
     let apiKeyUses = Mutex<[String: Date]>([:])
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
+    /// Decoy statistics by tenant id, for at most 5 minutes (why: six aggregate queries over all users must not run
+    /// per flow, and a decoy needs the distribution, not the newest user).
+    let recoveryStatisticsCache = TTLCache<RecoveryStatistics>(ttl: .seconds(300))
     /// The flows this process last wrote, each with its version, so that reading a flow back need not decode its
     /// stored JSON again (decoding was about 7 % of a recovery flow's CPU time).
     ///

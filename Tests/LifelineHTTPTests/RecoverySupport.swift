@@ -72,7 +72,7 @@ func shape(_ value: Any, key: String = "") -> Any {
         for (k, v) in d { out[k] = ["id", "expires_at", "username", "resend_available_at"].contains(k) && key == "" ? "*" : shape(v, key: k) }
         return out
     case let a as [Any]:
-        // A decoy shows one or two numbers, a real user as many as they enrolled: only the option list's
+        // A decoy shows as many numbers as the tenant's users have, a real user as many as they enrolled: only the option list's
         // presence is compared, not its length or labels.
         return key == "options" ? "*" : a.map { shape($0) }
     case let s as String where key == "text" && s.contains("***"):

@@ -177,7 +177,8 @@ struct FastJSONEncoderTests {
     @Test("A recovery flow in every phase (Lifeline's largest stored document): the same bytes, and it reads back equal")
     func recoveryFlow() throws {
         let profile = RecoveryProfile(userID: UUID(), phones: ["+4915112345678"], emails: ["a@example.com"],
-                                      answeredQuestions: ["pet", "city"], hasTOTP: true, decoyPhones: ["+49170000000"], decoyEmails: [])
+                                      answeredQuestions: ["pet", "city"], hasTOTP: true, decoyPhones: ["+49170000000"], decoyEmails: [],
+                                      decoyQuestions: ["pet", "school"])
         var flow = RecoveryFlow(id: UUID(), tenantID: UUID(), tenant: "demo", username: "Jürgen \"J\" /x", userID: UUID(), language: "de",
                                 createdAt: Date(), expiresAt: Date().addingTimeInterval(900.123))
         flow.profile = profile

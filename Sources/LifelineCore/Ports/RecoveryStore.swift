@@ -19,6 +19,10 @@ public protocol RecoveryStore: Sendable {
     /// cost what a real one costs; a lookup per table, with rows for one and none for the other, made a real user's
     /// flow start measurably slower (a timing oracle for user enumeration).
     func recoverySubject(tenantID: UUID, usernameKey: String) async throws -> RecoverySubject
+    /// Aggregates over the tenant's active users for decoys (``RecoveryStatistics``): counts of users per email domain,
+    /// per phone country code, per number of verified phones, addresses and answers, and per answered question — never
+    /// a contact. May answer from a cache up to a few minutes old (decoys need a distribution, not the last user).
+    func recoveryStatistics(tenantID: UUID) async throws -> RecoveryStatistics
     /// The answer hashes of a user by question id (empty for an unknown user).
     func answerHashes(userID: UUID) async throws -> [String: String]
     func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws

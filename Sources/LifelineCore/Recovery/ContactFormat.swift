@@ -20,12 +20,16 @@ public enum ContactFormat {
         let d = Array(e164.dropFirst())
         guard let first = d.first else { return "+" }
         if first == "1" || first == "7" { return "+" + String(first) }
-        let two: Set<String> = ["20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-                                "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
-                                "86", "90", "91", "92", "93", "94", "95", "98"]
-        if d.count >= 2, two.contains(String(d[0...1])) { return "+" + String(d[0...1]) }
+        if d.count >= 2, twoDigitCountryCodes.contains(String(d[0...1])) { return "+" + String(d[0...1]) }
         return "+" + String(d.prefix(3))
     }
+
+    /// The two-digit ITU country codes (without `+`); of the others, 1 and 7 are one digit and the rest three.
+    public static let twoDigitCountryCodes: Set<String> = [
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
+        "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
+        "86", "90", "91", "92", "93", "94", "95", "98",
+    ]
 
     /// `+420 *** *** 789`: the country code and the last three digits. Why a fixed-width mask: the number of
     /// hidden digits would tell numbers (and real from decoy entries) apart.

@@ -45,7 +45,7 @@ public struct FlowInputs: Sendable {
     public var freshCode: String
     /// CSPRNG bytes for picking questions.
     public var random: [UInt8]
-    /// The key of the code HMACs.
+    /// The key of the code HMACs (from ``StableSecret``, so a code sent before a key rotation still matches after it).
     public var codeKey: SymmetricKey
     /// Codes already sent to this user in the current hour.
     public var sendsThisHour: Int
@@ -156,7 +156,7 @@ public struct FlowStateMachine: Sendable {
             let catalog = config.questions.map(\.id)
             let answered = catalog.filter { profile.answeredQuestions.contains($0) }
             let pool: [String]
-            if decoyUser || answered.count < k { step.decoy = true; pool = catalog } else { pool = answered }
+            if decoyUser || answered.count < k { step.decoy = true; pool = decoyQuestionPool(k, catalog: catalog) } else { pool = answered }
             step.questionIDs = Self.pick(k, from: pool, random: inputs.random)
             flow.phase = .answerQuestions
         case .totp:
@@ -165,6 +165,17 @@ public struct FlowStateMachine: Sendable {
         }
         flow.step = step
         return []
+    }
+
+    /// The questions a decoy step asks from: the username's stable decoy subset (``RecoveryProfile/decoyQuestions``).
+    /// Why a stable subset and not the catalog: a real user is asked from the questions they answered, so over repeated
+    /// flows the union of the questions asked stays within that set; a decoy asking from the whole catalog was told
+    /// apart by that alone. Padded in catalog order when the catalog changed under it or the step asks more than it
+    /// holds (so a step can always ask `k`).
+    private func decoyQuestionPool(_ k: Int, catalog: [String]) -> [String] {
+        guard let subset = profile.decoyQuestions.map(Set.init) else { return catalog }
+        let pool = catalog.filter(subset.contains)
+        return pool.count >= k ? pool : pool + catalog.filter { !subset.contains($0) }.prefix(k - pool.count)
     }
 
     private mutating func chooseContact(index: Int, typed: String, _ inputs: FlowInputs) -> [FlowEffect] {

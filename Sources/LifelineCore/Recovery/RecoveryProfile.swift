@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 
 /// What the verification steps may use of one user: enrolled numbers, addresses, answered questions and
-/// whether a TOTP token is usable — plus decoy contacts, derived from a server secret and the username, shown
-/// wherever the real ones are missing.
+/// whether a TOTP token is usable — plus decoy contacts and a decoy question subset, derived from the stable server
+/// secret, the username and the tenant's distribution (``DecoyGenerator``), shown wherever the real ones are missing.
 ///
 /// Why decoys: an unknown user, or a user without a number, must get a flow that looks the same as a real
 /// one; the decoys are stable per username (the same on every attempt), so repeating a request reveals nothing.
@@ -15,32 +15,25 @@ public struct RecoveryProfile: Sendable, Equatable, Codable {
     public var hasTOTP: Bool
     public var decoyPhones: [String]
     public var decoyEmails: [String]
+    /// The question ids a decoy question step of this username asks from (``Decoys/questions``); nil in flows stored
+    /// before decoy subsets existed (they ask from the whole catalog).
+    public var decoyQuestions: [String]?
 
     /// True when the flow must never verify (unknown or disabled user).
     public var isDecoy: Bool { userID == nil }
 
     public init(userID: UUID?, phones: [String], emails: [String], answeredQuestions: Set<String>, hasTOTP: Bool,
-                decoyPhones: [String], decoyEmails: [String]) {
+                decoyPhones: [String], decoyEmails: [String], decoyQuestions: [String]? = nil) {
         self.userID = userID; self.phones = phones; self.emails = emails; self.answeredQuestions = answeredQuestions
         self.hasTOTP = hasTOTP; self.decoyPhones = decoyPhones; self.decoyEmails = decoyEmails
+        self.decoyQuestions = decoyQuestions
     }
 
-    /// The decoy contacts of `usernameKey` in a tenant, from `secret`.
-    public static func decoys(secret: SymmetricKey, tenantID: UUID, usernameKey: String, config: RecoveryConfig) -> (phones: [String], emails: [String]) {
-        let mac = Array(HMAC<SHA256>.authenticationCode(for: Array("decoy|\(tenantID.uuidString.lowercased())|\(usernameKey)".utf8), using: secret))
-        let phoneCount = 1 + Int(mac[0] & 1)
-        var phones: [String] = []
-        for i in 0..<phoneCount {
-            // Nine subscriber digits: a plausible mobile length in most numbering plans.
-            let digits = (0..<9).map { String(Int(mac[1 + i * 9 + $0]) % 10) }.joined()
-            phones.append(config.defaultCountryCode + digits)
-        }
-        let letters = Array("abcdefghijklmnoprstvw")
-        let first = usernameKey.first.flatMap { $0.isLetter && $0.isASCII ? $0 : nil } ?? letters[Int(mac[20]) % letters.count]
-        let domains = [config.emailDomain, "gmail.com", "outlook.com", config.emailDomain]
-        let local = String(first) + String((0..<6).map { letters[Int(mac[21 + $0]) % letters.count] })
-        var emails = [local + "@" + domains[Int(mac[28]) % domains.count]]
-        if mac[29] & 1 == 1 { emails.append(String(first) + String((0..<5).map { letters[Int(mac[30 - $0]) % letters.count] }) + "@" + domains[Int(mac[31]) % domains.count]) }
-        return (phones, emails)
+    /// The decoys of `usernameKey` in a tenant, from `secret` (the decoy key of ``StableSecret``) and the tenant's
+    /// distribution (nil: a tenant without users, so its `emailDomain` and `defaultCountryCode`).
+    public static func decoys(secret: SymmetricKey, tenantID: UUID, usernameKey: String, config: RecoveryConfig,
+                              distribution: DecoyDistribution? = nil) -> Decoys {
+        DecoyGenerator.decoys(key: secret, tenantID: tenantID, usernameKey: usernameKey,
+                              distribution: distribution ?? DecoyDistribution(.empty, config: config), catalog: config.questions.map(\.id))
     }
 }

@@ -21,6 +21,8 @@ public struct RecoveryService: Sendable {
     let questionLimits: QuestionStepLimiter
     /// Where the questions step hashes answers: a fixed set of threads with a bounded queue.
     let hashPool: SlowHashPool
+    /// The secret decoys and code HMACs derive from; it survives key rotation (shared by the copies of this service).
+    let secrets: StableSecret
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
@@ -31,6 +33,7 @@ public struct RecoveryService: Sendable {
         self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
         self.questionLimits = QuestionStepLimiter(policy: questions); self.hashPool = hashPool
+        self.secrets = StableSecret(store: storage, vault: vault, random: random)
     }
 
     /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
@@ -42,7 +45,6 @@ public struct RecoveryService: Sendable {
         let lang = catalog.resolve(language)
         let (tenant, config) = try await tenantConfig(tenantName)
         let now = clock.now()
-        let key = try await vault.ring()
         let usernameKey = Validation.usernameKey(username)
         let scope = try await budgetScope(pass: budgetPass, tenant: tenant, usernameKey: usernameKey, now: now)
         // Why keyed by username, not user id: unknown usernames must be paused exactly like real ones.
@@ -53,14 +55,14 @@ public struct RecoveryService: Sendable {
                                                  event: "recovery.start", outcome: "refused", reason: "guessing budget paused", source: source))
             throw Self.paused(now.addingTimeInterval(Double(wait)), now: now)
         }
-        let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+        let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config)
         var flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
         flow.profile = profile
         flow.budgetScope = scope
         var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
         // Starting never sends (at most it enters the first step), so the hourly send count is not needed.
-        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key, needsSendCount: false)
+        let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, needsSendCount: false)
         let effects = machine.start(inputs)
         let written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
                                         now: now, source: source)
@@ -95,11 +97,10 @@ public struct RecoveryService: Sendable {
             throw LifelineError(.conflict, "the flow has moved on; reload it")
         }
         let (tenant, config) = try await tenantConfig(flow.tenant)
-        let key = try await vault.ring()
         let usernameKey = Validation.usernameKey(flow.username)
         var profile: RecoveryProfile
         if let snapshot = flow.profile { profile = snapshot } else {
-            profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config, key: key)
+            profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config)
         }
         // The flow keeps the identity it started with: a user created or re-enabled mid-flow does not turn a decoy real.
         if profile.userID != flow.userID { profile.userID = nil }
@@ -113,7 +114,7 @@ public struct RecoveryService: Sendable {
         do {
             let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
             // Read by phase, never by user, so real and decoy flows do the same work.
-            var inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, key: key,
+            var inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey,
                                           needsSendCount: flow.phase == .chooseContact || flow.phase == .enterCode)
             var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
             var effects = machine.handle(event, inputs)
@@ -170,23 +171,29 @@ public struct RecoveryService: Sendable {
     }
 
     /// The profile of a user; for an unknown or disabled user the profile is a decoy. One query either way, with one
-    /// row either way, so both cost the same.
-    func loadProfile(tenant: Tenant, usernameKey: String, config: RecoveryConfig, key: KeyRing) async throws -> RecoveryProfile {
+    /// row either way, so both cost the same. The decoys are computed for every profile (a real user without a number
+    /// is shown decoy numbers), from the tenant's statistics, which the store caches for minutes: the same work for a
+    /// real and an unknown username.
+    func loadProfile(tenant: Tenant, usernameKey: String, config: RecoveryConfig) async throws -> RecoveryProfile {
         let subject = try await storage.recoverySubject(tenantID: tenant.id, usernameKey: usernameKey)
         let active = subject.userID != nil && subject.active
-        let decoys = RecoveryProfile.decoys(secret: key.derivedKey(info: "lifeline/recovery/decoy"), tenantID: tenant.id, usernameKey: usernameKey, config: config)
+        let distribution = DecoyDistribution(try await storage.recoveryStatistics(tenantID: tenant.id), config: config)
+        // Why the stable secret and not the key-encryption key: see ``StableSecret`` (a rotation must not change decoys).
+        let decoys = RecoveryProfile.decoys(secret: try await secrets.key(.decoy), tenantID: tenant.id, usernameKey: usernameKey,
+                                            config: config, distribution: distribution)
         // Why only verified contacts (the store returns no others): an unverified number may be the attacker's own,
         // added by a compromised account.
         return RecoveryProfile(userID: active ? subject.userID : nil,
                                phones: active ? subject.verifiedPhones : [], emails: active ? subject.verifiedEmails : [],
                                answeredQuestions: active ? subject.answeredQuestions : [], hasTOTP: active && subject.hasActiveTOTP,
-                               decoyPhones: decoys.phones, decoyEmails: decoys.emails)
+                               decoyPhones: decoys.phones, decoyEmails: decoys.emails, decoyQuestions: decoys.questions)
     }
 
-    func inputs(now: Date, tenant: Tenant, usernameKey: String, key: KeyRing, needsSendCount: Bool) async throws -> FlowInputs {
+    func inputs(now: Date, tenant: Tenant, usernameKey: String, needsSendCount: Bool) async throws -> FlowInputs {
         let sends = needsSendCount ? try await storage.counter(Self.sendKey(tenant.id, usernameKey, now)).count : 0
+        // Why the stable secret: a code sent before `lifeline keys rotate` must still match after it.
         return FlowInputs(now: now, freshCode: random.string(length: 8, alphabet: Array("0123456789")), random: random.bytes(32),
-                          codeKey: key.derivedKey(info: "lifeline/recovery/code"), sendsThisHour: sends)
+                          codeKey: try await secrets.key(.code), sendsThisHour: sends)
     }
 
     static func sendKey(_ tenant: UUID, _ usernameKey: String, _ now: Date) -> String {
