@@ -63,16 +63,8 @@ func freeTCPPort() throws -> Int {
 /// `GET path` over a plain socket to 127.0.0.1:`port` (HTTP/1.0, the connection closes after the answer); nil when
 /// nothing listens.
 func rawHTTPGet(port: Int, path: String) -> String? {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = loopbackConnection(port: port) else { return nil }
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = UInt16(port).bigEndian
-    let connected = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    guard connected else { return nil }
     // Never wait long for a server that keeps the connection open.
     var timeout = timeval(tv_sec: 2, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -86,4 +78,18 @@ func rawHTTPGet(port: Int, path: String) -> String? {
         out += buffer[0..<n]
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// A TCP connection to 127.0.0.1:`port` (the caller closes it); nil when nothing listens.
+func loopbackConnection(port: Int) -> Int32? {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = UInt16(port).bigEndian
+    let connected = withUnsafePointer(to: &addr) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+    guard connected else { close(fd); return nil }
+    return fd
 }

@@ -149,15 +149,8 @@ private final class Statuses: Sendable {
 
 /// Sends `text` on a fresh connection to 127.0.0.1:`port` and closes it at once.
 private func sendAndClose(port: Int, _ text: String) -> Bool {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard let fd = loopbackConnection(port: port) else { return false }
     defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    addr.sin_port = UInt16(port).bigEndian
-    let connected = withUnsafePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
     let bytes = Array(text.utf8)
-    return connected && send(fd, bytes, bytes.count, 0) == bytes.count
+    return send(fd, bytes, bytes.count, 0) == bytes.count
 }
