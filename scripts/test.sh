@@ -3,9 +3,10 @@
 #
 # 1. installs what the tests need if missing (Debian: oathtool, postgresql, chromium, chromium-driver; PyPI:
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
-# 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL, and a throwaway OpenLDAP
-#    (scripts/peers/slapd.sh: ppolicy, TLS) exporting LIFELINE_TEST_LDAP_* for the LifelineLDAP tests
-# 3. swift build --build-tests, then swift test --skip-build "$@"
+# 2. swift build --build-tests
+# 3. then starts a throwaway PostgreSQL on 127.0.0.1 (LIFELINE_TEST_POSTGRES_URL) and a throwaway OpenLDAP
+#    (scripts/peers/slapd.sh: ppolicy, TLS; LIFELINE_TEST_LDAP_*), checks both answer, and runs
+#    swift test --skip-build "$@"
 # 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI), then
 #    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
 #    receiver; screenshots in ci-artifacts/browser, or $LIFELINE_ARTIFACTS)
@@ -112,17 +113,6 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lifeline-test.XXXXXX")"
 
-# --- 2. PostgreSQL ---------------------------------------------------------------------------------------
-pg_start
-export LIFELINE_TEST_POSTGRES_URL
-
-# --- 2b. OpenLDAP (slapd with ppolicy, StartTLS and LDAPS; the LDAP tests fail without it, they never skip) ---
-SLAPD_DIR="$WORK/slapd"
-"$ROOT/scripts/peers/slapd.sh" start "$SLAPD_DIR" 0 0 >"$WORK/slapd.env"
-while IFS='=' read -r key value; do
-    case "$key" in LIFELINE_TEST_LDAP*) export "$key=$value" ;; esac
-done <"$WORK/slapd.env"
-
 # --- 3. swift build / swift test -------------------------------------------------------------------------
 log "swift build --build-tests"
 rc=0
@@ -131,6 +121,36 @@ if [ "$rc" -ne 0 ]; then
     log "swift build failed (exit $rc)"
     exit "$rc"
 fi
+
+# --- 3b. the services, started only now -------------------------------------------------------------------
+# Why after the build: a clean build takes 12-19 min here, and a PostgreSQL started before it was lost during one
+# (a clean-clone run failed 78 expectations). Started now, and checked alive before the tests, a dead service is one
+# clear line instead of many failed expectations.
+# PostgreSQL ---------------------------------------------------------------------------------------
+pg_start
+export LIFELINE_TEST_POSTGRES_URL
+
+# OpenLDAP (slapd with ppolicy, StartTLS and LDAPS; the LDAP tests fail without it, they never skip) ---
+SLAPD_DIR="$WORK/slapd"
+"$ROOT/scripts/peers/slapd.sh" start "$SLAPD_DIR" 0 0 >"$WORK/slapd.env"
+while IFS='=' read -r key value; do
+    case "$key" in LIFELINE_TEST_LDAP*) export "$key=$value" ;; esac
+done <"$WORK/slapd.env"
+
+services_alive() {
+    local ok=0
+    if ! PGCONNECT_TIMEOUT=10 "$LIFELINE_PG_BINDIR/psql" -qAt -c 'SELECT 1' "$LIFELINE_TEST_POSTGRES_URL" >/dev/null 2>&1 \
+        && ! PGCONNECT_TIMEOUT=10 psql -qAt -c 'SELECT 1' "$LIFELINE_TEST_POSTGRES_URL" >/dev/null 2>&1; then
+        log "PostgreSQL at 127.0.0.1:$LIFELINE_PG_PORT does not answer"; ok=1
+    fi
+    if ! LDAPTLS_REQCERT=never timeout 10 ldapwhoami -x -H "$LIFELINE_TEST_LDAP_URL" -D "$LIFELINE_TEST_LDAP_BIND_DN" \
+        -w "$LIFELINE_TEST_LDAP_BIND_PASSWORD" >/dev/null 2>&1; then
+        log "slapd at $LIFELINE_TEST_LDAP_URL does not answer a bind"; ok=1
+    fi
+    return "$ok"
+}
+services_alive || { log "a test service is not alive; not running the tests"; exit 1; }
+log "PostgreSQL and slapd are alive"
 
 log "swift test --skip-build $*"
 # tee keeps the output visible and lets the summary be repeated last, after the fuzz step's output.
