@@ -26,9 +26,19 @@ struct JSONContentTypeMiddleware<Context: RequestContext>: RouterMiddleware {
     static var refusal: APIError { APIError(.unsupportedMediaType, "unsupported_media_type", "the request body must be sent as Content-Type: application/json") }
 
     /// Whether a `Content-Type` value is `application/json`, with any parameters, in any case (RFC 9110 §8.3.1).
+    ///
+    /// Compared byte by byte over the UTF-8 view: the first version (split, Foundation's `trimmingCharacters`,
+    /// `lowercased`) was 1.4 % of the server's CPU in the validate benchmark, for a header every JSON request has.
     static func isJSON(_ value: String) -> Bool {
-        let mediaType = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
+        let expected = Array("application/json".utf8)
+        var bytes = value.utf8[...]
+        // The media type is what comes before the first ';', without surrounding spaces or tabs.
+        if let semicolon = bytes.firstIndex(of: UInt8(ascii: ";")) { bytes = bytes[..<semicolon] }
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        guard bytes.count == expected.count else { return false }
+        // ASCII case-insensitive: setting 0x20 lowercases A–Z; the expected bytes are lowercase letters and '/'.
+        return zip(bytes, expected).allSatisfy { got, want in got == want || (got | 0x20 == want && want >= 0x61 && want <= 0x7a) }
     }
 
     /// Whether the head announces a body: a non-zero `Content-Length` or any `Transfer-Encoding`.

@@ -134,7 +134,8 @@ extension SQLStore: RecoveryStore {
         }
     }
 
-    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws -> Bool {
+    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement],
+                           refund: GuessCharge?) async throws -> Bool {
         var next = flow
         next.version += 1
         let state = try Self.flowStateEncoder.encodeString(next)
@@ -149,6 +150,7 @@ extension SQLStore: RecoveryStore {
                 """).first()
             guard updated != nil else { return false }
             try await self.writeSideEffects(outbox: outbox, audit: audit, counters: counters, now: now, in: db)
+            if let refund { try await self.refundGuess(refund, in: db) }
             return true
         }
         if updated { flowStates.put(id, next) }

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import LifelineApp
 import LifelineCore
+@testable import LifelineHTTP
 import NIOCore
 import Testing
 
@@ -64,6 +65,17 @@ struct ContentTypeTests {
                 let r = try await client.send(.post, "/api/v1/recovery/flows/00000000-0000-0000-0000-000000000000/actions/selfservice")
                 #expect(r.status != .unsupportedMediaType)
             }
+        }
+    }
+
+    @Test("the media type is compared without parameters, surrounding blanks or case, and nothing else passes")
+    func mediaTypes() {
+        for ok in ["application/json", "Application/JSON", "application/json; charset=utf-8", " application/json\t;x=y", "APPLICATION/JSON "] {
+            #expect(JSONContentTypeMiddleware<AppRequestContext>.isJSON(ok), "\(ok)")
+        }
+        for bad in ["", ";", "application/jsonx", "application/json-patch+json", "application /json", "text/plain", "application/jso",
+                    "application\u{2F}json2", "applicatio\u{301}n/json", "application/json\u{301}", "xapplication/json"] {
+            #expect(!JSONContentTypeMiddleware<AppRequestContext>.isJSON(bad), "\(bad)")
         }
     }
 }

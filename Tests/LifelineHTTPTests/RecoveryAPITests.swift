@@ -282,6 +282,24 @@ struct RecoveryAPITests {
         }
     }
 
+    @Test("right answers are taken back from the budget (with the flow's own write): a verified flow leaves only its wrong answer")
+    func rightAnswersAreRefunded() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedRecovery()
+            try await fx.app().test(.router) { client in
+                var flow = try await client.step(try await client.startFlow("alice"), ["flow": "sms-totp"])
+                flow = try await client.step(flow, ["contact": "0", "number": "+420111222333"])
+                #expect(messageIDs(flow).first?.hasPrefix("error.") == true)
+                flow = try await client.step(flow, ["contact": "0", "number": "+420777123789"])
+                flow = try await client.step(flow, ["code": try await fx.sentCode(to: "+420777123789")])
+                flow = try await client.step(flow, ["code": fx.totp()])
+                #expect(state(flow) == "verified")
+            }
+            let budget = try await fx.runtime.admin.guessBudgets(tenantName: "demo", username: "alice", caller: fx.caller)
+            #expect(budget.first { $0.scope == "user" }?.failures == 1, "\(budget)")
+        }
+    }
+
     @Test("50 concurrent wrong answers for one username across 50 flows: exactly the budget is checked, the rest refused unchecked")
     func concurrentGuessesHoldTheBudget() async throws {
         try await Fixture.with { fx in

@@ -464,6 +464,27 @@ struct RecoveryStoreTests {
         }
     }
 
+    @Test("updateFlow takes a guessing charge back in its own transaction, and not when its compare-and-set fails", arguments: Backend.available)
+    func updateFlowRefundsInItsTransaction(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let (tenant, user) = try await Fixture.seedUser(store)
+            let key = GuessBudgetKey(tenantID: tenant.id, usernameKey: "alice")
+            let now = Fixture.time(1_000)
+            let f = R.flow(tenant, user: user)
+            try await store.insertFlow(f, outbox: [], audit: [], counters: [])
+            guard case .charged(let first) = try await store.chargeGuess(key, policy: GuessBudgetPolicy(), now: now),
+                  case .charged(let second) = try await store.chargeGuess(key, policy: GuessBudgetPolicy(), now: now) else {
+                Issue.record("not charged"); return
+            }
+            #expect(try await store.guessBudgets(tenantID: tenant.id, usernameKey: "alice").first?.failures == 2)
+            #expect(try await store.updateFlow(f, outbox: [], audit: [], counters: [], refund: second))
+            #expect(try await store.guessBudgets(tenantID: tenant.id, usernameKey: "alice").first?.failures == 1)
+            // A lost compare-and-set writes nothing, the refund included.
+            #expect(try await !store.updateFlow(f, outbox: [], audit: [], counters: [], refund: first))
+            #expect(try await store.guessBudgets(tenantID: tenant.id, usernameKey: "alice").first?.failures == 1)
+        }
+    }
+
     @Test("purgeRecovery deletes expired flows and stale counters", arguments: Backend.available)
     func purge(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in

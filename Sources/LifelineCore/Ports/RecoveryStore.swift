@@ -27,8 +27,11 @@ public protocol RecoveryStore: Sendable {
     func answerHashes(userID: UUID) async throws -> [String: String]
     func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws
     func flow(id: UUID) async throws -> RecoveryFlow?
-    /// Compare-and-set on `flow.version`; returns false when another change came first (nothing written).
-    func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws -> Bool
+    /// Compare-and-set on `flow.version`; returns false when another change came first (nothing written). `refund`: a
+    /// guessing charge (``GuessBudgetStore/chargeGuess(_:policy:now:)``) taken back in the same transaction, as
+    /// ``GuessBudgetStore/refundGuess(_:)`` would (one write transaction fewer for every right answer).
+    func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement],
+                    refund: GuessCharge?) async throws -> Bool
     /// A counter's value and when it last changed (0, nil when never counted).
     func counter(_ key: String) async throws -> (count: Int, updatedAt: Date?)
     /// Deletes flows that expired before `cutoff`, counters not touched since then, expired budget passes, and
@@ -38,6 +41,11 @@ public protocol RecoveryStore: Sendable {
 }
 
 extension RecoveryStore {
+    /// ``updateFlow(_:outbox:audit:counters:refund:)`` without a refund.
+    public func updateFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws -> Bool {
+        try await updateFlow(flow, outbox: outbox, audit: audit, counters: counters, refund: nil)
+    }
+
     /// ``purgeRecovery(before:budgetForgiveAfter:)`` with the default budget policy.
     public func purgeRecovery(before cutoff: Date) async throws -> Int {
         try await purgeRecovery(before: cutoff, budgetForgiveAfter: GuessBudgetPolicy().forgiveAfter)

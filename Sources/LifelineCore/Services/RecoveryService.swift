@@ -111,6 +111,8 @@ public struct RecoveryService: Sendable {
         let charge = Self.isGuess(flow.phase, fields) ? try await chargeGuess(flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source) : nil
         let stored: RecoveryFlow
         var pass: String?
+        // Whether the charge was taken back with the flow's write (so the error path must not refund it twice).
+        var refunded = false
         do {
             let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
             // Read by phase, never by user, so real and decoy flows do the same work.
@@ -123,8 +125,11 @@ public struct RecoveryService: Sendable {
             }
             var written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
                                             now: now, source: source)
+            // A right (or unchecked) answer's charge is taken back in the flow's own transaction: one write fewer.
+            var refund = effects.contains(.wrongAnswer) ? nil : charge
             do {
-                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
+                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters,
+                                                   refund: refund) else {
                     throw LifelineError(.conflict, "the flow was changed by another request; reload it")
                 }
             } catch is CounterLimitReached {
@@ -135,18 +140,20 @@ public struct RecoveryService: Sendable {
                 effects = machine.handle(event, inputs)
                 written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
                                             now: now, source: source)
-                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters) else {
+                refund = effects.contains(.wrongAnswer) ? nil : charge
+                guard try await storage.updateFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters,
+                                                   refund: refund) else {
                     throw LifelineError(.conflict, "the flow was changed by another request; reload it")
                 }
             }
+            refunded = refund != nil
             if written.queued { onQueued() }
-            if let charge, !effects.contains(.wrongAnswer) { try await storage.refundGuess(charge) }
             var next = machine.flow
             next.version += 1
             stored = next
             if effects.contains(.notifyVerified), stored.userID != nil { pass = try await issuePass(tenant: tenant, usernameKey: usernameKey, now: now) }
         } catch {
-            if let charge { try? await storage.refundGuess(charge) }
+            if let charge, !refunded { try? await storage.refundGuess(charge) }
             throw error
         }
         var doc = FlowDocument(flow: stored, config: config, catalog: catalog, now: now,
