@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The single test command: ./scripts/test.sh [swift test arguments, e.g. --filter OTP]
 #
-# 1. installs what the tests need if missing (Debian: oathtool, postgresql, chromium, chromium-driver; PyPI:
+# 1. installs what the tests need if missing (Debian: libsqlite3-dev, oathtool, postgresql, chromium, chromium-driver; PyPI:
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
 # 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL, and a throwaway OpenLDAP
 #    (scripts/peers/slapd.sh: ppolicy, TLS) exporting LIFELINE_TEST_LDAP_* for the LifelineLDAP tests
@@ -82,6 +82,8 @@ run_child() {
 
 # --- 1. dependencies -------------------------------------------------------------------------------------
 missing=()
+# The store links the system's SQLite (target SystemSQLite): the build needs its header and library.
+[ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
 [ -n "$(_pg_find_bindir)" ] || missing+=(postgresql)
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
