@@ -51,6 +51,10 @@ const unsigned char *lifeline_sqlite3_column_text(lifeline_sqlite3_stmt *stmt, i
 const void *lifeline_sqlite3_column_blob(lifeline_sqlite3_stmt *stmt, int i) { return sqlite3_column_blob(STMT(stmt), i); }
 int lifeline_sqlite3_column_bytes(lifeline_sqlite3_stmt *stmt, int i) { return sqlite3_column_bytes(STMT(stmt), i); }
 
+int lifeline_sqlite_configure(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int lifeline_sqlite_enable_qpsg(lifeline_sqlite3 *db) {
     int enabled = 0;
     return sqlite3_db_config(DB(db), SQLITE_DBCONFIG_ENABLE_QPSG, 1, &enabled);

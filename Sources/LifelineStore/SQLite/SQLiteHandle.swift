@@ -24,8 +24,13 @@ final class SQLiteHandle: @unchecked Sendable {
     /// long `IN` lists, makes new shapes: the store's queries are a few dozen).
     static let cacheLimit = 256
 
+    /// The process-wide settings of SQLite, applied once before the first connection opens (Swift runs a static
+    /// `let`'s initializer once, thread-safely): see `lifeline_sqlite_configure`.
+    private static let configured: Int32 = lifeline_sqlite_configure()
+
     /// Opens (creating if needed) the database file at `path`.
     init(path: String) throws {
+        _ = Self.configured
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = lifeline_sqlite3_open_v2(path, &handle, flags, nil)
