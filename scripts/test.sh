@@ -5,7 +5,8 @@
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
 # 2. starts a throwaway PostgreSQL on 127.0.0.1 and exports LIFELINE_TEST_POSTGRES_URL, and a throwaway OpenLDAP
 #    (scripts/peers/slapd.sh: ppolicy, TLS) exporting LIFELINE_TEST_LDAP_* for the LifelineLDAP tests
-# 3. swift build --build-tests, then swift test --skip-build "$@"
+# 3. scripts/check-imports.py (every import declared in Package.swift), swift build --build-tests, then
+#    swift test --skip-build "$@"
 # 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI), then
 #    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
 #    receiver; screenshots in ci-artifacts/browser, or $LIFELINE_ARTIFACTS)
@@ -126,6 +127,8 @@ while IFS='=' read -r key value; do
 done <"$WORK/slapd.env"
 
 # --- 3. swift build / swift test -------------------------------------------------------------------------
+# Every imported module is a declared dependency of its target (a module reached through another package builds by accident).
+swift package dump-package | python3 "$ROOT/scripts/check-imports.py"
 log "swift build --build-tests"
 rc=0
 run_child swift build --build-tests || rc=$?
