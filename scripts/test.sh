@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The single test command: ./scripts/test.sh [swift test arguments, e.g. --filter OTP]
 #
-# 1. installs what the tests need if missing (Debian: oathtool, postgresql, chromium, chromium-driver; PyPI:
+# 1. installs what the tests need if missing (Debian: libsqlite3-dev, oathtool, postgresql, chromium, chromium-driver; PyPI:
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
-# 2. swift build --build-tests
+# 2. scripts/check-imports.py (every import declared in Package.swift), swift build --build-tests
 # 3. then starts a throwaway PostgreSQL on 127.0.0.1 (LIFELINE_TEST_POSTGRES_URL) and a throwaway OpenLDAP
 #    (scripts/peers/slapd.sh: ppolicy, TLS; LIFELINE_TEST_LDAP_*), checks both answer, and runs
 #    swift test --skip-build "$@"
@@ -83,6 +83,8 @@ run_child() {
 
 # --- 1. dependencies -------------------------------------------------------------------------------------
 missing=()
+# The store links the system's SQLite (target SystemSQLite): the build needs its header and library.
+[ -e /usr/include/sqlite3.h ] || missing+=(libsqlite3-dev)
 command -v oathtool >/dev/null 2>&1 || missing+=(oathtool)
 [ -n "$(_pg_find_bindir)" ] || missing+=(postgresql)
 command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
@@ -114,6 +116,8 @@ fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/lifeline-test.XXXXXX")"
 
 # --- 3. swift build / swift test -------------------------------------------------------------------------
+# Every imported module is a declared dependency of its target (a module reached through another package builds by accident).
+swift package dump-package | python3 "$ROOT/scripts/check-imports.py"
 log "swift build --build-tests"
 rc=0
 run_child swift build --build-tests || rc=$?

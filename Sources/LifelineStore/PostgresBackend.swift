@@ -2,17 +2,27 @@ import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import Synchronization
 
-/// PostgreSQL through PostgresNIO's connection pool (`PostgresClient`), which runs as a task until shutdown.
+/// PostgreSQL through PostgresNIO's connection pool (`PostgresClient`).
+///
+/// The pool serves connections only while ``run()`` runs: `serve` runs the store as a service of its ServiceGroup
+/// (shut down last, after the HTTP server and the background services), the CLI commands and the tests through
+/// ``SQLStore/withRunning(_:)``. Ending `run()` (graceful shutdown or cancellation) closes every connection.
 public final class PostgresBackend: SQLBackend {
     public let kind = SQLKind.postgres
     private let client: PostgresClient
-    private let runTask: Task<Void, Never>
     private let groupCommit: GroupCommitWriter
+    /// Set, and `started` told, when ``run()`` is about to start the pool: the first lease waits for it.
+    private let hasStarted = Atomic<Bool>(false)
+    private let started: AsyncStream<Void>
+    private let startedContinuation: AsyncStream<Void>.Continuation
+    private let connectTimeout: Duration
 
-    private init(client: PostgresClient) {
+    private init(client: PostgresClient, connectTimeout: Duration) {
         self.client = client
-        self.runTask = Task { await client.run() }
+        self.connectTimeout = connectTimeout
+        (started, startedContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         // Why group commit here too: every write transaction takes the audit chain's head row, so they run one
         // after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
         self.groupCommit = GroupCommitWriter(begin: "BEGIN") { body in
@@ -20,8 +30,9 @@ public final class PostgresBackend: SQLBackend {
         }
     }
 
-    /// Connects to `url` (`postgres://user:password@host:port/database[?sslmode=…]`).
-    public static func connect(url: String, maxConnections: Int = 20, connectTimeout: Duration = .seconds(10), logger: Logger) async throws -> PostgresBackend {
+    /// A backend for `url` (`postgres://user:password@host:port/database[?sslmode=…]`); it connects once ``run()``
+    /// runs. `connectTimeout` bounds ``waitUntilReachable()``.
+    public static func make(url: String, maxConnections: Int = 20, connectTimeout: Duration = .seconds(10), logger: Logger) throws -> PostgresBackend {
         let parsed: SQLPostgresConfiguration
         do { parsed = try SQLPostgresConfiguration(url: url) } catch {
             throw LifelineStoreError.badURL
@@ -38,27 +49,41 @@ public final class PostgresBackend: SQLBackend {
                                                   password: c.password, database: c.database, tls: tls)
         config.options.maximumConnections = maxConnections
         config.options.minimumConnections = 1
-        let backend = PostgresBackend(client: PostgresClient(configuration: config, backgroundLogger: logger))
-        // Let the pool's run() task start before the first lease (otherwise PostgresNIO warns that it was not run).
-        try? await Task.sleep(for: .milliseconds(20))
-        // Fail fast on a wrong address, password or database instead of at the first request. Why a deadline: the
-        // pool retries a failing connection forever, so a lease alone would wait forever.
+        return PostgresBackend(client: PostgresClient(configuration: config, backgroundLogger: logger), connectTimeout: connectTimeout)
+    }
+
+    /// Runs the connection pool until graceful shutdown or cancellation, then closes its connections.
+    public func run() async {
+        hasStarted.store(true, ordering: .releasing)
+        startedContinuation.yield()
+        // Nothing suspends between the signal above and the pool marking itself running (the first thing `run()` does):
+        // a lease that the signal woke finds it running (else PostgresNIO would warn; the lease would wait anyway).
+        await client.run()
+    }
+
+    /// Waits until ``run()`` has started and one query answered, within the connect timeout.
+    /// Why: fail fast on a wrong address, password or database instead of at the first request; and the pool retries a
+    /// failing connection forever, so a lease alone would wait forever.
+    public func waitUntilReachable() async throws {
+        let connectTimeout = self.connectTimeout
         do {
             try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask { _ = try await backend.read { try await $0.raw("SELECT 1 AS one").all() }; return true }
+                group.addTask {
+                    // One waiter at a time (an AsyncStream has one consumer): the store calls this once, on opening.
+                    if !self.hasStarted.load(ordering: .acquiring) { for await _ in self.started { break } }
+                    _ = try await self.read { try await $0.raw("SELECT 1 AS one").all() }
+                    return true
+                }
                 group.addTask { try await Task.sleep(for: connectTimeout); return false }
                 let reached = try await group.next() ?? false
                 group.cancelAll()
                 if !reached { throw LifelineStoreError.unreachable("no connection within \(connectTimeout) (check the address, password and database name)") }
             }
         } catch let error as LifelineStoreError {
-            await backend.shutdown()
             throw error
         } catch {
-            await backend.shutdown()
             throw LifelineStoreError.unreachable("\(String(describing: error).split(separator: "\n").first ?? "")".prefix(300).description)
         }
-        return backend
     }
 
     public func read<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
@@ -67,11 +92,6 @@ public final class PostgresBackend: SQLBackend {
 
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await groupCommit.submit(body)
-    }
-
-    public func shutdown() async {
-        runTask.cancel()
-        _ = await runTask.value
     }
 }
 

@@ -13,6 +13,10 @@ public protocol SQLBackend: Sendable {
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, so a change
     /// and its audit event are written together or not at all.
     func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
-    /// Closes all connections.
-    func shutdown() async
+    /// Keeps the connections open until the calling task is cancelled or its ServiceGroup shuts down gracefully, then
+    /// closes them. PostgreSQL serves queries only while this runs; see ``SQLStore/run()``.
+    func run() async
+    /// Returns once the database answers (PostgreSQL: ``run()`` started and a first query answered within the connect
+    /// timeout; SQLite: at once). Throws ``LifelineStoreError/unreachable(_:)``.
+    func waitUntilReachable() async throws
 }

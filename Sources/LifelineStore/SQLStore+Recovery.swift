@@ -56,15 +56,17 @@ extension SQLStore: RecoveryStore {
 
     public func recoverySubject(tenantID: UUID, usernameKey: String) async throws -> RecoverySubject {
         // One row always: the users row is LEFT JOINed to a one-row table, and contacts, questions and TOTP tokens are
-        // aggregated in subqueries (string_agg with ORDER BY works in SQLite ≥ 3.44 and PostgreSQL). Values are joined
-        // by a newline, which no stored phone number, address or question id contains.
+        // aggregated in subqueries. Values are joined by a newline, which no stored phone number, address or question id
+        // contains. Why no ORDER BY inside the aggregate, and the contacts sorted here instead: that needs SQLite 3.44,
+        // and the system SQLite of Debian 12 is 3.40 (its group_concat is PostgreSQL's string_agg, in no set order).
         let sep = "\n"
+        let concat: SQLQueryString = backend.kind == .sqlite ? "group_concat" : "string_agg"
         return try await backend.read { db in
             guard let row = try await db.raw("""
                 SELECT u.id AS id, u.status AS status,
-                  (SELECT string_agg(c.kind || ':' || c.value, \(bind: sep) ORDER BY c.created_at, c.id) FROM contacts c
+                  (SELECT \(concat)(c.created_at || ':' || c.id || ':' || c.kind || ':' || c.value, \(bind: sep)) FROM contacts c
                     WHERE c.user_id = u.id AND c.verified = 1) AS contacts,
-                  (SELECT string_agg(a.question_id, \(bind: sep) ORDER BY a.question_id) FROM security_answers a
+                  (SELECT \(concat)(a.question_id, \(bind: sep)) FROM security_answers a
                     WHERE a.user_id = u.id) AS questions,
                   (SELECT COUNT(*) FROM tokens t WHERE t.user_id = u.id AND t.type = 'totp' AND t.state <> 'disabled') AS totp
                 FROM (SELECT 1 AS one) k
@@ -75,7 +77,12 @@ extension SQLStore: RecoveryStore {
             func list(_ column: String) throws -> [String] {
                 try row.decodeNil(column: column) ? [] : try row.decode(column: column, as: String.self).split(separator: "\n").map(String.init)
             }
-            let contacts = try list("contacts").map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
+            // created_at:id:kind:value, in the order the contacts were added (created_at, then id).
+            let contacts: [[String]] = try list("contacts").compactMap { line in
+                let fields = line.split(separator: ":", maxSplits: 3).map(String.init)
+                guard fields.count == 4, let createdAt = Int64(fields[0]) else { return nil }
+                return (createdAt, fields[1], [fields[2], fields[3]])
+            }.sorted { (a: (Int64, String, [String]), b: (Int64, String, [String])) in (a.0, a.1) < (b.0, b.1) }.map(\.2)
             let userID = try row.decodeNil(column: "id") ? nil : try Row.uuid(row, "id")
             let active = try userID != nil && Row.enumValue(row, "status", as: UserStatus.self) == .active
             return RecoverySubject(userID: userID, active: active,

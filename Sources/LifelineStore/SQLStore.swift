@@ -1,6 +1,7 @@
 import Foundation
 import LifelineCore
 import Logging
+import ServiceLifecycle
 import SQLKit
 import Synchronization
 
@@ -52,10 +53,11 @@ public final class SQLStore: Sendable {
         return AuditKey.current(in: try await vault.ring())
     }
 
-    /// Opens SQLite at `path` or PostgreSQL at `url`.
+    /// Opens SQLite at `path` or PostgreSQL at `url`. The store serves queries while ``run()`` runs (PostgreSQL
+    /// connects only then): in a ServiceGroup, or through ``withRunning(_:)``.
     public static func open(sqlitePath: String? = nil, postgresURL: String? = nil, logger: Logger) async throws -> SQLStore {
         if let postgresURL {
-            return SQLStore(backend: try await PostgresBackend.connect(url: postgresURL, logger: logger))
+            return SQLStore(backend: try PostgresBackend.make(url: postgresURL, logger: logger))
         }
         guard let sqlitePath else { throw LifelineStoreError.badURL }
         return SQLStore(backend: try await SQLiteBackend.open(path: sqlitePath, logger: logger))
@@ -68,7 +70,21 @@ public final class SQLStore: Sendable {
     /// The database kind.
     public var kind: SQLKind { backend.kind }
 
-    public func shutdown() async { await backend.shutdown() }
+    /// Returns once the database answers (PostgreSQL: ``run()`` started and a first query answered within the connect
+    /// timeout). Throws ``LifelineStoreError/unreachable(_:)``.
+    public func waitUntilReachable() async throws { try await backend.waitUntilReachable() }
+
+    /// Runs `body` while the store's connections run in a child task, then ends that task and waits until every
+    /// connection is closed (also when `body` throws). For the CLI commands and tests, which have no ServiceGroup.
+    public func withRunning<R>(_ body: (SQLStore) async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            // The group waits for the cancelled run() (connections closed) before it returns or rethrows.
+            defer { group.cancelAll() }
+            try await waitUntilReachable()
+            return try await body(self)
+        }
+    }
 
     /// Appends one chained audit event inside the caller's transaction `db`.
     ///
@@ -248,4 +264,12 @@ enum Row {
         }
         return e
     }
+}
+
+/// The store in a ServiceGroup: `serve` lists it first, so that it shuts down last (after the HTTP server and the
+/// background services, which still write while they stop).
+extension SQLStore: Service {
+    /// Keeps the connections open (PostgreSQL: runs the connection pool) until graceful shutdown or cancellation,
+    /// then closes them.
+    public func run() async throws { await backend.run() }
 }

@@ -51,11 +51,11 @@ struct StorageOptions: ParsableArguments {
         return f
     }
 
-    /// Loads the configuration and opens the runtime, with logging quiet enough for scripts.
+    /// Loads the configuration for a command, with logging quiet enough for scripts.
     /// `create` false (every command but `serve` and `migrate`) refuses a SQLite data folder that holds no database
     /// or key file yet. Why: an operator tool that quietly makes an empty database answers from nothing, and
     /// `audit verify` on a mistyped folder would say "audit chain ok: 0 events", a false ok from a tamper check.
-    func openRuntime(extraFlags: [String: String] = [:], create: Bool = false) async throws -> LifelineRuntime {
+    func commandConfiguration(extraFlags: [String: String] = [:], create: Bool = false) async throws -> LifelineConfiguration {
         let config = try await LifelineConfiguration.load(flags: flags.merging(extraFlags) { $1 }, configFile: self.config)
         if !create, config.databaseURL == nil {
             // The key file is needed too unless the keys come from configuration (keys.kek).
@@ -67,21 +67,15 @@ struct StorageOptions: ParsableArguments {
                 }
             }
         }
-        var logger = Logger(label: "lifeline.cli")
-        logger.logLevel = .warning
-        return try await LifelineRuntime.open(config, logger: logger)
+        return config
     }
 }
 
-/// Runs `body` with an open runtime and closes it afterwards, even on error.
+/// Runs `body` with an open runtime and closes it afterwards, even on error: the store's connections run in a child
+/// task meanwhile and are closed before this returns (``LifelineRuntime/withRuntime(_:logger:clock:random:_:)``).
 func withRuntime<R>(_ storage: StorageOptions, create: Bool = false, _ body: (LifelineRuntime) async throws -> R) async throws -> R {
-    let runtime = try await storage.openRuntime(create: create)
-    do {
-        let r = try await body(runtime)
-        await runtime.shutdown()
-        return r
-    } catch {
-        await runtime.shutdown()
-        throw error
-    }
+    let config = try await storage.commandConfiguration(create: create)
+    var logger = Logger(label: "lifeline.cli")
+    logger.logLevel = .warning
+    return try await LifelineRuntime.withRuntime(config, logger: logger, body)
 }

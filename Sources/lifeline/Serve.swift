@@ -32,25 +32,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "lifeline")
         // Before the database is opened: a bad certificate or key stops the start with one line naming the setting.
         let tls = try ServerTLS.load(config)
-        let runtime = try await LifelineRuntime.open(config, logger: logger)
-        let banner: String? = config.demo
-            ? try await DemoSeeder(runtime: runtime).seed(baseURL: "\(config.scheme)://\(config.host):\(config.port)") : nil
-        let services: [any Service]
-        do { services = try runtime.backgroundServices(logger: logger) } catch {
-            await runtime.shutdown()
-            throw error
-        }
-        let app = buildApplication(runtime: runtime, logger: logger, services: services, tls: tls) { port in
+        let group = try await LifelineRuntime.serviceGroup(config, tls: tls, logger: logger) { banner, port in
             if let banner { FileHandle.standardOutput.write(Data((banner + "\n").utf8)) }
             FileHandle.standardOutput.write(Data(("Lifeline listening on \(config.scheme)://\(config.host):\(port) (\(config.databaseURL == nil ? "SQLite in \(config.dataDir)" : "PostgreSQL"))\n").utf8))
         }
-        do {
-            try await app.runService()
-        } catch {
-            await runtime.shutdown()
-            throw error
-        }
-        await runtime.shutdown()
+        try await group.run()
     }
 }
 

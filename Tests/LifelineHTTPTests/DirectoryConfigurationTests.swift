@@ -68,7 +68,7 @@ struct DirectoryConfigurationTests {
         config.dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-never-\(UUID().uuidString)").path
         config.directories = ["corp": DirectoryConnection(url: "ldap://dc1.corp.example", bindDN: "cn=svc", bindPasswordEnv: "X",
                                                           baseDNs: ["dc=corp"], tenants: ["*"])]
-        await #expect(throws: LifelineError.self) { try await LifelineRuntime.open(config, logger: .init(label: "test")) }
+        await #expect(throws: LifelineError.self) { try await LifelineRuntime.withRuntime(config, logger: .init(label: "test")) { _ in } }
         #expect(!FileManager.default.fileExists(atPath: config.dataDir))
     }
 

@@ -53,17 +53,15 @@ struct Fixture: Sendable {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let clock = TestClock(startTime)
-        let runtime = try await LifelineRuntime.open(config, logger: logger, clock: clock)
         do {
-            let (_, adminKey) = try await runtime.admin.createAPIKey(scope: .admin, tenantName: nil, name: "test admin", caller: .cli)
-            let (_, validateKey) = try await runtime.admin.createAPIKey(scope: .validate, tenantName: nil, name: "test validate", caller: .cli)
-            let fx = Fixture(runtime: runtime, clock: clock, dir: dir, adminKey: adminKey, validateKey: validateKey, logger: logger)
-            let result = try await body(fx)
-            await runtime.shutdown()
+            let result = try await LifelineRuntime.withRuntime(config, logger: logger, clock: clock) { runtime in
+                let (_, adminKey) = try await runtime.admin.createAPIKey(scope: .admin, tenantName: nil, name: "test admin", caller: .cli)
+                let (_, validateKey) = try await runtime.admin.createAPIKey(scope: .validate, tenantName: nil, name: "test validate", caller: .cli)
+                return try await body(Fixture(runtime: runtime, clock: clock, dir: dir, adminKey: adminKey, validateKey: validateKey, logger: logger))
+            }
             try? FileManager.default.removeItem(at: dir)
             return result
         } catch {
-            await runtime.shutdown()
             try? FileManager.default.removeItem(at: dir)
             throw error
         }

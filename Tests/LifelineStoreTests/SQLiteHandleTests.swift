@@ -34,6 +34,26 @@ struct SQLiteHandleTests {
         }
     }
 
+    @Test("a deleted row's text is overwritten in the database file, not left in its free space (secure_delete on every connection)")
+    func deletedRowsAreOverwritten() async throws {
+        let marker = "deleted-secret-" + UUID().uuidString
+        try await withBackend { backend, path in
+            try await backend.write { try await $0.raw("CREATE TABLE t (id BIGINT, v TEXT)").run() }
+            try await backend.write { db in
+                for i in 0..<20 { try await db.raw("INSERT INTO t (id, v) VALUES (\(bind: Int64(i)), \(bind: marker + "-\(i)"))").run() }
+            }
+            try await backend.write { try await $0.raw("DELETE FROM t WHERE id < 19").run() }
+            for column in try await backend.read({ try await $0.raw("PRAGMA secure_delete").all() }) {
+                #expect(try column.decode(column: "secure_delete", as: Int64.self) == 1)
+            }
+            await backend.shutdown()
+            // Closed: the log was copied into the file and removed; only the row not deleted is still there.
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(bytes.range(of: Data((marker + "-19").utf8)) != nil, "sanity: the kept row is in the file")
+            #expect(bytes.range(of: Data((marker + "-3").utf8)) == nil, "a deleted row's text is still in the file")
+        }
+    }
+
     @Test("values come back as they were bound: text with a NUL, empty text, non-ASCII, 64-bit integers, doubles, blobs, NULL")
     func valuesRoundTrip() async throws {
         try await withBackend { backend, _ in

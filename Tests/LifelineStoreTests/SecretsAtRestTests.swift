@@ -13,6 +13,14 @@ final class TestClock: LifelineClock {
     func advance(seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
+extension LifelineRuntime {
+    /// Closes the directories and ends the store's `run()` (started by ``SQLStore/start()``), as `serve`'s shutdown does.
+    func shutdown() async {
+        await closeDirectories()
+        await store.shutdown()
+    }
+}
+
 /// A runtime (the composition root) on a fresh temp data folder and, for PostgreSQL, a fresh database.
 struct TestRuntime {
     let runtime: LifelineRuntime
@@ -31,7 +39,13 @@ struct TestRuntime {
         // The middle of a 30 s step, so a code computed now is for the step the service sees.
         let clock = TestClock(Date(timeIntervalSince1970: 1_750_000_005))
         do {
-            let runtime = try await LifelineRuntime.open(config, logger: quietLogger, clock: clock)
+            let store = try await LifelineRuntime.openStore(config, logger: quietLogger)
+            try await store.start()
+            let runtime: LifelineRuntime
+            do { runtime = try await LifelineRuntime.open(config, store: store, logger: quietLogger, clock: clock) } catch {
+                await store.shutdown()
+                throw error
+            }
             return TestRuntime(runtime: runtime, clock: clock, folder: folder, dataDir: config.dataDir, database: database)
         } catch {
             await database?.drop()

@@ -4,6 +4,7 @@ import LifelineCore
 @testable import LifelineStore
 import Logging
 import SQLKit
+import Synchronization
 import Testing
 
 /// The databases the store contract is checked against: SQLite always, PostgreSQL when
@@ -55,14 +56,8 @@ struct TestDatabase: Sendable {
             let url = try #require(components.string)
             // The same minute to connect as `openStore`: under full-suite load on 2 cores this connection, too, missed a
             // 10 s deadline (CI of 2026-12-04: OutboxSealTests "no connection within 10.0 seconds").
-            let admin = SQLStore(backend: try await PostgresBackend.connect(url: base, maxConnections: 1, connectTimeout: .seconds(60), logger: quietLogger))
-            do {
-                try await admin.exec("CREATE DATABASE \(unsafeRaw: name)")
-            } catch {
-                await admin.shutdown()
-                throw error
-            }
-            await admin.shutdown()
+            let admin = SQLStore(backend: try PostgresBackend.make(url: base, maxConnections: 1, connectTimeout: .seconds(60), logger: quietLogger))
+            try await admin.withRunning { try await $0.exec("CREATE DATABASE \(unsafeRaw: name)") }
             return TestDatabase(backend: backend, sqlitePath: nil, postgresURL: url, folder: nil, name: name, keyFile: keyFile, vault: vault)
         }
     }
@@ -73,11 +68,12 @@ struct TestDatabase: Sendable {
         let store: SQLStore
         if let postgresURL {
             // A minute to connect: CI runs every suite at once on 2 cores, and 10 s ran out under such load.
-            store = SQLStore(backend: try await PostgresBackend.connect(url: postgresURL, maxConnections: maxConnections,
-                                                                        connectTimeout: .seconds(60), logger: quietLogger))
+            store = SQLStore(backend: try PostgresBackend.make(url: postgresURL, maxConnections: maxConnections,
+                                                               connectTimeout: .seconds(60), logger: quietLogger))
         } else {
             store = try await SQLStore.open(sqlitePath: sqlitePath, logger: quietLogger)
         }
+        try await store.start()
         if keyed { store.keyAuditChain(with: vault) }
         if migrate {
             do { try await store.migrate() } catch {
@@ -86,6 +82,28 @@ struct TestDatabase: Sendable {
             }
         }
         return store
+    }
+
+    /// A store on this database whose `run()` has not started (for the lifecycle tests).
+    func openUnstartedStore() async throws -> SQLStore {
+        let store: SQLStore
+        if let postgresURL {
+            store = SQLStore(backend: try PostgresBackend.make(url: postgresURL, maxConnections: 5, connectTimeout: .seconds(60), logger: quietLogger))
+        } else {
+            store = try await SQLStore.open(sqlitePath: sqlitePath, logger: quietLogger)
+        }
+        store.keyAuditChain(with: vault)
+        return store
+    }
+
+    /// How many connections to this database are open. PostgreSQL: its sessions on the database, seen from another
+    /// connection. SQLite: 1 while the write-ahead log file exists (SQLite deletes it when the last connection closes).
+    func openConnections() async throws -> Int64 {
+        guard let base = Backend.postgresURL, backend == .postgres else {
+            return FileManager.default.fileExists(atPath: sqlitePath! + "-wal") ? 1 : 0
+        }
+        let admin = SQLStore(backend: try PostgresBackend.make(url: base, maxConnections: 1, connectTimeout: .seconds(60), logger: quietLogger))
+        return try await admin.withRunning { try await $0.int("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = '\(unsafeRaw: name)'") }
     }
 
     /// Runs `body` with a second, unmigrated store on this database (another process's view), shut down afterwards,
@@ -105,8 +123,7 @@ struct TestDatabase: Sendable {
         if let folder { try? FileManager.default.removeItem(atPath: folder) }
         if backend == .postgres, let base = Backend.postgresURL,
            let admin = try? await SQLStore.open(postgresURL: base, logger: quietLogger) {
-            try? await admin.exec("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)")
-            await admin.shutdown()
+            _ = try? await admin.withRunning { try await $0.exec("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)") }
         }
     }
 }
@@ -129,6 +146,30 @@ func withStore(_ backend: Backend, migrate: Bool = true, maxConnections: Int = 5
     }
     await store.shutdown()
     await db.drop()
+}
+
+/// The `run()` tasks of the stores that tests opened with ``SQLStore/start()``, by store.
+private let storeRuns = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
+
+extension SQLStore {
+    /// Runs the store's connections (its `run()`) in a task of their own until ``shutdown()``, and waits until the
+    /// database answers. Why not ``SQLStore/withRunning(_:)``: tests open and close stores in any order (another
+    /// process's view opened and closed in the middle of a test), which a task group's nesting does not allow.
+    func start() async throws {
+        let run = Task { _ = try? await self.run() }
+        storeRuns.withLock { $0[ObjectIdentifier(self)] = run }
+        do { try await waitUntilReachable() } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
+    /// Ends the store's `run()` (as a ServiceGroup's shutdown would) and waits until its connections are closed.
+    func shutdown() async {
+        guard let run = storeRuns.withLock({ $0.removeValue(forKey: ObjectIdentifier(self)) }) else { return }
+        run.cancel()
+        await run.value
+    }
 }
 
 /// Raw SQL for tests (tampering, counting) through the store's internal backend.

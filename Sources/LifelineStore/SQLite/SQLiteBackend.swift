@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SQLKit
 import Synchronization
 
@@ -61,6 +62,10 @@ public final class SQLiteBackend: SQLBackend {
             // Why in memory: a statement inside a multi-statement transaction keeps a statement journal (to undo just
             // itself on an error); in a temp file that is a file write for every such statement.
             try handle.execute("PRAGMA temp_store = MEMORY", []) { _, _ in }
+            // Why: deleted rows (revoked seeds, old answer hashes, sealed messages) are overwritten with zeros instead
+            // of lingering in free pages. The SQLite that sqlite-nio vendors and Debian's are both built with it on;
+            // set here so that it does not depend on how the system's SQLite was built.
+            try handle.execute("PRAGMA secure_delete = ON", []) { _, _ in }
         } catch {
             handle.close()
             throw error
@@ -76,6 +81,16 @@ public final class SQLiteBackend: SQLBackend {
         try await groupCommit.submit(body)
     }
 
+    /// Keeps the connections open until graceful shutdown or cancellation, then closes them (``shutdown()``).
+    public func run() async {
+        try? await gracefulShutdown()
+        await shutdown()
+    }
+
+    /// At once: the file was opened by ``open(path:readers:checkpointInterval:walRestartFrames:logger:)``.
+    public func waitUntilReachable() async throws {}
+
+    /// Closes every connection (after waiting for running reads); later calls do nothing.
     public func shutdown() async {
         // Once only: a second call would wait forever for readers the first one took.
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }

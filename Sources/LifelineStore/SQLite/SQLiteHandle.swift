@@ -1,7 +1,6 @@
 import LifelineSQLiteShim
 import NIOCore
 import SQLiteNIO
-import VaporCSQLite
 
 /// One `sqlite3` connection, used through the C API directly, with a cache of prepared statements.
 ///
@@ -25,23 +24,28 @@ final class SQLiteHandle: @unchecked Sendable {
     /// long `IN` lists, makes new shapes: the store's queries are a few dozen).
     static let cacheLimit = 256
 
+    /// The process-wide settings of SQLite, applied once before the first connection opens (Swift runs a static
+    /// `let`'s initializer once, thread-safely): see `lifeline_sqlite_configure`.
+    private static let configured: Int32 = lifeline_sqlite_configure()
+
     /// Opens (creating if needed) the database file at `path`.
     init(path: String) throws {
+        _ = Self.configured
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_EXRESCODE
-        let rc = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        let rc = lifeline_sqlite3_open_v2(path, &handle, flags, nil)
         guard rc == SQLITE_OK, let handle else {
-            let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
-            if let handle { sqlite_nio_sqlite3_close_v2(handle) }
+            let message = handle.flatMap { lifeline_sqlite3_errmsg($0) }.map { String(cString: $0) } ?? "cannot open"
+            if let handle { lifeline_sqlite3_close_v2(handle) }
             throw SQLiteFailure(code: rc, message: "\(message) (\(path))", retryable: false)
         }
         // No busy handler: see the type's comment (lock waits are retried asynchronously).
-        sqlite_nio_sqlite3_busy_timeout(handle, 0)
+        lifeline_sqlite3_busy_timeout(handle, 0)
         // Why the query planner stability guarantee: without it SQLite marks a statement whose plan could depend on a
         // bound value (constant folding, LIKE, partial indexes) for re-preparing at every new binding — for Lifeline's
         // queries, re-parsing them on every run (~14 % of the server's CPU in the validation benchmark).
-        guard lifeline_sqlite_enable_qpsg(UnsafeMutableRawPointer(handle)) == SQLITE_OK else {
-            sqlite_nio_sqlite3_close_v2(handle)
+        guard lifeline_sqlite_enable_qpsg(handle) == SQLITE_OK else {
+            lifeline_sqlite3_close_v2(handle)
             throw SQLiteFailure(code: SQLITE_ERROR, message: "cannot configure the SQLite connection (\(path))", retryable: false)
         }
         raw = handle
@@ -56,8 +60,8 @@ final class SQLiteHandle: @unchecked Sendable {
         // Why reset at once: a statement left mid-way keeps its read snapshot open, which would hold back WAL
         // checkpoints and show this connection stale data next time.
         defer {
-            sqlite_nio_sqlite3_reset(stmt)
-            sqlite_nio_sqlite3_clear_bindings(stmt)
+            lifeline_sqlite3_reset(stmt)
+            lifeline_sqlite3_clear_bindings(stmt)
         }
         for (i, bind) in binds.enumerated() {
             let rc = Self.bind(bind, at: Int32(i + 1), to: stmt)
@@ -66,12 +70,12 @@ final class SQLiteHandle: @unchecked Sendable {
         var delivered = 0
         var first = true
         while true {
-            let rc = sqlite_nio_sqlite3_step(stmt)
+            let rc = lifeline_sqlite3_step(stmt)
             if first {
                 first = false
                 // SQLite re-prepares a statement by itself when the schema changed (another process migrated); its
                 // result columns may then differ (`SELECT *` after a new column), so the cached table is rebuilt.
-                if sqlite_nio_sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != statement.reprepared {
+                if lifeline_sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0) != statement.reprepared {
                     statement = SQLiteCachedStatement(raw: stmt)
                     cache[sql] = statement
                 }
@@ -103,21 +107,21 @@ final class SQLiteHandle: @unchecked Sendable {
         // A read first: a connection opens the write-ahead log only in a transaction, and checkpoints nothing before.
         guard (try? execute("SELECT 1 FROM sqlite_schema LIMIT 1", []) { _, _ in }) != nil else { return nil }
         var frames: Int32 = 0
-        guard sqlite_nio_sqlite3_wal_checkpoint_v2(raw, nil, mode.code, &frames, nil) == SQLITE_OK else { return nil }
+        guard lifeline_sqlite3_wal_checkpoint_v2(raw, nil, mode.code, &frames, nil) == SQLITE_OK else { return nil }
         return Int(frames)
     }
 
     /// Lets this connection wait up to `milliseconds` for another connection's lock (in SQLite's busy handler, which
     /// blocks the calling thread). Only for a connection with a thread of its own: see the type's comment.
     func setBusyTimeout(milliseconds: Int32) {
-        if let raw { sqlite_nio_sqlite3_busy_timeout(raw, milliseconds) }
+        if let raw { lifeline_sqlite3_busy_timeout(raw, milliseconds) }
     }
 
     /// Finalizes every statement and closes the connection; later calls fail.
     func close() {
-        for s in cache.values { sqlite_nio_sqlite3_finalize(s.raw) }
+        for s in cache.values { lifeline_sqlite3_finalize(s.raw) }
         cache.removeAll()
-        if let raw { sqlite_nio_sqlite3_close_v2(raw) }
+        if let raw { lifeline_sqlite3_close_v2(raw) }
         raw = nil
     }
 
@@ -126,14 +130,14 @@ final class SQLiteHandle: @unchecked Sendable {
     private func prepared(_ sql: String, on db: OpaquePointer) throws -> SQLiteCachedStatement? {
         if let s = cache[sql] { return s }
         if cache.count >= Self.cacheLimit {
-            for s in cache.values { sqlite_nio_sqlite3_finalize(s.raw) }
+            for s in cache.values { lifeline_sqlite3_finalize(s.raw) }
             cache.removeAll(keepingCapacity: true)
         }
         var stmt: OpaquePointer?
         var trailing = false
         let rc = sql.withCString { text -> Int32 in
             var tail: UnsafePointer<CChar>?
-            let rc = sqlite_nio_sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            let rc = lifeline_sqlite3_prepare_v3(db, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
             // Why refuse a second statement: SQLite would silently ignore it, so a change could be half applied.
             if let tail { trailing = String(cString: tail).contains { !$0.isWhitespace && $0 != ";" } }
             return rc
@@ -141,7 +145,7 @@ final class SQLiteHandle: @unchecked Sendable {
         guard rc == SQLITE_OK else { throw failure(rc, on: db, rowsDelivered: 0) }
         guard let stmt else { return nil }    // only whitespace or comments
         if trailing {
-            sqlite_nio_sqlite3_finalize(stmt)
+            lifeline_sqlite3_finalize(stmt)
             throw SQLiteFailure(code: SQLITE_MISUSE, message: "more than one statement in one query", retryable: false)
         }
         let statement = SQLiteCachedStatement(raw: stmt)
@@ -153,43 +157,41 @@ final class SQLiteHandle: @unchecked Sendable {
         // Retryable only if nothing happened: the database was locked (by another process), no row was handed out, and
         // no transaction is open (so it was this statement's own, and SQLite rolled it back; a BEGIN that failed).
         let busy = rc & 0xff == SQLITE_BUSY || rc & 0xff == SQLITE_LOCKED
-        let retryable = busy && rowsDelivered == 0 && sqlite_nio_sqlite3_get_autocommit(db) != 0
-        return SQLiteFailure(code: rc, message: String(cString: sqlite_nio_sqlite3_errmsg(db)), retryable: retryable)
+        let retryable = busy && rowsDelivered == 0 && lifeline_sqlite3_get_autocommit(db) != 0
+        return SQLiteFailure(code: rc, message: String(cString: lifeline_sqlite3_errmsg(db)), retryable: retryable)
     }
 
     private static func bind(_ value: SQLiteData, at i: Int32, to stmt: OpaquePointer) -> Int32 {
         switch value {
-        case .integer(let v): return sqlite_nio_sqlite3_bind_int64(stmt, i, Int64(v))
-        case .float(let v): return sqlite_nio_sqlite3_bind_double(stmt, i, v)
-        case .null: return sqlite_nio_sqlite3_bind_null(stmt, i)
+        case .integer(let v): return lifeline_sqlite3_bind_int64(stmt, i, Int64(v))
+        case .float(let v): return lifeline_sqlite3_bind_double(stmt, i, v)
+        case .null: return lifeline_sqlite3_bind_null(stmt, i)
         case .text(let v):
             var v = v
             return v.withUTF8 { utf8 in
-                guard let base = utf8.baseAddress, !utf8.isEmpty else {
-                    return sqlite_nio_sqlite3_bind_text64(stmt, i, "", 0, SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
-                }
+                guard let base = utf8.baseAddress, !utf8.isEmpty else { return lifeline_sqlite3_bind_text(stmt, i, "", 0) }
                 return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                    sqlite_nio_sqlite3_bind_text64(stmt, i, $0, UInt64(utf8.count), SQLITE_TRANSIENT, UInt8(SQLITE_UTF8))
+                    lifeline_sqlite3_bind_text(stmt, i, $0, UInt64(utf8.count))
                 }
             }
         case .blob(let v):
-            return v.withUnsafeReadableBytes { sqlite_nio_sqlite3_bind_blob64(stmt, i, $0.baseAddress, UInt64($0.count), SQLITE_TRANSIENT) }
+            return v.withUnsafeReadableBytes { lifeline_sqlite3_bind_blob(stmt, i, $0.baseAddress, UInt64($0.count)) }
         }
     }
 
     private static func value(at i: Int32, of stmt: OpaquePointer) -> SQLiteData {
-        switch sqlite_nio_sqlite3_column_type(stmt, i) {
-        case SQLITE_INTEGER: return .integer(Int(sqlite_nio_sqlite3_column_int64(stmt, i)))
-        case SQLITE_FLOAT: return .float(sqlite_nio_sqlite3_column_double(stmt, i))
+        switch lifeline_sqlite3_column_type(stmt, i) {
+        case SQLITE_INTEGER: return .integer(Int(lifeline_sqlite3_column_int64(stmt, i)))
+        case SQLITE_FLOAT: return .float(lifeline_sqlite3_column_double(stmt, i))
         case SQLITE_TEXT:
             // Text first, then its length (the order SQLite documents); decoded by length, so a NUL is kept.
-            let text = sqlite_nio_sqlite3_column_text(stmt, i)
-            let count = Int(sqlite_nio_sqlite3_column_bytes(stmt, i))
+            let text = lifeline_sqlite3_column_text(stmt, i)
+            let count = Int(lifeline_sqlite3_column_bytes(stmt, i))
             guard let text else { return .text("") }
             return .text(String(decoding: UnsafeRawBufferPointer(start: text, count: count), as: UTF8.self))
         case SQLITE_BLOB:
-            let bytes = sqlite_nio_sqlite3_column_blob(stmt, i)
-            let count = Int(sqlite_nio_sqlite3_column_bytes(stmt, i))
+            let bytes = lifeline_sqlite3_column_blob(stmt, i)
+            let count = Int(lifeline_sqlite3_column_bytes(stmt, i))
             var buffer = ByteBufferAllocator().buffer(capacity: count)
             if let bytes { buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: count)) }
             return .blob(buffer)
@@ -208,7 +210,7 @@ struct SQLiteCachedStatement {
     init(raw: OpaquePointer) {
         self.raw = raw
         columns = SQLiteColumns(statement: raw)
-        reprepared = sqlite_nio_sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_REPREPARE, 0)
+        reprepared = lifeline_sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_REPREPARE, 0)
     }
 }
 
@@ -218,8 +220,8 @@ final class SQLiteColumns: Sendable {
     let index: [String: Int]
 
     init(statement: OpaquePointer) {
-        let n = Int(sqlite_nio_sqlite3_column_count(statement))
-        names = (0..<n).map { sqlite_nio_sqlite3_column_name(statement, Int32($0)).map { String(cString: $0) } ?? "" }
+        let n = Int(lifeline_sqlite3_column_count(statement))
+        names = (0..<n).map { lifeline_sqlite3_column_name(statement, Int32($0)).map { String(cString: $0) } ?? "" }
         // The first column of a name wins, as in SQLiteNIO.
         index = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -236,4 +238,24 @@ public struct SQLiteFailure: Error, CustomStringConvertible, Sendable {
     public var description: String { "SQLite error \(code): \(message)" }
 }
 
-private let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+// SQLite's result codes and flags that this file uses, as sqlite3.h defines them (this module cannot import that
+// header: see LifelineSQLiteShim.h). LifelineSQLiteShim.c checks each value against the header at build time.
+private let SQLITE_OK: Int32 = 0
+private let SQLITE_ERROR: Int32 = 1
+private let SQLITE_BUSY: Int32 = 5
+private let SQLITE_LOCKED: Int32 = 6
+private let SQLITE_MISUSE: Int32 = 21
+private let SQLITE_ROW: Int32 = 100
+private let SQLITE_DONE: Int32 = 101
+private let SQLITE_INTEGER: Int32 = 1
+private let SQLITE_FLOAT: Int32 = 2
+private let SQLITE_TEXT: Int32 = 3
+private let SQLITE_BLOB: Int32 = 4
+private let SQLITE_OPEN_READWRITE: Int32 = 0x2
+private let SQLITE_OPEN_CREATE: Int32 = 0x4
+private let SQLITE_OPEN_FULLMUTEX: Int32 = 0x10000
+private let SQLITE_OPEN_EXRESCODE: Int32 = 0x0200_0000
+private let SQLITE_CHECKPOINT_PASSIVE: Int32 = 0
+private let SQLITE_CHECKPOINT_RESTART: Int32 = 2
+private let SQLITE_STMTSTATUS_REPREPARE: Int32 = 5
+private let SQLITE_PREPARE_PERSISTENT: Int32 = 0x01
