@@ -10,11 +10,14 @@ actor AppDirectoryResolver: DirectoryResolver {
     let builtin: BuiltinDirectoryResolver
     /// The operator's directory connections by name (server configuration).
     let connections: [String: DirectoryConnection]
+    /// Reads the connections' service-account passwords (environment or file) at each bind.
+    let secrets: any SecretReader
     let logger: Logger
     private var ldap: [UUID: (settings: LDAPSettings, directory: LDAPDirectory)] = [:]
 
-    init(builtin: BuiltinDirectoryResolver, connections: [String: DirectoryConnection] = [:], logger: Logger) {
-        self.builtin = builtin; self.connections = connections; self.logger = logger
+    init(builtin: BuiltinDirectoryResolver, connections: [String: DirectoryConnection] = [:],
+         secrets: any SecretReader = SystemSecretReader(), logger: Logger) {
+        self.builtin = builtin; self.connections = connections; self.secrets = secrets; self.logger = logger
     }
 
     /// Checks every connection without connecting (URL, TLS files, clear text only to loopback, the operator's
@@ -54,7 +57,7 @@ actor AppDirectoryResolver: DirectoryResolver {
         var log = logger
         log[metadataKey: "tenant"] = .string(tenant.name)
         log[metadataKey: "ldap.connection"] = .string(l.connection)
-        let directory = LDAPDirectory(settings: resolved, logger: log)
+        let directory = LDAPDirectory(settings: resolved, secrets: secrets, logger: log)
         ldap[tenant.id] = (resolved, directory)
         return directory
     }

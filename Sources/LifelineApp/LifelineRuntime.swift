@@ -1,5 +1,6 @@
 import Foundation
 import LifelineCore
+import LifelineDelivery
 import LifelineHTTP
 import LifelineStore
 import Logging

@@ -5,7 +5,7 @@ import LifelineCore
 /// `/dev/outbox` and `/dev/outbox.json`: the messages kept by the development outbox in demo mode, so a
 /// newcomer can walk through a flow without an SMS provider. Never routed outside demo mode: it shows codes.
 struct DevOutboxController {
-    let outbox: DevelopmentOutbox
+    let outbox: any KeptMessages
 
     struct Item: Encodable { var id: String; var channel: String; var to: String; var subject: String; var text: String; var at: Date }
 
@@ -30,11 +30,11 @@ struct DevOutboxController {
                 }
                 after = id
             }
-            let entries: [DevelopmentOutbox.Entry]
+            let entries: [KeptMessage]
             if let to {
                 entries = await outbox.next(to: to, after: after, timeout: .milliseconds(wait)).map { [$0] } ?? []
             } else {
-                entries = await outbox.recent()
+                entries = await outbox.recent(limit: 100)
             }
             let items = entries.map {
                 Item(id: $0.message.id.uuidString.lowercased(), channel: $0.message.channel.rawValue, to: $0.message.recipient,
@@ -43,7 +43,7 @@ struct DevOutboxController {
             return try JSON.response(["messages": items])
         }
         router.get("/dev/outbox") { _, _ in
-            let rows = await outbox.recent().map { e in
+            let rows = await outbox.recent(limit: 100).map { e in
                 "<tr><td>\(HTMLEscaping.escape(ISO8601DateFormatter().string(from: e.at)))</td><td>\(e.message.channel.rawValue)</td><td>\(HTMLEscaping.escape(e.message.recipient))</td>"
                     + "<td>\(HTMLEscaping.escape(e.message.subject))</td><td><pre>\(HTMLEscaping.escape(e.message.text))</pre></td></tr>"
             }.joined(separator: "\n")

@@ -9,7 +9,7 @@ public struct HTTPDependencies: Sendable {
     public var metrics: HTTPMetrics
     public var recovery: RecoveryService
     /// Set in demo mode only: enables `/dev/outbox`.
-    public var devOutbox: DevelopmentOutbox?
+    public var devOutbox: (any KeptMessages)?
     /// Requests per minute per client address on the public recovery routes.
     public var recoveryRequestsPerMinute: Int
     /// Whether the web app's cookies get `Secure` (false only for plain-http local development).
@@ -22,7 +22,7 @@ public struct HTTPDependencies: Sendable {
     public var trustedProxies: [ClientAddress.Prefix] = []
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
-                recovery: RecoveryService, devOutbox: DevelopmentOutbox? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
+                recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
                 clock: any LifelineClock) {
         self.admin = admin; self.validation = validation; self.storage = storage; self.metrics = metrics
         self.recovery = recovery; self.devOutbox = devOutbox; self.recoveryRequestsPerMinute = recoveryRequestsPerMinute

@@ -50,25 +50,36 @@ struct DirectoryConnectionTests {
         #expect(c.problems().count == 5, "\(c.problems())")
     }
 
+    /// Secrets as the composition root would read them, from dictionaries (the core reads no file or variable).
+    struct FakeSecrets: SecretReader {
+        var environment: [String: String] = [:]
+        var files: [String: String] = [:]
+        func read(_ location: SecretLocation) -> String? {
+            switch location {
+            case .environment(let name): environment[name]
+            case .file(let path): files[path]
+            }
+        }
+    }
+
     @Test func theBindSecretErrorNamesNoFileOrVariable() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-bind-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let empty = dir.appendingPathComponent("empty").path
-        try "\n".write(toFile: empty, atomically: true, encoding: .utf8)
-        let good = dir.appendingPathComponent("good").path
-        try "s3cret\n".write(toFile: good, atomically: true, encoding: .utf8)
+        let dir = "/run/secrets/lifeline-bind-test"
+        let secrets = FakeSecrets(environment: ["SET": "v", "EMPTY": ""], files: ["\(dir)/empty": "\n", "\(dir)/good": "s3cret\n"])
         func message(_ s: LDAPSettings) -> String {
-            do { _ = try s.bindPassword(environment: ["SET": "v"]); return "" } catch { return "\(error)" }
+            do { _ = try s.bindPassword(from: secrets); return "" } catch { return "\(error)" }
         }
         let base = LDAPSettings(url: "ldaps://x", bindDN: "cn=a", baseDN: "dc=x")
-        var missingFile = base; missingFile.bindPasswordFile = dir.appendingPathComponent("missing").path
-        var emptyFile = base; emptyFile.bindPasswordFile = empty
+        var missingFile = base; missingFile.bindPasswordFile = "\(dir)/missing"
+        var emptyFile = base; emptyFile.bindPasswordFile = "\(dir)/empty"
         var missingEnv = base; missingEnv.bindPasswordEnv = "UNSET"
-        let messages = [message(missingFile), message(emptyFile), message(missingEnv), message(base)]
+        var emptyEnv = base; emptyEnv.bindPasswordEnv = "EMPTY"
+        let messages = [message(missingFile), message(emptyFile), message(missingEnv), message(emptyEnv), message(base)]
         #expect(Set(messages).count == 1 && !messages[0].isEmpty, "\(messages)")
-        #expect(!messages[0].contains(dir.path) && !messages[0].contains("UNSET"))
-        var goodFile = base; goodFile.bindPasswordFile = good
-        #expect(try goodFile.bindPassword() == "s3cret")
+        #expect(!messages[0].contains(dir) && !messages[0].contains("UNSET"))
+        var goodFile = base; goodFile.bindPasswordFile = "\(dir)/good"
+        #expect(try goodFile.bindPassword(from: secrets) == "s3cret")
+        var goodEnv = base; goodEnv.bindPasswordEnv = "SET"
+        #expect(try goodEnv.bindPassword(from: secrets) == "v")
+        #expect(goodEnv.bindPasswordLocation == .environment("SET") && goodFile.bindPasswordLocation == .file("\(dir)/good"))
     }
 }

@@ -88,7 +88,7 @@ struct ActiveDirectoryWireFormatTests {
         let settings = LDAPSettings(url: "ldap://127.0.0.1:1", bindDN: "CN=svc,DC=corp", bindPasswordEnv: "UNUSED",
                                     baseDN: "DC=corp", flavor: .activeDirectory)
         #expect(throws: DirectoryUnavailable.self) { try LDAPDirectory.validate(settings) }
-        let directory = LDAPDirectory(settings: settings, logger: testLogger)
+        let directory = LDAPDirectory(settings: settings, secrets: testSecrets, logger: testLogger)
         let error = await #expect(throws: DirectoryUnavailable.self) {
             try await directory.resetPassword(DirectoryAccount(reference: "CN=Ann,DC=corp", locked: false), newPassword: "Pw1!Pw1!Pw1!")
         }

@@ -267,7 +267,7 @@ struct LDAPSettingsTests {
     }
 
     @Test func anInvalidConfigurationFailsEveryOperation() async {
-        let directory = LDAPDirectory(settings: settings(filter: "(uid=alice)"), logger: testLogger)
+        let directory = LDAPDirectory(settings: settings(filter: "(uid=alice)"), secrets: testSecrets, logger: testLogger)
         await #expect(throws: DirectoryUnavailable.self) { try await directory.account(username: "alice") }
         await #expect(throws: DirectoryUnavailable.self) { try await directory.unlock(DirectoryAccount(reference: "uid=a", locked: true)) }
         await directory.shutdown()

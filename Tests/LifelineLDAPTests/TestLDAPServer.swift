@@ -102,10 +102,21 @@ let testLogger: Logger = {
     return logger
 }()
 
+/// The service account's password as the composition root would read it: from this process's environment (the
+/// adapter reads none itself).
+struct EnvironmentSecrets: SecretReader {
+    func read(_ location: SecretLocation) -> String? {
+        guard case .environment(let name) = location else { return nil }
+        return ProcessInfo.processInfo.environment[name]
+    }
+}
+
+let testSecrets = EnvironmentSecrets()
+
 /// Runs `body` with a directory and shuts it down afterwards, whatever happens.
 @discardableResult
 func withDirectory<T>(_ settings: LDAPSettings, _ body: (LDAPDirectory) async throws -> T) async throws -> T {
-    let directory = LDAPDirectory(settings: settings, logger: testLogger)
+    let directory = LDAPDirectory(settings: settings, secrets: testSecrets, logger: testLogger)
     do {
         let value = try await body(directory)
         await directory.shutdown()

@@ -116,22 +116,26 @@ public struct LDAPSettings: Sendable, Equatable {
         flavor == .activeDirectory ? "(&(objectClass=user)(sAMAccountName={username}))" : "(&(objectClass=inetOrgPerson)(uid={username}))"
     }
 
-    /// The service account's password, read from the named environment variable or file at use.
+    /// Where the service account's password is kept (the environment variable, else the file); nil when neither is set.
+    public var bindPasswordLocation: SecretLocation? {
+        if let name = bindPasswordEnv { return .environment(name) }
+        return bindPasswordFile.map { .file($0) }
+    }
+
+    /// The service account's password, read through `reader` at use (so a rotated file is picked up); trailing new
+    /// lines of a file are ignored.
     ///
     /// Why one message for every failure, without the name or path: it reaches the audit log, which a tenant's
     /// admin key can read, and must neither show server paths nor tell whether a file or variable exists.
-    public func bindPassword(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String {
+    public func bindPassword(from reader: any SecretReader) throws -> String {
         let unavailable = DirectoryUnavailable("the LDAP service account's password is not available (see the directory connection's bindPasswordEnv / bindPasswordFile)")
-        if let name = bindPasswordEnv {
-            guard let v = environment[name], !v.isEmpty else { throw unavailable }
-            return v
+        guard let location = bindPasswordLocation, let text = reader.read(location) else { throw unavailable }
+        let password: String
+        switch location {
+        case .environment: password = text
+        case .file: password = String(text.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
         }
-        if let path = bindPasswordFile {
-            guard let data = FileManager.default.contents(atPath: path), let s = String(data: data, encoding: .utf8) else { throw unavailable }
-            let trimmed = String(s.reversed().drop(while: { $0 == "\n" || $0 == "\r" }).reversed())
-            guard !trimmed.isEmpty else { throw unavailable }
-            return trimmed
-        }
-        throw unavailable
+        guard !password.isEmpty else { throw unavailable }
+        return password
     }
 }

@@ -22,21 +22,6 @@ public struct Catalog: Sendable {
         return "en"
     }
 
-    /// The language an `Accept-Language` header prefers most among ours (by q-value, then order).
-    public func negotiate(acceptLanguage: String?) -> String {
-        guard let header = acceptLanguage else { return "en" }
-        var best: (q: Double, lang: String)? = nil
-        for part in header.split(separator: ",") {
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard let tag = pieces.first, !tag.isEmpty, tag != "*" else { continue }
-            let q = pieces.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
-            let lang = resolve(tag)
-            guard q > 0, lang != "en" || tag.lowercased().hasPrefix("en") else { continue }
-            if best == nil || q > best!.q { best = (q, lang) }
-        }
-        return best?.lang ?? "en"
-    }
-
     /// The text of `id` in `language` (falling back to English, then to the id itself) with `args` filled in.
     public func text(_ id: String, _ language: String, _ args: [String: String] = [:]) -> String {
         var s = texts[language]?[id] ?? texts["en"]?[id] ?? id

@@ -338,12 +338,12 @@ extension RecoveryService {
             let args = ["tenant": ctx.tenant.displayName, "time": ISO8601DateFormatter().string(from: ctx.now),
                         "action": catalog.text("action.\(ctx.action.rawValue)", lang)]
             for phone in profile.phones {
-                outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: catalog.text("message.action_sms", lang, args),
+                outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: messages.text("message.action_sms", lang, args),
                                                 status: .pending, tenant: ctx.tenant, now: ctx.now))
             }
             for email in profile.emails {
-                outbox.append(try await message(channel: .email, recipient: email, subject: catalog.text("message.action_subject", lang, args),
-                                                text: catalog.text("message.action_body.\(notify)", lang, args), status: .pending, tenant: ctx.tenant, now: ctx.now))
+                outbox.append(try await message(channel: .email, recipient: email, subject: messages.text("message.action_subject", lang, args),
+                                                text: messages.text("message.action_body.\(notify)", lang, args), status: .pending, tenant: ctx.tenant, now: ctx.now))
             }
         }
         try await updateFlowRetrying(ctx.flow.id, outbox: outbox, audit: [ctx.audit("success", reason ?? ctx.action.rawValue)]) { flow in

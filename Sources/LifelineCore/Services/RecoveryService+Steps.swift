@@ -99,13 +99,13 @@ extension RecoveryService {
             switch effect {
             case .send(let channel, let recipient, let code, let lifetime):
                 let args = ["code": code, "minutes": String(lifetime / 60), "tenant": tenant.displayName]
-                let text = catalog.text(channel == .sms ? "message.sms" : "message.email_body", lang, args)
-                let subject = channel == .email ? catalog.text("message.email_subject", lang, args) : ""
+                let text = messages.text(channel == .sms ? "message.sms" : "message.email_body", lang, args)
+                let subject = channel == .email ? messages.text("message.email_subject", lang, args) : ""
                 w.outbox.append(try await message(channel: channel, recipient: recipient, subject: subject, text: text, status: .pending, tenant: tenant, now: now))
                 w.queued = true
             case .pretendSend(let channel):
                 // Same sealing and the same row as a real send, marked suppressed: never dispatched.
-                w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: catalog.text("message.sms", lang, ["code": "00000000", "minutes": "5"]),
+                w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: messages.text("message.sms", lang, ["code": "00000000", "minutes": "5"]),
                                                   status: .suppressed, tenant: tenant, now: now))
             case .countSend:
                 // Checked again in the write (the machine's check read the count before the transaction).
@@ -117,24 +117,24 @@ extension RecoveryService {
                 // A decoy "notifies" as many contacts as it shows, with suppressed rows: the same writes as a real user's.
                 let decoy = profile.isDecoy
                 for phone in decoy ? profile.decoyPhones : profile.phones {
-                    w.outbox.append(try await message(channel: .sms, recipient: decoy ? "" : phone, subject: "", text: catalog.text("message.paused_sms", lang, args),
+                    w.outbox.append(try await message(channel: .sms, recipient: decoy ? "" : phone, subject: "", text: messages.text("message.paused_sms", lang, args),
                                                       status: decoy ? .suppressed : .pending, tenant: tenant, now: now))
                 }
                 for email in decoy ? profile.decoyEmails : profile.emails {
-                    w.outbox.append(try await message(channel: .email, recipient: decoy ? "" : email, subject: catalog.text("message.paused_subject", lang, args),
-                                                      text: catalog.text("message.paused_body", lang, args), status: decoy ? .suppressed : .pending,
+                    w.outbox.append(try await message(channel: .email, recipient: decoy ? "" : email, subject: messages.text("message.paused_subject", lang, args),
+                                                      text: messages.text("message.paused_body", lang, args), status: decoy ? .suppressed : .pending,
                                                       tenant: tenant, now: now))
                 }
                 w.queued = w.queued || (!decoy && !(profile.phones.isEmpty && profile.emails.isEmpty))
             case .notifyVerified:
                 let args = ["tenant": tenant.displayName, "time": now.formatted(.iso8601)]
                 for phone in profile.phones {
-                    w.outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: catalog.text("message.verified_sms", lang, args),
+                    w.outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: messages.text("message.verified_sms", lang, args),
                                                       status: .pending, tenant: tenant, now: now))
                 }
                 for email in profile.emails {
-                    w.outbox.append(try await message(channel: .email, recipient: email, subject: catalog.text("message.verified_subject", lang, args),
-                                                      text: catalog.text("message.verified_body", lang, args), status: .pending, tenant: tenant, now: now))
+                    w.outbox.append(try await message(channel: .email, recipient: email, subject: messages.text("message.verified_subject", lang, args),
+                                                      text: messages.text("message.verified_body", lang, args), status: .pending, tenant: tenant, now: now))
                 }
                 w.queued = w.queued || !(profile.phones.isEmpty && profile.emails.isEmpty)
             case .audit(let event, let outcome, let reason):

@@ -10,7 +10,10 @@ public struct RecoveryService: Sendable {
     let random: any RandomSource
     let validation: ValidationService
     let verifier: OTPVerifier
+    /// The texts of flow documents (prompts, fields, errors, action labels), handed in by the composition root.
     public let catalog: Catalog
+    /// The texts of the SMS and email messages: the core's own (``MessageCatalog``).
+    let messages: Catalog
     /// Called after messages were queued, so the dispatcher sends them at once.
     let onQueued: @Sendable () -> Void
     /// The tenants' account directories (reset-password, unlock-account).
@@ -26,11 +29,11 @@ public struct RecoveryService: Sendable {
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
-                validation: ValidationService, policy: OTPPolicy, catalog: Catalog, directories: (any DirectoryResolver)? = nil,
+                validation: ValidationService, policy: OTPPolicy, catalog: Catalog, messages: Catalog = MessageCatalog.catalog, directories: (any DirectoryResolver)? = nil,
                 budget: GuessBudgetPolicy = GuessBudgetPolicy(), questions: QuestionStepPolicy = QuestionStepPolicy(),
                 hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
-        self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.onQueued = onQueued; self.budget = budget
+        self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.messages = messages; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
         self.questionLimits = QuestionStepLimiter(policy: questions); self.hashPool = hashPool
         self.secrets = StableSecret(store: storage, vault: vault, random: random)

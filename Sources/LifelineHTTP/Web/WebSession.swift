@@ -30,6 +30,6 @@ struct WebSession: Sendable {
     /// The cookie's language when it is one of the catalog's, else the best match of `Accept-Language`.
     static func language(cookie: String?, acceptLanguage: String?, catalog: Catalog) -> String {
         if let cookie, catalog.languages.contains(cookie) { return cookie }
-        return catalog.negotiate(acceptLanguage: acceptLanguage)
+        return AcceptLanguage.negotiate(acceptLanguage, catalog: catalog)
     }
 }

@@ -13,15 +13,16 @@ public final class LDAPDirectory: Directory {
     private let logger: Logger
 
     /// A directory for `settings`. Nothing is connected yet; an invalid configuration is reported by ``validate(_:)``
-    /// and by every operation (as ``DirectoryUnavailable``).
-    public init(settings: LDAPSettings, logger: Logger) {
+    /// and by every operation (as ``DirectoryUnavailable``). The service account's password is read through
+    /// `secrets` each time a connection is bound (the composition root reads the environment or file).
+    public init(settings: LDAPSettings, secrets: any SecretReader, logger: Logger) {
         var logger = logger
         logger[metadataKey: "ldap.url"] = "\(settings.url)"
         self.logger = logger
         do throws(LDAPError) {
             let configuration = try LDAPDirectoryConfiguration(settings)
             self.configuration = .success(configuration)
-            session = LDAPServiceConnection(configuration: configuration, logger: logger)
+            session = LDAPServiceConnection(configuration: configuration, secrets: secrets, logger: logger)
         } catch {
             configuration = .failure(error)
             session = nil

@@ -5,6 +5,8 @@ import Logging
 /// pipelined on it). A connection the server closed (idle timeout, restart) is replaced on the next use.
 actor LDAPServiceConnection {
     private let configuration: LDAPDirectoryConfiguration
+    /// Where the service account's password is read at each bind.
+    private let secrets: any SecretReader
     private let logger: Logger
     private var current: LDAPConnection?
     private var opening: Task<LDAPConnection, any Error>?
@@ -12,8 +14,9 @@ actor LDAPServiceConnection {
     /// How many connections were opened and bound (tests check the reuse with it).
     private(set) var opened = 0
 
-    init(configuration: LDAPDirectoryConfiguration, logger: Logger) {
+    init(configuration: LDAPDirectoryConfiguration, secrets: any SecretReader, logger: Logger) {
         self.configuration = configuration
+        self.secrets = secrets
         self.logger = logger
     }
 
@@ -28,8 +31,9 @@ actor LDAPServiceConnection {
         }
         let configuration = self.configuration
         let logger = self.logger
+        let secrets = self.secrets
         let task = Task { () async throws -> LDAPConnection in
-            try await Self.open(configuration, logger: logger)
+            try await Self.open(configuration, secrets: secrets, logger: logger)
         }
         opening = task
         let result = await task.result
@@ -62,11 +66,11 @@ actor LDAPServiceConnection {
     }
 
     /// Connects, upgrades with StartTLS if configured, and binds as the service account.
-    private static func open(_ configuration: LDAPDirectoryConfiguration, logger: Logger) async throws(LDAPError) -> LDAPConnection {
+    private static func open(_ configuration: LDAPDirectoryConfiguration, secrets: any SecretReader, logger: Logger) async throws(LDAPError) -> LDAPConnection {
         let settings = configuration.settings
         let endpoint = configuration.endpoint
         let password: String
-        do { password = try settings.bindPassword() } catch { throw .configuration("\(error)") }
+        do { password = try settings.bindPassword(from: secrets) } catch { throw .configuration("\(error)") }
         let connection = try await LDAPConnection.connect(
             host: endpoint.host, port: endpoint.port, implicitTLS: endpoint.implicitTLS ? configuration.tlsUpgrade : nil,
             timeout: configuration.timeout)

@@ -1,13 +1,11 @@
 import Foundation
+import LifelineCore
 
 /// The development outbox: a ``MessageSender`` that keeps the newest messages in memory instead of sending
-/// them, so `serve --demo` can show them at `/dev/outbox`. Never used outside demo mode (it shows codes).
-public actor DevelopmentOutbox: MessageSender {
-    /// A kept message and when it arrived.
-    public struct Entry: Sendable, Equatable {
-        public var message: OutgoingMessage
-        public var at: Date
-    }
+/// them, so `serve --demo` can show them at `/dev/outbox` (the HTTP layer reads it through the core's
+/// ``KeptMessages`` port). Never used outside demo mode (it shows codes).
+public actor DevelopmentOutbox: MessageSender, KeptMessages {
+    public typealias Entry = KeptMessage
 
     private var entries: [Entry] = []
     /// The newest entry per recipient, so `/dev/outbox.json?to=` (polled by scripts and the flow benchmark) does
