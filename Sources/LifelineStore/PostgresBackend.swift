@@ -2,6 +2,7 @@ import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
+import Synchronization
 
 /// PostgreSQL through PostgresNIO's connection pool (`PostgresClient`), which runs as a task until shutdown.
 public final class PostgresBackend: SQLBackend {
@@ -9,13 +10,22 @@ public final class PostgresBackend: SQLBackend {
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let groupCommit: GroupCommitWriter
+    /// One group-commit writer per audit chain (``write(lane:_:)``), made on first use. Why per chain: a batch holds
+    /// its chain's head row until it commits, so batches of different chains run on their own connections at once,
+    /// and a slow transaction of one tenant holds up only that tenant's writes. Bounded by the pool: at most
+    /// `maxConnections` batches run at a time; an idle writer holds no connection.
+    private let lanes = Mutex<[String: GroupCommitWriter]>([:])
 
     private init(client: PostgresClient) {
         self.client = client
         self.runTask = Task { await client.run() }
-        // Why group commit here too: every write transaction takes the audit chain's head row, so they run one
-        // after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
-        self.groupCommit = GroupCommitWriter(begin: "BEGIN") { body in
+        // Why group commit here too: every write transaction of one audit chain takes that chain's head row, so they
+        // run one after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
+        self.groupCommit = Self.writer(client)
+    }
+
+    private static func writer(_ client: PostgresClient) -> GroupCommitWriter {
+        GroupCommitWriter(begin: "BEGIN") { body in
             try await client.withConnection { conn in await body(conn.sql(queryLogLevel: nil)) }
         }
     }
@@ -67,6 +77,16 @@ public final class PostgresBackend: SQLBackend {
 
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await groupCommit.submit(body)
+    }
+
+    public func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let writer = lanes.withLock { lanes in
+            if let w = lanes[lane] { return w }
+            let w = Self.writer(client)
+            lanes[lane] = w
+            return w
+        }
+        return try await writer.submit(body)
     }
 
     public func shutdown() async {

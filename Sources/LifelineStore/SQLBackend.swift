@@ -13,6 +13,17 @@ public protocol SQLBackend: Sendable {
     /// Runs `body` in a transaction that commits when it returns and rolls back when it throws, so a change
     /// and its audit event are written together or not at all.
     func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    /// Like ``write(_:)``, for a change whose audit events go to the chain `lane` (``AuditRecord/chain``). A backend
+    /// that can run write transactions side by side (PostgreSQL) runs those of different lanes on different
+    /// connections at once: they take different audit head rows, so they need not wait for each other.
+    func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     /// Closes all connections.
     func shutdown() async
+}
+
+extension SQLBackend {
+    /// One writer for all lanes (SQLite: the database has one writer anyway).
+    public func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await write(body)
+    }
 }
