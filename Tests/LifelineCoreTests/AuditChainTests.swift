@@ -41,7 +41,7 @@ import Testing
     @Test func rehashedEditBreaksTheNextLink() {
         var events = Self.chain(4)
         events[1].record.reason = "forged"
-        events[1].hash = AuditChain.hash(seq: 2, record: events[1].record, previousHash: events[1].previousHash)
+        events[1].hash = AuditChain.hash(seq: 2, record: events[1].record, previousHash: events[1].previousHash, chain: events[1].chain)
         #expect(AuditChain.verify(events, head: (4, events[3].hash)).broken?.seq == 3)
     }
 
