@@ -218,7 +218,8 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let result = try await withRuntime(storage) { [anchored] in try await $0.store.verifyChain(anchor: anchored, after: [:]) }
             if let broken = result.broken {
-                print("audit chain \(broken.chain ?? "?") broken at event \(broken.seq): \(broken.reason)")
+                // The prefix of before ("audit chain broken at event SEQ"), then the chain.
+                print("audit chain broken at event \(broken.seq) of chain \(broken.chain ?? "?"): \(broken.reason)")
                 throw ExitCode(1)
             }
             var line = "audit chain ok: \(result.count) events in \(result.heads.count) chains"
@@ -241,12 +242,12 @@ struct AuditCommand: AsyncParsableCommand {
             let (anchor, verification) = try await withRuntime(storage) { try await $0.store.anchorChain(time: $0.clock.now(), after: [:]) }
             guard let anchor else {
                 let broken = verification.broken
-                print("audit chain \(broken?.chain ?? "?") broken at event \(broken?.seq ?? 0): \(broken?.reason ?? "no key"); no anchor written")
+                print("audit chain broken at event \(broken?.seq ?? 0) of chain \(broken?.chain ?? "?"): \(broken?.reason ?? "no key"); no anchor written")
                 throw ExitCode(1)
             }
             try AuditAnchorFile.write(anchor, to: out)
-            print("anchored \(anchor.heads.count) chains to \(out)")
-            for head in anchor.heads { print("  \(head.chain): event \(head.seq) (\(head.hash))") }
+            // One line (the heads' hashes are in the file).
+            print("anchored \(anchor.heads.count) chains to \(out): " + anchor.heads.map { "\($0.chain) event \($0.seq)" }.joined(separator: ", "))
         }
     }
 }
