@@ -160,9 +160,11 @@ class Client:
 
 
 def cmd_populate(args) -> int:
-    tenant = args.tenant
+    # --tenant A,B,...: users are spread round-robin over the tenants (each tenant has its own audit chain).
+    tenants = args.tenant.split(",")
     n = args.users
     users = [f"{args.prefix}{i:05d}" for i in range(n)]
+    tenant_of = {u: tenants[i % len(tenants)] for i, u in enumerate(users)}
     secrets = {u: new_secret() for u in users}
     local = threading.local()
     errors = []
@@ -176,7 +178,7 @@ def cmd_populate(args) -> int:
 
     def create(u):
         c = client()
-        t = urllib.parse.quote(tenant, safe="")
+        t = urllib.parse.quote(tenant_of[u], safe="")
         uq = urllib.parse.quote(u, safe="")
         try:
             st, data, attempt = c.post(f"/api/v1/admin/tenants/{t}/users",
@@ -201,7 +203,7 @@ def cmd_populate(args) -> int:
 
     with open(args.out, "w") as f:
         for u in users:
-            f.write(f"{u}\t{secrets[u]}\n")
+            f.write(f"{u}\t{secrets[u]}\t{tenant_of[u]}\n")
 
     ok = n - len(errors)
     print(f"populate: {ok}/{n} users with a TOTP token created in {elapsed:.2f} s "
@@ -223,8 +225,10 @@ def cmd_plan(args) -> int:
         for line in f:
             line = line.rstrip("\n")
             if line:
-                u, s = line.split("\t")
-                rows.append((u, s, b32decode(s)))
+                # username, secret and (since --tenant A,B,...) the user's tenant
+                parts = line.split("\t")
+                u, s = parts[0], parts[1]
+                rows.append((u, s, b32decode(s), parts[2] if len(parts) > 2 else args.tenant))
     if not rows:
         raise SystemExit("plan: no users in secrets file")
 
@@ -235,8 +239,8 @@ def cmd_plan(args) -> int:
 
     lines = []
     for k, step in enumerate(steps):
-        for u, _s, key in rows:
-            body = json.dumps({"tenant": args.tenant, "username": u, "code": hotp(key, step)},
+        for u, _s, key, tenant in rows:
+            body = json.dumps({"tenant": tenant, "username": u, "code": hotp(key, step)},
                               separators=(",", ":"))
             lines.append(f"{k}\t{body}\n")
     with open(args.out, "w") as f:
@@ -250,7 +254,7 @@ def cmd_plan(args) -> int:
         idx = sorted({0, len(rows) - 1} | {(i * 7919) % len(rows) for i in range(args.check)})
         pairs = []
         for i in idx[: max(args.check, 2)]:
-            u, s, key = rows[i]
+            u, s, key, _tenant = rows[i]
             for step in steps:
                 pairs.append((s, step, hotp(key, step)))
         checked = cross_check(tool, pairs)
@@ -282,7 +286,7 @@ def main() -> int:
     s = sub.add_parser("populate")
     s.add_argument("--base-url", required=True)
     s.add_argument("--admin-key", required=True)
-    s.add_argument("--tenant", default="bench")
+    s.add_argument("--tenant", default="bench", help="a tenant, or several separated by commas (users round-robin)")
     s.add_argument("--users", type=int, default=10000)
     s.add_argument("--prefix", default="u")
     s.add_argument("--workers", type=int, default=16)

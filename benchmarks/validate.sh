@@ -3,7 +3,9 @@
 # TOTP code on every request, compared with GET /health on the same server, plus peak RSS.
 #
 # Usage: benchmarks/validate.sh [--postgres] [--duration S] [--no-build]
-#                               [--users N] [--threads N] [--connections N] [--keep]
+#                               [--users N] [--tenants N] [--threads N] [--connections N] [--keep]
+# --tenants N spreads the users round-robin over N tenants (bench1..benchN; default 1: tenant bench), e.g. to
+# measure audit chains per tenant (issue 14 item 7) with --postgres --tenants 4.
 # See benchmarks/README.md. It only prints results (targets met / not met); it asserts nothing.
 # Everything listens on 127.0.0.1; everything it starts is stopped on exit.
 set -euo pipefail
@@ -21,6 +23,7 @@ USERS=10000
 THREADS=2
 CONNECTIONS=32
 TENANT=bench
+TENANTS=1
 
 usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
 is_uint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
@@ -34,6 +37,8 @@ while [ $# -gt 0 ]; do
     --duration=*) DURATION="${1#*=}" ;;
     --users) USERS="${2:-}"; shift ;;
     --users=*) USERS="${1#*=}" ;;
+    --tenants) TENANTS="${2:-}"; shift ;;
+    --tenants=*) TENANTS="${1#*=}" ;;
     --threads) THREADS="${2:-}"; shift ;;
     --threads=*) THREADS="${1#*=}" ;;
     --connections) CONNECTIONS="${2:-}"; shift ;;
@@ -43,7 +48,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in DURATION USERS THREADS CONNECTIONS; do
+for v in DURATION USERS TENANTS THREADS CONNECTIONS; do
   is_uint "${!v}" || { echo "validate.sh: --${v,,} needs a positive integer (got '${!v}')" >&2; exit 2; }
 done
 [ "$CONNECTIONS" -ge "$THREADS" ] || { echo "validate.sh: --connections must be >= --threads" >&2; exit 2; }
@@ -162,8 +167,13 @@ fi
 ADMIN_KEY="$("$BIN" apikey create --scope admin --name bench-admin "${STORE_ARGS[@]}" | tail -n 1 | tr -d '[:space:]')"
 VALIDATE_KEY="$("$BIN" apikey create --scope validate --name bench-validate "${STORE_ARGS[@]}" | tail -n 1 | tr -d '[:space:]')"
 [ -n "$ADMIN_KEY" ] && [ -n "$VALIDATE_KEY" ] || die "apikey create printed no key"
-"$BIN" tenant create "$TENANT" --display-name "Benchmark" "${STORE_ARGS[@]}" >/dev/null
-echo "admin key ${ADMIN_KEY:0:6}..., validate key ${VALIDATE_KEY:0:6}..., tenant $TENANT"
+if [ "$TENANTS" -gt 1 ]; then
+  TENANT="$(seq -s, -f 'bench%g' 1 "$TENANTS")"
+fi
+for t in ${TENANT//,/ }; do
+  "$BIN" tenant create "$t" --display-name "Benchmark $t" "${STORE_ARGS[@]}" >/dev/null
+done
+echo "admin key ${ADMIN_KEY:0:6}..., validate key ${VALIDATE_KEY:0:6}..., tenants $TENANT"
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
 BASE="http://127.0.0.1:$PORT"

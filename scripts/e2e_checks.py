@@ -23,10 +23,13 @@
                                                  /dev/outbox.json?to=&wait= waits for her SMS; checks it is answered
                                                  with the SMS, that after= waits out its time, and that bad wait= and
                                                  after= values are 400; prints "ok" or what went wrong
-    e2e_checks.py tamper DB SEQ                  UPDATE audit_events SET reason='x' WHERE seq=SEQ in the SQLite file DB
-    e2e_checks.py cut-tail DB N                  delete the last N audit events of the SQLite file DB and move the head
-                                                 back onto the new last event (a database writer hiding the tail)
-    e2e_checks.py forge-anchor IN OUT            copy the anchor IN to OUT with its seq one lower and its MAC kept
+    e2e_checks.py tamper DB SEQ                  UPDATE audit_events SET reason='x' WHERE seq=SEQ in the longest audit
+                                                 chain of the SQLite file DB
+    e2e_checks.py cut-tail DB N                  delete the last N audit events of the longest chain of the SQLite file
+                                                 DB and move its head back onto the new last event (a database writer
+                                                 hiding the tail)
+    e2e_checks.py forge-anchor IN OUT            copy the anchor IN to OUT with its first chain's seq one lower and its
+                                                 MAC kept
     e2e_checks.py slow-clients HOST PORT --key K [--heads N] [--bodies N] [--wait S] [--dribble S]
                                                  N connections that send an unfinished request head and N that send
                                                  a head and an unfinished body of POST /api/v1/validate (key K), each
@@ -272,7 +275,8 @@ def long_poll(args):
 def tamper(args):
     db = sqlite3.connect(args.db, timeout=10)
     try:
-        cur = db.execute("UPDATE audit_events SET reason = 'x' WHERE seq = ?", (args.seq,))
+        chain = longest_chain(db)
+        cur = db.execute("UPDATE audit_events SET reason = 'x' WHERE chain = ? AND seq = ?", (chain, args.seq))
         db.commit()
         if cur.rowcount != 1:
             print(f"no audit event with seq {args.seq}", file=sys.stderr)
@@ -282,17 +286,23 @@ def tamper(args):
     return 0
 
 
+def longest_chain(db):
+    (chain,) = db.execute("SELECT chain FROM audit_events GROUP BY chain ORDER BY COUNT(*) DESC, chain LIMIT 1").fetchone()
+    return chain
+
+
 def cut_tail(args):
     db = sqlite3.connect(args.db, timeout=10)
     try:
-        (last,) = db.execute("SELECT MAX(seq) FROM audit_events").fetchone()
+        chain = longest_chain(db)
+        (last,) = db.execute("SELECT MAX(seq) FROM audit_events WHERE chain = ?", (chain,)).fetchone()
         keep = last - args.n
         if keep < 1:
-            print(f"the log has only {last} events", file=sys.stderr)
+            print(f"the chain {chain} has only {last} events", file=sys.stderr)
             return 1
-        db.execute("DELETE FROM audit_events WHERE seq > ?", (keep,))
-        (h,) = db.execute("SELECT hash FROM audit_events WHERE seq = ?", (keep,)).fetchone()
-        db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (keep, h))
+        db.execute("DELETE FROM audit_events WHERE chain = ? AND seq > ?", (chain, keep))
+        (h,) = db.execute("SELECT hash FROM audit_events WHERE chain = ? AND seq = ?", (chain, keep)).fetchone()
+        db.execute("UPDATE audit_heads SET seq = ?, hash = ? WHERE chain = ?", (keep, h, chain))
         db.commit()
     finally:
         db.close()
@@ -302,7 +312,10 @@ def cut_tail(args):
 def forge_anchor(args):
     with open(args.src) as f:
         anchor = json.load(f)
-    anchor["seq"] -= 1
+    if "chains" in anchor:
+        anchor["chains"][0]["seq"] -= 1
+    else:
+        anchor["seq"] -= 1
     with open(args.dst, "w") as f:
         json.dump(anchor, f)
     return 0

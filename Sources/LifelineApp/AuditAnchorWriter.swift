@@ -17,8 +17,8 @@ public enum AuditAnchorFile {
     }
 }
 
-/// Anchors the audit chain every `interval`: verifies the events appended since its last anchor (all of them at
-/// start), then logs the anchor and, with a `path`, writes it there. Why: an anchor kept outside the database (a
+/// Anchors the audit chains every `interval`: verifies the events appended to each chain since its last anchor (all
+/// of them at start), then logs the anchor (one head per chain) and, with a `path`, writes it there. Why: an anchor kept outside the database (a
 /// log collector, another host's disk) shows a later tail cut or rewrite; the server cannot vouch for what it did
 /// not verify, so a broken chain is reported instead of anchored.
 struct AuditAnchorWriter: Service {
@@ -30,7 +30,7 @@ struct AuditAnchorWriter: Service {
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            var last: AuditEvent? = nil
+            var last: [String: AuditEvent] = [:]
             while !Task.isCancelled {
                 last = await anchorOnce(after: last)
                 do { try await Task.sleep(for: interval) } catch { return }
@@ -38,21 +38,22 @@ struct AuditAnchorWriter: Service {
         }
     }
 
-    /// One round; returns the event to continue from next time.
-    func anchorOnce(after last: AuditEvent?) async -> AuditEvent? {
+    /// One round; returns each chain's event to continue from next time.
+    func anchorOnce(after last: [String: AuditEvent]) async -> [String: AuditEvent] {
         do {
             let (anchor, verification) = try await store.anchorChain(time: clock.now(), after: last)
             guard let anchor else {
                 if let broken = verification.broken {
-                    logger.error("audit chain broken: not anchored", metadata: ["seq": "\(broken.seq)", "reason": "\(broken.reason)"])
+                    logger.error("audit chain broken: not anchored",
+                                 metadata: ["chain": "\(broken.chain ?? "")", "seq": "\(broken.seq)", "reason": "\(broken.reason)"])
                 }
                 // Start over next time: the break may be a concurrent append's race, or fixed by the operator.
-                return nil
+                return [:]
             }
-            if anchor.seq == last?.seq ?? -1 { return last }
+            if !last.isEmpty, last.mapValues(\.seq) == verification.heads.mapValues(\.seq) { return last }
             logger.info("audit anchor", metadata: ["anchor": "\(anchor.json())"])
             if let path { try AuditAnchorFile.write(anchor, to: path) }
-            return verification.last
+            return verification.heads
         } catch {
             logger.warning("audit anchoring failed", metadata: ["error": "\(error)"])
             return last

@@ -52,9 +52,10 @@ enum DTO {
 
     struct AuditEventOut: Encodable {
         let e: AuditEvent
-        enum K: String, CodingKey { case seq, time, tenant, actor, subject, event, outcome, reason, source }
+        enum K: String, CodingKey { case chain, seq, time, tenant, actor, subject, event, outcome, reason, source }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: K.self)
+            try c.encode(e.chain, forKey: .chain)
             try c.encode(e.seq, forKey: .seq)
             try c.encode(e.record.time, forKey: .time)
             if let t = e.record.tenant { try c.encode(t, forKey: .tenant) } else { try c.encodeNil(forKey: .tenant) }

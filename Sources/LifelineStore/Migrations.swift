@@ -149,6 +149,28 @@ enum Migrations {
         Migration(version: 12, name: "server secrets", statements: [
             "CREATE TABLE server_secrets (name TEXT PRIMARY KEY, sealed TEXT NOT NULL, created_at BIGINT NOT NULL)",
         ]),
+        // Why (issue 14 item 7): one audit chain per tenant plus one for global events, each with its own head row,
+        // so that writes of different tenants no longer serialize on the one audit_head row. The events written
+        // before move unchanged (same seq, hashes and MACs) into the closed chain "legacy", whose head is the old
+        // head: they keep verifying as they were made, and an anchor taken before (version 1) is checked against it.
+        Migration(version: 13, name: "audit chains per tenant", statements: [
+            """
+            CREATE TABLE audit_log (chain TEXT NOT NULL, seq BIGINT NOT NULL, time BIGINT NOT NULL, tenant TEXT, actor TEXT NOT NULL,
+              subject TEXT NOT NULL, event TEXT NOT NULL, outcome TEXT NOT NULL, reason TEXT NOT NULL,
+              source TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, mac_key_id TEXT, PRIMARY KEY (chain, seq))
+            """,
+            """
+            INSERT INTO audit_log (chain, seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
+              SELECT 'legacy', seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id FROM audit_events
+            """,
+            "DROP TABLE audit_events",
+            "ALTER TABLE audit_log RENAME TO audit_events",
+            "CREATE INDEX audit_tenant ON audit_events (tenant, time)",
+            "CREATE INDEX audit_time ON audit_events (time)",
+            "CREATE TABLE audit_heads (chain TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_heads (chain, seq, hash) SELECT 'legacy', seq, hash FROM audit_head WHERE id = 1 AND seq > 0",
+            "DROP TABLE audit_head",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

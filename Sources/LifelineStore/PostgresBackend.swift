@@ -18,14 +18,23 @@ public final class PostgresBackend: SQLBackend {
     private let started: AsyncStream<Void>
     private let startedContinuation: AsyncStream<Void>.Continuation
     private let connectTimeout: Duration
+    /// One group-commit writer per audit chain (``write(lane:_:)``), made on first use. Why per chain: a batch holds
+    /// its chain's head row until it commits, so batches of different chains run on their own connections at once,
+    /// and a slow transaction of one tenant holds up only that tenant's writes. Bounded by the pool: at most
+    /// `maxConnections` batches run at a time; an idle writer holds no connection.
+    private let lanes = Mutex<[String: GroupCommitWriter]>([:])
 
     private init(client: PostgresClient, connectTimeout: Duration) {
         self.client = client
         self.connectTimeout = connectTimeout
         (started, startedContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        // Why group commit here too: every write transaction takes the audit chain's head row, so they run one
-        // after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
-        self.groupCommit = GroupCommitWriter(begin: "BEGIN") { body in
+        // Why group commit here too: every write transaction of one audit chain takes that chain's head row, so they
+        // run one after another anyway, each waiting for its own commit's fsync. Batched, one fsync serves the batch.
+        self.groupCommit = Self.writer(client)
+    }
+
+    private static func writer(_ client: PostgresClient) -> GroupCommitWriter {
+        GroupCommitWriter(begin: "BEGIN") { body in
             try await client.withConnection { conn in await body(conn.sql(queryLogLevel: nil)) }
         }
     }
@@ -92,6 +101,16 @@ public final class PostgresBackend: SQLBackend {
 
     public func write<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await groupCommit.submit(body)
+    }
+
+    public func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let writer = lanes.withLock { lanes in
+            if let w = lanes[lane] { return w }
+            let w = Self.writer(client)
+            lanes[lane] = w
+            return w
+        }
+        return try await writer.submit(body)
     }
 }
 

@@ -19,4 +19,15 @@ public protocol SQLBackend: Sendable {
     /// Returns once the database answers (PostgreSQL: ``run()`` started and a first query answered within the connect
     /// timeout; SQLite: at once). Throws ``LifelineStoreError/unreachable(_:)``.
     func waitUntilReachable() async throws
+    /// Like ``write(_:)``, for a change whose audit events go to the chain `lane` (``AuditRecord/chain``). A backend
+    /// that can run write transactions side by side (PostgreSQL) runs those of different lanes on different
+    /// connections at once: they take different audit head rows, so they need not wait for each other.
+    func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+}
+
+extension SQLBackend {
+    /// One writer for all lanes (SQLite: the database has one writer anyway).
+    public func write<R: Sendable>(lane: String, _ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await write(body)
+    }
 }

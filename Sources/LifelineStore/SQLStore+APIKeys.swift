@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLStore: APIKeyStore {
     public func insertAPIKey(_ k: APIKey, audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await db.raw("""
                 INSERT INTO api_keys (id, name, scope, tenant_id, secret_hash, created_at, expires_at, created_by)
                 VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.scope.rawValue), \(bind: k.tenantID.map(Row.id)),
@@ -36,7 +36,7 @@ extension SQLStore: APIKeyStore {
     }
 
     public func revokeAPIKey(id: String, at: Date, audit: AuditRecord) async throws -> (key: APIKey, revoked: Bool)? {
-        let result = try await backend.write { db -> (key: APIKey, revoked: Bool)? in
+        let result = try await backend.write(lane: audit.chain) { db -> (key: APIKey, revoked: Bool)? in
             // Only a live key is changed, so a second revocation keeps the first time and writes no audit event.
             let changed = try await db.raw("""
                 UPDATE api_keys SET revoked_at = \(bind: Row.millis(at)) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id

@@ -9,7 +9,7 @@ extension SQLStore: CardStore {
 
     public func insertCards(_ cards: [StoredCard], audits: [AuditRecord]) async throws {
         precondition(cards.count == audits.count, "one audit record per card")
-        try await backend.write { db in
+        try await backend.write(lane: audits.first?.chain ?? AuditChain.globalChain) { db in
             for (s, audit) in zip(cards, audits) {
                 let c = s.card
                 // A taken serial matches the UNIQUE (tenant_id, serial) constraint: no row comes back, and throwing
@@ -48,7 +48,7 @@ extension SQLStore: CardStore {
     }
 
     public func deleteCard(tenantID: UUID, serial: String, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await self.changeThenAudit("""
                 DELETE FROM cards WHERE tenant_id = \(bind: Row.id(tenantID)) AND serial = \(bind: serial) RETURNING id
                 """, audit: audit, in: db)

@@ -5,7 +5,7 @@ import SQLKit
 extension SQLStore: EmergencyCodeStore {
     public func putEmergencyCode(_ code: StoredEmergencyCode, audit: AuditRecord) async throws {
         let s = code.state
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             _ = try await self.revokeEmergencyCode(userID: s.userID, reason: "replaced by a new code", after: audit, subject: audit.subject, in: db)
             // An upsert, not DELETE + INSERT: on PostgreSQL two concurrent issues for one user would otherwise both
             // find no row to delete and one would fail on the primary key.
@@ -33,7 +33,7 @@ extension SQLStore: EmergencyCodeStore {
     }
 
     public func useEmergencyCode(userID: UUID, hash: String, now: Date, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             // The use-count guard: one conditional UPDATE. Concurrent requests queue on the row (PostgreSQL re-checks
             // the WHERE clause on the row as the previous writer left it; SQLite runs one writer at a time), so with
             // n uses left exactly n of them match. The right-hand sides all read the row as it was before this update.
@@ -49,7 +49,7 @@ extension SQLStore: EmergencyCodeStore {
     }
 
     public func recordEmergencyCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let limit = Int64(maxFailures)
             let row = try await db.raw("""
                 UPDATE emergency_codes SET fail_count = fail_count + 1,
@@ -67,7 +67,7 @@ extension SQLStore: EmergencyCodeStore {
     }
 
     public func revokeEmergencyCode(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             guard try await Self.setRevoked(userID: userID, reason: reason, now: audit.time, in: db) else { return false }
             try await self.appendAudit(audit, in: db)
             return true

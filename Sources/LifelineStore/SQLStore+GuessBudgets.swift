@@ -73,7 +73,7 @@ extension SQLStore: GuessBudgetStore {
     }
 
     public func liftGuessBudgets(tenantID: UUID, usernameKey: String, audit: AuditRecord) async throws -> Int {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let rows = try await db.raw("""
                 DELETE FROM guess_budgets WHERE tenant_id = \(bind: Row.id(tenantID)) AND username_key = \(bind: usernameKey) RETURNING key
                 """).all()

@@ -31,7 +31,7 @@ extension SQLStore: RecoveryStore {
     public func putRecoveryConfig(tenantID: UUID, config: RecoveryConfig, audit: AuditRecord) async throws -> Bool {
         let text = String(decoding: try Self.flowEncoder.encode(config), as: UTF8.self)
         defer { recoveryConfigs.remove(Row.id(tenantID)) }
-        return try await backend.write { db in
+        return try await backend.write(lane: audit.chain) { db in
             let old = try await db.raw("SELECT document FROM recovery_configs WHERE tenant_id = \(bind: Row.id(tenantID))").first()
                 .map { try $0.decode(column: "document", as: String.self) }
             if old == text { return false }
@@ -45,7 +45,7 @@ extension SQLStore: RecoveryStore {
     }
 
     public func setAnswers(userID: UUID, hashes: [String: String], audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await db.raw("DELETE FROM security_answers WHERE user_id = \(bind: Row.id(userID))").run()
             for (q, h) in hashes.sorted(by: { $0.key < $1.key }) {
                 try await db.raw("INSERT INTO security_answers (user_id, question_id, hash) VALUES (\(bind: Row.id(userID)), \(bind: q), \(bind: h))").run()
@@ -106,7 +106,7 @@ extension SQLStore: RecoveryStore {
     public func insertFlow(_ flow: RecoveryFlow, outbox: [OutboxMessage], audit: [AuditRecord], counters: [CounterIncrement]) async throws {
         let state = try Self.flowStateEncoder.encodeString(flow)
         let id = Row.id(flow.id)
-        try await backend.write { db in
+        try await backend.write(lane: audit.first?.chain ?? AuditChain.globalChain) { db in
             try await db.raw("""
                 INSERT INTO recovery_flows (id, tenant_id, expires_at, version, state)
                 VALUES (\(bind: id), \(bind: Row.id(flow.tenantID)), \(bind: Row.millis(flow.expiresAt)), \(bind: flow.version), \(bind: state))
@@ -149,7 +149,7 @@ extension SQLStore: RecoveryStore {
         let expires = Row.millis(next.expiresAt)
         let now = audit.first?.time ?? Date()
         let id = Row.id(flow.id)
-        let updated = try await backend.write { db in
+        let updated = try await backend.write(lane: audit.first?.chain ?? AuditChain.globalChain) { db in
             // The compare-and-set: one statement, so concurrent submissions on one flow take effect exactly once.
             let updated = try await db.raw("""
                 UPDATE recovery_flows SET state = \(bind: state), version = version + 1, expires_at = \(bind: expires)

@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLStore: TenantStore {
     public func insertTenant(_ t: Tenant, audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let inserted = try await db.raw("""
                 INSERT INTO tenants (id, name, display_name, created_at)
                 VALUES (\(bind: Row.id(t.id)), \(bind: t.name), \(bind: t.displayName), \(bind: Row.millis(t.createdAt)))

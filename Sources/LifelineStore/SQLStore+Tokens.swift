@@ -5,7 +5,7 @@ import SQLKit
 extension SQLStore: TokenStore {
     public func insertToken(_ s: StoredToken, audit: AuditRecord) async throws {
         let t = s.token
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await db.raw("""
                 INSERT INTO tokens (id, tenant_id, user_id, type, algorithm, digits, period, state, fail_count, max_fail, drift,
                   counter, last_used, label, secret, created_at)
@@ -66,7 +66,7 @@ extension SQLStore: TokenStore {
     }
 
     public func consume(tokenID: UUID, step: Int64, drift: Int64, seenFailCount: Int, now: Date, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             // The single-use guard: one conditional UPDATE. Whatever the number of concurrent requests, only one
             // finds last_used below `step`; the others match no row. HOTP's next counter follows the used one.
             // The fail counter must still be the one the check read, and the token not throttled: a guess that raced a
@@ -82,7 +82,7 @@ extension SQLStore: TokenStore {
     }
 
     public func recordFailure(_ failures: [TokenFailure], audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             for f in failures { try await Self.addFailure(f, in: db) }
             try await self.appendAudit(audit, in: db)
         }
@@ -100,7 +100,7 @@ extension SQLStore: TokenStore {
     }
 
     public func unlockTokens(userID: UUID, audit: AuditRecord) async throws -> Int {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let locked = try await db.raw("""
                 SELECT id FROM tokens WHERE user_id = \(bind: Row.id(userID)) AND state = 'locked'
                 """).all().count
@@ -121,7 +121,7 @@ extension SQLStore: TokenStore {
     }
 
     public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let row = try await db.raw("""
                 UPDATE tokens SET state = \(bind: state.rawValue),
                   fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END,
@@ -141,7 +141,7 @@ extension SQLStore: TokenStore {
     }
 
     public func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await self.changeThenAudit("""
                 UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift),
                   counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
@@ -152,7 +152,7 @@ extension SQLStore: TokenStore {
     }
 
     public func deleteToken(id: UUID, tenantID: UUID, audit: AuditRecord) async throws -> Bool {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await self.changeThenAudit("DELETE FROM tokens WHERE id = \(bind: Row.id(id)) AND tenant_id = \(bind: Row.id(tenantID)) RETURNING id", audit: audit, in: db)
         }
     }

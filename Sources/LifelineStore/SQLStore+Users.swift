@@ -4,7 +4,7 @@ import SQLKit
 
 extension SQLStore: UserStore {
     public func insertUser(_ u: User, contacts: [Contact], audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let inserted = try await db.raw("""
                 INSERT INTO users (id, tenant_id, username, username_key, display_name, status, language, created_at)
                 VALUES (\(bind: Row.id(u.id)), \(bind: Row.id(u.tenantID)), \(bind: u.username), \(bind: u.usernameKey),
@@ -38,7 +38,7 @@ extension SQLStore: UserStore {
     }
 
     public func updateUser(_ u: User, audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             let updated = try await db.raw("""
                 UPDATE users SET display_name = \(bind: u.displayName), status = \(bind: u.status.rawValue), language = \(bind: u.language)
                 WHERE id = \(bind: Row.id(u.id)) RETURNING id
@@ -49,7 +49,7 @@ extension SQLStore: UserStore {
     }
 
     public func insertContact(_ c: Contact, audit: AuditRecord) async throws {
-        try await backend.write { db in
+        try await backend.write(lane: audit.chain) { db in
             try await Self.insert(contact: c, in: db)
             try await self.appendAudit(audit, in: db)
             // The contract's automatic revocation (Stores.swift): a new contact ends the emergency code.

@@ -28,9 +28,9 @@ public final class SQLStore: Sendable {
     /// wrote (another process's change, a purge or a rollback shows up as another version, or no row). Put only after
     /// the write committed.
     let flowStates = LookupCache<RecoveryFlow>()
-    /// The audit chain's head as this store last wrote it (a hint for ``appendAudit(_:in:)``'s compare-and-set,
-    /// never trusted without it).
-    let auditHead = Mutex<(seq: Int64, hash: String)?>(nil)
+    /// Each audit chain's head as this store last wrote it, by chain (a hint for ``appendAudit(_:in:)``'s
+    /// compare-and-set, never trusted without it).
+    let auditHeads = Mutex<[String: (seq: Int64, hash: String)]>([:])
     /// Where the audit chain's keys come from (see ``keyAuditChain(with:)``); nil: legacy unkeyed events (tests only).
     let auditVault = Mutex<(any KeyVault)?>(nil)
 
@@ -86,10 +86,10 @@ public final class SQLStore: Sendable {
         }
     }
 
-    /// Appends one chained audit event inside the caller's transaction `db`.
+    /// Appends one chained audit event to the record's chain (``AuditRecord/chain``) inside the caller's transaction `db`.
     ///
-    /// The head row is updated first: on PostgreSQL that row lock serializes concurrent appends (also across
-    /// processes); on SQLite the write transaction already does. So the chain never forks.
+    /// The chain's head row is updated first: on PostgreSQL that row lock serializes concurrent appends to the chain
+    /// (also across processes) and no other chain's; on SQLite the write transaction already does. So no chain forks.
     ///
     /// The fast path (2 statements instead of 3) chains onto the head this store saw last and moves the head only if
     /// it is still exactly that (seq and hash): a compare-and-set. Why safe: if another process appended, or the
@@ -98,22 +98,26 @@ public final class SQLStore: Sendable {
     /// database holds it at that moment, under the row lock.
     func appendAudit(_ r: AuditRecord, in db: any SQLDatabase) async throws {
         let key = try await currentAuditKey()
-        if let known = auditHead.withLock({ $0 }) {
+        let chain = r.chain
+        if let known = auditHeads.withLock({ $0[chain] }) {
             let event = AuditChain.append(r, after: known, key: key)
             if try await casAudit(event, known: known, in: db) {
-                auditHead.withLock { $0 = (event.seq, event.hash) }
+                auditHeads.withLock { $0[chain] = (event.seq, event.hash) }
                 return
             }
         }
-        guard let head = try await db.raw("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash").first() else {
+        // A chain's first event creates its head row. Why ON CONFLICT: another transaction may create it at the same
+        // time; on PostgreSQL this insert then waits for that one and does nothing, and the UPDATE below locks the row.
+        try await db.raw("INSERT INTO audit_heads (chain, seq, hash) VALUES (\(bind: chain), 0, \(bind: AuditChain.genesis)) ON CONFLICT (chain) DO NOTHING").run()
+        guard let head = try await db.raw("UPDATE audit_heads SET seq = seq + 1 WHERE chain = \(bind: chain) RETURNING seq, hash").first() else {
             throw LifelineError(.internalError, "audit head missing")
         }
         let seq = try head.decode(column: "seq", as: Int64.self)
         let prev = try head.decode(column: "hash", as: String.self)
         let event = AuditChain.append(r, after: (seq - 1, prev), key: key)
         try await insertAudit(event, in: db)
-        try await db.raw("UPDATE audit_head SET hash = \(bind: event.hash) WHERE id = 1").run()
-        auditHead.withLock { $0 = (event.seq, event.hash) }
+        try await db.raw("UPDATE audit_heads SET hash = \(bind: event.hash) WHERE chain = \(bind: chain)").run()
+        auditHeads.withLock { $0[chain] = (event.seq, event.hash) }
     }
 
     /// Moves the head from `known` to `event` and inserts `event` if the head is still `known`; false (nothing written)
@@ -122,8 +126,8 @@ public final class SQLStore: Sendable {
     private func casAudit(_ event: AuditEvent, known: (seq: Int64, hash: String), in db: any SQLDatabase) async throws -> Bool {
         guard kind == .postgres else {
             let moved = try await db.raw("""
-                UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
-                WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
+                UPDATE audit_heads SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+                WHERE chain = \(bind: event.chain) AND seq = \(bind: known.seq) AND hash = \(bind: known.hash) RETURNING seq
                 """).first()
             guard moved != nil else { return false }
             try await insertAudit(event, in: db)
@@ -142,14 +146,14 @@ public final class SQLStore: Sendable {
     /// change through `EXISTS (SELECT 1 FROM changed)`, so a change that matched nothing writes no event. When the
     /// head was stale, the change is kept and the event goes through ``appendAudit(_:in:)`` like any other.
     func changeThenAudit(_ change: SQLQueryString, audit r: AuditRecord, in db: any SQLDatabase) async throws -> Bool {
-        if kind == .postgres, let known = auditHead.withLock({ $0 }) {
+        if kind == .postgres, let known = auditHeads.withLock({ $0[r.chain] }) {
             let event = AuditChain.append(r, after: known, key: try await currentAuditKey())
             guard let row = try await db.raw(Self.casAuditStatement(event, known: known, gate: change)).first() else {
                 throw LifelineError(.internalError, "no result of a change with its audit event")
             }
             guard try row.decode(column: "changed", as: Int64.self) > 0 else { return false }
             if try row.decode(column: "logged", as: Int64.self) > 0 {
-                auditHead.withLock { $0 = (event.seq, event.hash) }
+                auditHeads.withLock { $0[event.chain] = (event.seq, event.hash) }
             } else {
                 try await appendAudit(r, in: db)
             }
@@ -168,11 +172,11 @@ public final class SQLStore: Sendable {
         var sql: SQLQueryString = "WITH "
         if let gate { sql += "changed AS (\(gate)), " }
         sql += """
-            moved AS (UPDATE audit_head SET seq = \(bind: event.seq), hash = \(bind: event.hash)
-              WHERE id = 1 AND seq = \(bind: known.seq) AND hash = \(bind: known.hash)\(unsafeRaw: gate == nil ? "" : " AND EXISTS (SELECT 1 FROM changed)")
+            moved AS (UPDATE audit_heads SET seq = \(bind: event.seq), hash = \(bind: event.hash)
+              WHERE chain = \(bind: event.chain) AND seq = \(bind: known.seq) AND hash = \(bind: known.hash)\(unsafeRaw: gate == nil ? "" : " AND EXISTS (SELECT 1 FROM changed)")
               RETURNING seq),
-            logged AS (INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
-              SELECT moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+            logged AS (INSERT INTO audit_events (chain, seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
+              SELECT \(bind: event.chain), moved.seq, \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
                 \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash), \(bind: event.macKeyID) FROM moved
               RETURNING seq)
 
@@ -184,8 +188,8 @@ public final class SQLStore: Sendable {
     private func insertAudit(_ event: AuditEvent, in db: any SQLDatabase) async throws {
         let r = event.record
         try await db.raw("""
-            INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
-            VALUES (\(bind: event.seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
+            INSERT INTO audit_events (chain, seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash, mac_key_id)
+            VALUES (\(bind: event.chain), \(bind: event.seq), \(bind: Row.millis(r.time)), \(bind: r.tenant), \(bind: r.actor), \(bind: r.subject), \(bind: r.event),
               \(bind: r.outcome), \(bind: r.reason), \(bind: r.source), \(bind: event.previousHash), \(bind: event.hash), \(bind: event.macKeyID))
             """).run()
     }

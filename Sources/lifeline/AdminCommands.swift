@@ -206,7 +206,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log.", subcommands: [Verify.self, Anchor.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Verify the audit chain; reports the first broken link (exit 1).")
+        static let configuration = CommandConfiguration(abstract: "Verify every audit chain (one per tenant, one for global events); reports the first broken link (exit 1).")
         @OptionGroup var storage: StorageOptions
         @Option(help: "An anchor written by `audit anchor` or the server: also check that the log still holds its event.") var anchor: String?
         func run() async throws {
@@ -216,36 +216,38 @@ struct AuditCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: anchor) else { throw LifelineError(.invalidRequest, "cannot read \(anchor)") }
                 anchored = try AuditAnchor.parse(data)
             }
-            let result = try await withRuntime(storage) { [anchored] in try await $0.store.verifyChain(anchor: anchored, after: nil) }
+            let result = try await withRuntime(storage) { [anchored] in try await $0.store.verifyChain(anchor: anchored, after: [:]) }
             if let broken = result.broken {
-                print("audit chain broken at event \(broken.seq): \(broken.reason)")
+                // The prefix of before ("audit chain broken at event SEQ"), then the chain.
+                print("audit chain broken at event \(broken.seq) of chain \(broken.chain ?? "?"): \(broken.reason)")
                 throw ExitCode(1)
             }
-            var line = "audit chain ok: \(result.count) events"
+            var line = "audit chain ok: \(result.count) events in \(result.heads.count) chains"
             if result.legacy > 0 {
                 // Why say so: legacy events are plain SHA-256, which a database writer can recompute; only an anchor
                 // taken since protects them.
-                line += " (\(result.legacy) legacy unkeyed events 1-\(result.legacy), written before the chain was keyed)"
+                line += " (\(result.legacy) legacy unkeyed events, written before the chain was keyed)"
             }
-            if let anchored { line += "; holds the event \(anchored.seq) anchored at \(anchored.time)" }
+            if let anchored { line += "; holds the heads of the \(anchored.heads.count) chains anchored at \(anchored.time)" }
             print(line)
         }
     }
 
     struct Anchor: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify the audit chain and write its head, with a MAC, to a file to keep outside the database and data folder.")
+            abstract: "Verify the audit chains and write their heads, with a MAC, to a file to keep outside the database and data folder.")
         @OptionGroup var storage: StorageOptions
         @Option(help: "Where to write the anchor (JSON).") var out: String
         func run() async throws {
-            let (anchor, verification) = try await withRuntime(storage) { try await $0.store.anchorChain(time: $0.clock.now(), after: nil) }
+            let (anchor, verification) = try await withRuntime(storage) { try await $0.store.anchorChain(time: $0.clock.now(), after: [:]) }
             guard let anchor else {
                 let broken = verification.broken
-                print("audit chain broken at event \(broken?.seq ?? 0): \(broken?.reason ?? "no key"); no anchor written")
+                print("audit chain broken at event \(broken?.seq ?? 0) of chain \(broken?.chain ?? "?"): \(broken?.reason ?? "no key"); no anchor written")
                 throw ExitCode(1)
             }
             try AuditAnchorFile.write(anchor, to: out)
-            print("anchored event \(anchor.seq) (\(anchor.hash)) to \(out)")
+            // One line (the heads' hashes are in the file).
+            print("anchored \(anchor.heads.count) chains to \(out): " + anchor.heads.map { "\($0.chain) event \($0.seq)" }.joined(separator: ", "))
         }
     }
 }

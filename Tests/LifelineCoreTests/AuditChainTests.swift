@@ -41,7 +41,7 @@ import Testing
     @Test func rehashedEditBreaksTheNextLink() {
         var events = Self.chain(4)
         events[1].record.reason = "forged"
-        events[1].hash = AuditChain.hash(seq: 2, record: events[1].record, previousHash: events[1].previousHash)
+        events[1].hash = AuditChain.hash(seq: 2, record: events[1].record, previousHash: events[1].previousHash, chain: events[1].chain)
         #expect(AuditChain.verify(events, head: (4, events[3].hash)).broken?.seq == 3)
     }
 
@@ -88,12 +88,19 @@ struct KeyedAuditChainTests {
         let k = [UInt8](repeating: 3, count: 32), id = KeyRing.deriveID(for: k)
         let ring = try KeyRing(currentID: id, keys: [id: k])
         let event = AuditChain.append(Self.record, after: nil, key: AuditKey.current(in: ring))
-        let anchor = AuditAnchor.make(for: event, time: Date(timeIntervalSince1970: 1_800_000_000), ring: ring)
+        let global = AuditChain.append(AuditRecord(time: Date(timeIntervalSince1970: 0), tenant: nil, actor: "cli", subject: "k", event: "e", outcome: "o"),
+                                       after: nil, key: AuditKey.current(in: ring))
+        let anchor = AuditAnchor.make(heads: [event.chain: event, global.chain: global], time: Date(timeIntervalSince1970: 1_800_000_000), ring: ring)
         #expect(anchor.isAuthentic(in: ring))
         #expect(anchor.time == "2027-01-15T08:00:00Z")
-        var altered = anchor; altered.seq = 0
+        #expect(anchor.heads.map(\.chain) == ["global", "tenant:acme"])
+        var altered = anchor; altered.heads[1].seq = 0
         #expect(!altered.isAuthentic(in: ring))
-        altered = anchor; altered.hash = AuditChain.genesis
+        altered = anchor; altered.heads[1].hash = AuditChain.genesis
+        #expect(!altered.isAuthentic(in: ring))
+        altered = anchor; altered.heads[1].chain = "tenant:beta"
+        #expect(!altered.isAuthentic(in: ring))
+        altered = anchor; altered.heads.removeFirst()
         #expect(!altered.isAuthentic(in: ring))
         altered = anchor; altered.time = "2030-01-01T00:00:00Z"
         #expect(!altered.isAuthentic(in: ring))
@@ -101,5 +108,41 @@ struct KeyedAuditChainTests {
         #expect(!anchor.isAuthentic(in: other))
         // The anchor key is not the chain key: an anchor's MAC cannot pass for an event's.
         #expect(ring.derivedKey(info: AuditAnchor.purpose) != ring.derivedKey(info: AuditKey.purpose))
+    }
+
+    @Test("the MAC covers the chain id: an event moved into another chain does not verify there; the legacy chain keeps the hash of before")
+    func chainIDInMAC() throws {
+        let key = AuditKey(id: "k1", key: SymmetricKey(data: [UInt8](repeating: 0, count: 32)))
+        let acme = AuditChain.append(Self.record, after: nil, key: key)
+        #expect(acme.chain == "tenant:acme")
+        #expect(AuditChain.verify([acme], head: (1, acme.hash), keys: { _ in key }).broken == nil)
+        var moved = acme; moved.chain = "tenant:beta"
+        #expect(AuditChain.verify([moved], head: (1, acme.hash), keys: { _ in key }).broken?.reason.contains("edited") == true)
+        // An event of before, moved into the legacy chain unchanged, verifies there (and only there).
+        let before = AuditEvent(chain: AuditChain.legacyChain, seq: 1, record: Self.record, previousHash: AuditChain.genesis,
+                                hash: AuditChain.hash(seq: 1, record: Self.record, previousHash: AuditChain.genesis, key: key), macKeyID: "k1")
+        #expect(before.hash == "5a309d0c6c3f0889889f3b266a6bfdc5af0471ff86d2a07929a91ab93f74c58d")
+        #expect(AuditChain.verify([before], head: (1, before.hash), keys: { _ in key }).broken == nil)
+        var relabelled = before; relabelled.chain = "tenant:acme"
+        #expect(AuditChain.verify([relabelled], head: (1, before.hash), keys: { _ in key }).broken != nil)
+        #expect(AuditRecord(time: Self.record.time, tenant: nil, actor: "", subject: "", event: "", outcome: "").chain == AuditChain.globalChain)
+    }
+
+    @Test("a version 1 anchor (one head, from before the chains per tenant) is read as the legacy chain's head and its MAC still checks")
+    func versionOneAnchor() throws {
+        let k = [UInt8](repeating: 3, count: 32), id = KeyRing.deriveID(for: k)
+        let ring = try KeyRing(currentID: id, keys: [id: k])
+        let hash = String(repeating: "ab", count: 32), time = "2026-12-03T20:00:00Z"
+        // The MAC as version 1 made it: the length-prefixed version, seq, hash, time and key id.
+        var bytes: [UInt8] = []
+        for field in ["1", "12", hash, time, id] { bytes += Array(String(field.utf8.count).utf8) + [0x3a] + Array(field.utf8) }
+        let mac = Hex.encode(HMAC<SHA256>.authenticationCode(for: bytes, using: ring.derivedKey(info: AuditAnchor.purpose)))
+        let json = #"{"hash":"\#(hash)","key_id":"\#(id)","mac":"\#(mac)","seq":12,"time":"\#(time)","version":1}"#
+        let anchor = try AuditAnchor.parse(Data(json.utf8))
+        #expect(anchor.heads == [AuditAnchor.Head(chain: AuditChain.legacyChain, seq: 12, hash: hash)])
+        #expect(anchor.isAuthentic(in: ring))
+        #expect(anchor.json() == json)
+        var altered = anchor; altered.heads[0].seq = 11
+        #expect(!altered.isAuthentic(in: ring))
     }
 }

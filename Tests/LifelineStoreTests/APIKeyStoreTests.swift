@@ -99,14 +99,28 @@ struct APIKeyStoreTests {
                     VALUES (\(bind: id), \(bind: name), 'admin', NULL, \(bind: Hex.encode(APIKey.hash(secret: "s"))), 1)
                     """)
             }
-            for (id, actor) in [("DemoKey00001", "demo"), ("OpsKey000001", "cli")] {
-                try await store.append(AuditRecord(time: Fixture.t0, tenant: nil, actor: actor, subject: "apikey:\(id)", event: "apikey.create",
-                                                   outcome: "success", reason: "admin", source: ""))
+            // Their creation events as that schema held them: one chain, the head in audit_head.
+            var previous = AuditChain.genesis
+            for (seq, (id, actor)) in zip(Int64(1)..., [("DemoKey00001", "demo"), ("OpsKey000001", "cli")]) {
+                let r = AuditRecord(time: Fixture.t0, tenant: nil, actor: actor, subject: "apikey:\(id)", event: "apikey.create",
+                                    outcome: "success", reason: "admin", source: "")
+                let hash = AuditChain.hash(seq: seq, record: r, previousHash: previous)
+                try await store.exec("""
+                    INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+                    VALUES (\(bind: seq), \(bind: Row.millis(r.time)), NULL, \(bind: actor), \(bind: r.subject), \(bind: r.event),
+                      \(bind: r.outcome), \(bind: r.reason), '', \(bind: previous), \(bind: hash))
+                    """)
+                try await store.exec("UPDATE audit_head SET seq = \(bind: seq), hash = \(bind: hash) WHERE id = 1")
+                previous = hash
             }
             #expect(try await store.migrate().contains(lifecycle.version))
             let keys = try await store.apiKeys(tenantID: nil)
             #expect(Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0.createdBy) }) == ["DemoKey00001": "demo", "OpsKey000001": "cli", "NoEvent00001": ""])
             #expect(keys.allSatisfy { $0.revokedAt == nil && $0.expiresAt == nil && $0.lastUsedAt == nil })
+            // Those events now form the legacy chain, which verifies.
+            let chain = try await store.verifyChain()
+            #expect(chain.broken == nil)
+            #expect(chain.heads.mapValues(\.seq) == [AuditChain.legacyChain: 2])
         }
     }
 }

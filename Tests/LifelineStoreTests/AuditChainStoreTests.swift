@@ -29,23 +29,32 @@ struct AuditChainStoreTests {
             #expect(result.broken == nil)
 
             let all = try await store.recentEvents(tenant: nil, limit: 100)
-            #expect(all.map(\.seq) == Array((1...Int64(Self.n)).reversed()))
             #expect(all.reversed().map(\.record) == records)
-            let chronological = Array(all.reversed())
-            #expect(chronological.first?.previousHash == AuditChain.genesis)
-            for (prev, next) in zip(chronological, chronological.dropFirst()) {
-                #expect(next.previousHash == prev.hash)
+            // Three chains (acme, beta, global), each numbered from 1 and linked from the genesis value.
+            #expect(Set(all.map(\.chain)) == ["tenant:acme", "tenant:beta", "global"])
+            for chain in ["tenant:acme", "tenant:beta", "global"] {
+                let chronological = all.reversed().filter { $0.chain == chain }
+                #expect(chronological.map(\.seq) == Array(1...Int64(Self.n / 3)))
+                #expect(chronological.allSatisfy { $0.chain == $0.record.chain })
+                #expect(chronological.first?.previousHash == AuditChain.genesis)
+                for (prev, next) in zip(chronological, chronological.dropFirst()) {
+                    #expect(next.previousHash == prev.hash)
+                }
+                #expect(try await store.int("SELECT seq AS n FROM audit_heads WHERE chain = \(bind: chain)") == Int64(Self.n / 3))
             }
             for e in all {
-                // Keyed: an HMAC under the chain key of the current key-encryption key, which the event names.
+                // Keyed: an HMAC under the chain key of the current key-encryption key, which the event names, over
+                // the chain id too.
                 #expect(e.macKeyID == key.id)
-                #expect(e.hash == AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key))
-                #expect(e.hash != AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash))
+                #expect(e.hash == AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key, chain: e.chain))
+                #expect(e.hash != AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key))
+                #expect(e.hash != AuditChain.hash(seq: e.seq, record: e.record, previousHash: e.previousHash, chain: e.chain))
             }
-            #expect(try await store.recentEvents(tenant: nil, limit: 3).map(\.seq) == [12, 11, 10])
-            #expect(try await store.recentEvents(tenant: "acme", limit: 100).map(\.seq) == [10, 8, 4, 2])
-            #expect(try await store.recentEvents(tenant: "acme", limit: 2).map(\.seq) == [10, 8])
-            #expect(try await store.int("SELECT seq AS n FROM audit_head WHERE id = 1") == Int64(Self.n))
+            #expect(try await store.recentEvents(tenant: nil, limit: 3).map(\.record.reason) == ["reason 12", "reason 11", "reason 10"])
+            #expect(try await store.recentEvents(tenant: "acme", limit: 100).map(\.record.reason) == ["reason 10", "reason 8", "reason 4", "reason 2"])
+            #expect(try await store.recentEvents(tenant: "acme", limit: 100).map(\.seq) == [4, 3, 2, 1])
+            #expect(try await store.recentEvents(tenant: "acme", limit: 2).map(\.seq) == [4, 3])
+            #expect(try await store.int("SELECT COUNT(*) AS n FROM audit_heads") == 3)
         }
     }
 
@@ -53,9 +62,11 @@ struct AuditChainStoreTests {
     func editedEvent(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             _ = try await Self.appendEvents(store)
-            try await store.exec("UPDATE audit_events SET reason = 'nothing happened' WHERE seq = 7")
+            // Event 7 is beta's third.
+            try await store.exec("UPDATE audit_events SET reason = 'nothing happened' WHERE chain = 'tenant:beta' AND seq = 3")
             let result = try await store.verifyChain()
-            #expect(result.broken?.seq == 7)
+            #expect(result.broken?.seq == 3)
+            #expect(result.broken?.chain == "tenant:beta")
             #expect(result.broken?.reason.contains("edited") == true)
         }
     }
@@ -64,9 +75,11 @@ struct AuditChainStoreTests {
     func deletedMiddleEvent(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             _ = try await Self.appendEvents(store)
-            try await store.exec("DELETE FROM audit_events WHERE seq = 5")
+            // Event 5 is beta's second.
+            try await store.exec("DELETE FROM audit_events WHERE chain = 'tenant:beta' AND seq = 2")
             let result = try await store.verifyChain()
-            #expect(result.broken?.seq == 5)
+            #expect(result.broken?.seq == 2)
+            #expect(result.broken?.chain == "tenant:beta")
             #expect(result.broken?.reason.contains("missing") == true)
         }
     }
@@ -75,9 +88,11 @@ struct AuditChainStoreTests {
     func deletedLastEvent(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             _ = try await Self.appendEvents(store)
-            try await store.exec("DELETE FROM audit_events WHERE seq = \(bind: Int64(Self.n))")
+            // Event 12 is the last of the global chain, its fourth.
+            try await store.exec("DELETE FROM audit_events WHERE chain = 'global' AND seq = 4")
             let result = try await store.verifyChain()
-            #expect(result.broken?.seq == Int64(Self.n))
+            #expect(result.broken?.seq == 4)
+            #expect(result.broken?.chain == "global")
             #expect(result.broken?.reason.contains("tail deleted") == true)
         }
     }
@@ -87,14 +102,16 @@ struct AuditChainStoreTests {
         try await withStore(backend) { store, _ in
             _ = try await Self.appendEvents(store)
             let last = try #require(try await store.recentEvents(tenant: nil, limit: 1).first)
-            let forged = AuditChain.append(Fixture.audit("forged"), after: (last.seq, last.hash))
+            let forged = AuditChain.append(Fixture.audit("forged", tenant: nil), after: (last.seq, last.hash))
             try await store.exec("""
-                INSERT INTO audit_events (seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
-                VALUES (\(bind: forged.seq), \(bind: Int64(1_700_000_000_123)), 'acme', 'cli', 'alice', 'forged', 'success', '',
+                INSERT INTO audit_events (chain, seq, time, tenant, actor, subject, event, outcome, reason, source, prev_hash, hash)
+                VALUES (\(bind: last.chain), \(bind: forged.seq), \(bind: Int64(1_700_000_000_123)), NULL, 'cli', 'alice', 'forged', 'success', '',
                   '127.0.0.1', \(bind: forged.previousHash), \(bind: forged.hash))
                 """)
             let result = try await store.verifyChain()
-            #expect(result.broken?.seq == Int64(Self.n + 1))
+            #expect(last.chain == "global")
+            #expect(result.broken?.seq == Int64(Self.n / 3 + 1))
+            #expect(result.broken?.chain == "global")
         }
     }
 
@@ -133,7 +150,7 @@ struct AuditChainStoreTests {
                         throw Boom()
                     }
                 }
-                #expect(first.auditHead.withLock { $0?.seq } == 4)
+                #expect(first.auditHeads.withLock { $0["tenant:acme"]?.seq } == 4)
                 // The same seq, another hash: the second store's event takes seq 4.
                 try await second.append(Fixture.audit("four", reason: "3", time: Fixture.time(4)))
                 try await first.append(Fixture.audit("five", reason: "4", time: Fixture.time(5)))
@@ -154,7 +171,7 @@ struct AuditChainStoreTests {
                 let seeded = try await first.auditCount()
                 // Fresh remembered head.
                 #expect(try await first.consume(tokenID: id, step: 10, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
-                #expect(first.auditHead.withLock { $0?.seq } == Int64(seeded + 1))
+                #expect(first.auditHeads.withLock { $0["tenant:acme"]?.seq } == Int64(seeded + 1))
                 // The change matches no row: no event, head unchanged.
                 #expect(try await first.consume(tokenID: id, step: 10, drift: 0, audit: Fixture.audit("validate", outcome: "accept")) == false)
                 #expect(try await first.auditCount() == seeded + 1)
@@ -178,7 +195,7 @@ struct AuditChainStoreTests {
                 #expect(try await lastUsed() == 12)
                 #expect(try await first.auditCount() == seeded + 4)
                 // The other store remembers the head from its own append, two events ago.
-                #expect(second.auditHead.withLock { $0?.seq } == Int64(seeded + 2))
+                #expect(second.auditHeads.withLock { $0["tenant:acme"]?.seq } == Int64(seeded + 2))
                 #expect(try await second.consume(tokenID: id, step: 13, drift: 0, audit: Fixture.audit("validate", outcome: "accept")))
                 let chain = try await first.verifyChain()
                 #expect(chain.count == seeded + 5)

@@ -10,8 +10,9 @@ struct StoreContractTests {
         try await withStore(backend) { store, _ in
             let acme = Fixture.tenant("acme", display: "ACME – Česko")
             let beta = Fixture.tenant("beta-2", display: "Beta")
-            try await store.insertTenant(beta, audit: Fixture.audit("tenant.create", tenant: "beta-2", subject: "beta-2"))
-            try await store.insertTenant(acme, audit: Fixture.audit("tenant.create", tenant: "acme", subject: "acme"))
+            // One millisecond apart: events of different chains are listed newest first by time.
+            try await store.insertTenant(beta, audit: Fixture.audit("tenant.create", tenant: "beta-2", subject: "beta-2", time: Fixture.time(1)))
+            try await store.insertTenant(acme, audit: Fixture.audit("tenant.create", tenant: "acme", subject: "acme", time: Fixture.time(2)))
             #expect(try await store.tenant(named: "acme") == acme)
             #expect(try await store.tenant(id: beta.id) == beta)
             #expect(try await store.tenants() == [acme, beta])
@@ -20,8 +21,10 @@ struct StoreContractTests {
             #expect(try await store.tenant(id: UUID()) == nil)
             #expect(try await store.auditCount() == 2)
             let events = try await store.recentEvents(tenant: nil, limit: 10)
-            #expect(events.map(\.seq) == [2, 1])
-            #expect(events.first?.record == Fixture.audit("tenant.create", tenant: "acme", subject: "acme"))
+            // Each tenant's first event, in its own chain.
+            #expect(events.map(\.seq) == [1, 1])
+            #expect(events.map(\.chain) == ["tenant:acme", "tenant:beta-2"])
+            #expect(events.first?.record == Fixture.audit("tenant.create", tenant: "acme", subject: "acme", time: Fixture.time(2)))
         }
     }
 
@@ -137,13 +140,14 @@ struct StoreContractTests {
     func apiKeyRoundTrip(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
             let tenant = Fixture.tenant()
-            try await store.insertTenant(tenant, audit: Fixture.audit("tenant.create"))
+            // One millisecond apart: events of different chains are listed newest first by time.
+            try await store.insertTenant(tenant, audit: Fixture.audit("tenant.create", time: Fixture.time(1)))
             let global = APIKey(id: "AbCdEf123456", name: "ops", scope: .admin, tenantID: nil,
                                 secretHash: APIKey.hash(secret: "s1"), createdAt: Fixture.time(5))
             let scoped = APIKey(id: "zzzzzz000000", name: "login app", scope: .validate, tenantID: tenant.id,
                                 secretHash: [0x00, 0x01, 0xfe, 0xff] + Array(repeating: 0x0a, count: 28), createdAt: Fixture.time(6))
-            try await store.insertAPIKey(global, audit: Fixture.audit("apikey.create", tenant: nil))
-            try await store.insertAPIKey(scoped, audit: Fixture.audit("apikey.create"))
+            try await store.insertAPIKey(global, audit: Fixture.audit("apikey.create", tenant: nil, time: Fixture.time(2)))
+            try await store.insertAPIKey(scoped, audit: Fixture.audit("apikey.create", time: Fixture.time(3)))
             #expect(try await store.apiKey(id: "AbCdEf123456") == global)
             #expect(try await store.apiKey(id: "zzzzzz000000") == scoped)
             #expect(try await store.apiKey(id: "abcdef123456") == nil)

@@ -188,10 +188,19 @@ extension SQLStore {
 
     func auditCount() async throws -> Int64 { try await int("SELECT COUNT(*) AS n FROM audit_events") }
 
-    /// The sequence numbers in the log, in order.
-    func auditSeqs() async throws -> [Int64] {
+    /// The sequence numbers in the log, in order (of one chain, or of all chains one after another).
+    func auditSeqs(chain: String? = nil) async throws -> [Int64] {
         try await backend.read { db in
-            try await db.raw("SELECT seq FROM audit_events ORDER BY seq").all().map { try $0.decode(column: "seq", as: Int64.self) }
+            let sql: SQLQueryString = chain.map { "SELECT seq FROM audit_events WHERE chain = \(bind: $0) ORDER BY seq" }
+                ?? "SELECT seq FROM audit_events ORDER BY chain, seq"
+            return try await db.raw(sql).all().map { try $0.decode(column: "seq", as: Int64.self) }
+        }
+    }
+
+    /// Every event, by chain and sequence number.
+    func auditEvents() async throws -> [AuditEvent] {
+        try await backend.read { db in
+            try await db.raw("SELECT * FROM audit_events ORDER BY chain, seq").all().map(SQLStore.event(from:))
         }
     }
 }

@@ -16,11 +16,21 @@ public struct AuditRecord: Sendable, Equatable {
         self.time = time; self.tenant = tenant; self.actor = actor; self.subject = subject
         self.event = event; self.outcome = outcome; self.reason = reason; self.source = source
     }
+
+    /// The chain this record is appended to: its tenant's (`tenant:NAME`), or ``AuditChain/globalChain`` for an event
+    /// without a tenant (server-level, CLI key operations). Why per tenant: appends of different tenants then take
+    /// different head rows and do not wait for each other. Why the name: records carry the tenant's name, which is
+    /// unique and never changes (tenants are not renamed), so no lookup is needed; the prefix keeps "global" and
+    /// "legacy" apart from any tenant.
+    public var chain: String { tenant.map { "tenant:" + $0 } ?? AuditChain.globalChain }
 }
 
-/// A chained audit event: its sequence number, its record, the hash of its predecessor, its own hash (an HMAC when
+/// A chained audit event: its chain, its sequence number in that chain, its record, the hash of its predecessor, its own hash (an HMAC when
 /// `macKeyID` names the key it was made with; plain SHA-256 for legacy events written before the chain was keyed).
 public struct AuditEvent: Sendable, Equatable {
+    /// The chain it belongs to (``AuditRecord/chain`` when it was appended; ``AuditChain/legacyChain`` for events
+    /// written before there were chains per tenant).
+    public var chain: String
     public var seq: Int64
     public var record: AuditRecord
     public var previousHash: String
@@ -28,8 +38,8 @@ public struct AuditEvent: Sendable, Equatable {
     /// The id of the key-encryption key whose derived chain key made `hash`; nil for a legacy (unkeyed) event.
     public var macKeyID: String?
 
-    public init(seq: Int64, record: AuditRecord, previousHash: String, hash: String, macKeyID: String? = nil) {
-        self.seq = seq; self.record = record; self.previousHash = previousHash; self.hash = hash; self.macKeyID = macKeyID
+    public init(chain: String, seq: Int64, record: AuditRecord, previousHash: String, hash: String, macKeyID: String? = nil) {
+        self.chain = chain; self.seq = seq; self.record = record; self.previousHash = previousHash; self.hash = hash; self.macKeyID = macKeyID
     }
 }
 
@@ -59,11 +69,19 @@ public struct AuditKey: Sendable {
 public enum AuditChain {
     /// The predecessor hash of the first event.
     public static let genesis = String(repeating: "0", count: 64)
+    /// The chain of events without a tenant.
+    public static let globalChain = "global"
+    /// The chain that holds every event written before the log had one chain per tenant (migration 13 moved them
+    /// there unchanged). Its events are hashed without a chain id, as they were made; it is closed: no record maps
+    /// to it (``AuditRecord/chain`` is `tenant:…` or `global`), so nothing is appended to it any more.
+    public static let legacyChain = "legacy"
 
     /// The hash of an event: SHA-256 (legacy, `key` nil) or HMAC-SHA256 under `key` over the predecessor's hash, the
     /// sequence number and every field, each length-prefixed so that no two different events serialize alike; the
-    /// keyed form also covers the key id.
-    public static func hash(seq: Int64, record r: AuditRecord, previousHash: String, key: AuditKey? = nil) -> String {
+    /// keyed form also covers the key id. `chain` (nil: the form of before there were chains, which the legacy chain
+    /// keeps) is covered too. Why: an event moved into another tenant's chain, with its link and sequence number
+    /// fitted, must not verify there.
+    public static func hash(seq: Int64, record r: AuditRecord, previousHash: String, key: AuditKey? = nil, chain: String? = nil) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
         func field(_ text: String) {
@@ -77,24 +95,34 @@ public enum AuditChain {
         let millis = Int64((r.time.timeIntervalSince1970 * 1000).rounded())
         field(previousHash); field(String(seq)); field(String(millis)); field(r.tenant ?? "\u{0}"); field(r.actor)
         field(r.subject); field(r.event); field(r.outcome); field(r.reason); field(r.source)
+        if let chain { bytes.append(0x23); field(chain) }
         guard let key else { return Hex.encode(SHA256.hash(data: bytes)) }
         field(key.id)
         return Hex.encode(HMAC<SHA256>.authenticationCode(for: bytes, using: key.key))
     }
 
-    /// Makes the event that follows `previous` (nil for the first), keyed with `key` (nil: the legacy form, tests only).
+    /// Makes the event that follows `previous` (nil for the first) in the record's chain, keyed with `key` (nil: the
+    /// unkeyed form, tests only).
     public static func append(_ record: AuditRecord, after previous: (seq: Int64, hash: String)?, key: AuditKey? = nil) -> AuditEvent {
         let seq = (previous?.seq ?? 0) + 1
         let prev = previous?.hash ?? genesis
-        return AuditEvent(seq: seq, record: record, previousHash: prev, hash: hash(seq: seq, record: record, previousHash: prev, key: key),
-                          macKeyID: key?.id)
+        let chain = record.chain
+        return AuditEvent(chain: chain, seq: seq, record: record, previousHash: prev,
+                          hash: hash(seq: seq, record: record, previousHash: prev, key: key, chain: chain), macKeyID: key?.id)
+    }
+
+    /// The hash `e` must have: over its chain id, except in the legacy chain (made before there were chain ids).
+    public static func expectedHash(of e: AuditEvent, key: AuditKey?) -> String {
+        hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key, chain: e.chain == legacyChain ? nil : e.chain)
     }
 
     /// The first broken link of a chain, if any.
     public struct Break: Sendable, Equatable {
         public var seq: Int64
         public var reason: String
-        public init(seq: Int64, reason: String) { self.seq = seq; self.reason = reason }
+        /// The chain it is in (nil: not yet known to the core's verifier, which checks one chain).
+        public var chain: String?
+        public init(seq: Int64, reason: String, chain: String? = nil) { self.seq = seq; self.reason = reason; self.chain = chain }
     }
 
     /// The outcome of a verification.
@@ -107,9 +135,11 @@ public enum AuditChain {
         public var broken: Break?
         /// The last event checked (nil for an empty log).
         public var last: AuditEvent?
+        /// The last event of each chain (verifying all chains; the whole log's verification fills it).
+        public var heads: [String: AuditEvent]
 
-        public init(count: Int, legacy: Int, broken: Break?, last: AuditEvent?) {
-            self.count = count; self.legacy = legacy; self.broken = broken; self.last = last
+        public init(count: Int, legacy: Int, broken: Break?, last: AuditEvent?, heads: [String: AuditEvent] = [:]) {
+            self.count = count; self.legacy = legacy; self.broken = broken; self.last = last; self.heads = heads
         }
     }
 
@@ -163,7 +193,7 @@ public enum AuditChain {
                 key = nil
                 legacy += 1
             }
-            if !ConstantTime.equals(hash(seq: e.seq, record: e.record, previousHash: e.previousHash, key: key), e.hash) {
+            if !ConstantTime.equals(expectedHash(of: e, key: key), e.hash) {
                 broken = Break(seq: e.seq, reason: "its content does not match its \(key == nil ? "hash" : "MAC") (edited)")
                 return
             }

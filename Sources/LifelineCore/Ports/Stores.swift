@@ -109,24 +109,26 @@ public protocol APIKeyStore: Sendable {
     func recordAPIKeyUse(_ key: APIKey, at: Date) async throws
 }
 
-/// The append-only, hash-chained audit log. Contract: appends are serialized, so the chain has no forks, even
-/// with several server processes on one database.
+/// The append-only, hash-chained audit log: one chain per tenant and one for events without a tenant (see
+/// ``AuditRecord/chain``). Contract: appends to one chain are serialized, so no chain forks, even with several server
+/// processes on one database; appends to different chains need not wait for each other.
 public protocol AuditLog: Sendable {
     func append(_ record: AuditRecord) async throws -> Void
     /// Newest first, at most `limit`, of one tenant or (nil) all.
     func recentEvents(tenant: String?, limit: Int) async throws -> [AuditEvent]
-    /// Verifies the chain in sequence order: the whole of it, or the events after `start` (an event verified before).
-    /// With an `anchor`, also that the log still holds the anchored event unchanged; throws
-    /// ``LifelineError/Code/integrity`` for an anchor whose MAC does not match.
-    func verifyChain(anchor: AuditAnchor?, after start: AuditEvent?) async throws -> AuditChain.Verification
-    /// Verifies the events after `start` (nil: all) and, if they verify, makes an anchor of the last one (nil when
-    /// the chain is broken or has no key).
-    func anchorChain(time: Date, after start: AuditEvent?) async throws -> (anchor: AuditAnchor?, verification: AuditChain.Verification)
+    /// Verifies every chain in sequence order: the whole of each, or the events after `start[chain]` (an event
+    /// verified before). With an `anchor`, also that each anchored chain still holds its anchored event unchanged;
+    /// throws ``LifelineError/Code/integrity`` for an anchor whose MAC does not match. The result's `heads` are the
+    /// chains' last events.
+    func verifyChain(anchor: AuditAnchor?, after start: [String: AuditEvent]) async throws -> AuditChain.Verification
+    /// Verifies the events after `start` (empty: all) and, if they verify, makes an anchor of every chain's last
+    /// event (nil when a chain is broken or there is no key).
+    func anchorChain(time: Date, after start: [String: AuditEvent]) async throws -> (anchor: AuditAnchor?, verification: AuditChain.Verification)
 }
 
 extension AuditLog {
-    /// Verifies the whole chain.
-    public func verifyChain() async throws -> AuditChain.Verification { try await verifyChain(anchor: nil, after: nil) }
+    /// Verifies every chain whole.
+    public func verifyChain() async throws -> AuditChain.Verification { try await verifyChain(anchor: nil, after: [:]) }
 }
 
 /// Whether the database answers (for `/ready`).
