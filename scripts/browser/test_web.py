@@ -128,12 +128,20 @@ class Run:
         self.shot = 0
         self.totp_steps = {}  # user -> the last TOTP step this run submitted (codes are single-use)
         os.makedirs(self.out, exist_ok=True)
-        with open(os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "LifelineHTTP", "i18n", "en.json"), encoding="utf-8") as f:
-            self.en = json.load(f)
-        self.catalogs = {"en": self.en}
-        for lang in ("cs", "nb"):
-            with open(os.path.join(os.path.dirname(__file__), "..", "..", "Sources", "LifelineHTTP", "i18n", lang + ".json"), encoding="utf-8") as f:
-                self.catalogs[lang] = json.load(f)
+        # The pages' texts are the web app's (LifelineHTTP/i18n); the SMS and email texts are the core's
+        # (LifelineCore/Messages/MessageCatalog+LANG.swift, one `"message.…": "…",` literal a line).
+        root = os.path.join(os.path.dirname(__file__), "..", "..", "Sources")
+        self.catalogs = {}
+        for lang in ("en", "cs", "nb"):
+            with open(os.path.join(root, "LifelineHTTP", "i18n", lang + ".json"), encoding="utf-8") as f:
+                catalog = json.load(f)
+            with open(os.path.join(root, "LifelineCore", "Messages", "MessageCatalog+" + lang + ".swift"), encoding="utf-8") as f:
+                for line in f:
+                    m = re.match(r'\s*"(message\.[^"]+)":\s*(".*"),\s*$', line)
+                    if m:
+                        catalog[m.group(1)] = json.loads(m.group(2))
+            self.catalogs[lang] = catalog
+        self.en = self.catalogs["en"]
         self.driver = None
 
     # --- browser -----------------------------------------------------------------------------------------------
