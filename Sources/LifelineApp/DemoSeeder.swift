@@ -71,8 +71,8 @@ public struct DemoSeeder: Sendable {
         }
         // Why: every start mints a global admin key; without this, restarts would leave a pile of live ones.
         _ = try await admin.revokeDemoKeys(caller: caller)
-        let (_, validateKey) = try await admin.createAPIKey(scope: .validate, tenantName: "demo", name: "demo validate", caller: caller)
-        let (_, adminKey) = try await admin.createAPIKey(scope: .admin, tenantName: nil, name: "demo admin", caller: caller)
+        let (_, validateKey) = try await admin.createAPIKey(role: .validate, tenantName: "demo", name: "demo validate", caller: caller)
+        let (_, adminKey) = try await admin.createAPIKey(role: .admin, tenantName: nil, name: "demo admin", caller: caller)
         return """
 
         Lifeline demo — tenant "demo" (demo data only: these secrets are public)

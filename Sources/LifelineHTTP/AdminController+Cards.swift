@@ -19,14 +19,14 @@ struct AdminCardController {
 
     struct CardList: Encodable { let cards: [CardOut] }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedRequestContext>) {
         group.post("/tenants/:tenant/users/:username/cards") { request, context in
             let input = try await JSON.decode(CardIn.self, from: request)
             let tenantName = try context.parameters.require("tenant")
             let algorithm = try CardKeyAlgorithm.parse(input.algorithm)
             let (card, username) = try await admin.importCard(tenantName: tenantName, username: try context.parameters.require("username"),
                                                               serial: input.serial, algorithm: algorithm, keyHex: input.key,
-                                                              caller: try context.requireCaller())
+                                                              caller: context.principal)
             return try JSON.response(CardOut(card, tenant: tenantName, username: username), status: .created)
         }
         group.get("/tenants/:tenant/cards") { _, context in
@@ -37,14 +37,14 @@ struct AdminCardController {
         }
         group.delete("/tenants/:tenant/cards/:serial") { _, context in
             try await admin.deleteCard(tenantName: try context.parameters.require("tenant"), serial: try context.parameters.require("serial"),
-                                       caller: try context.requireCaller())
+                                       caller: context.principal)
             return Response(status: .noContent)
         }
     }
 
-    private func list(_ context: AppRequestContext, username: String?) async throws -> Response {
+    private func list(_ context: AuthenticatedRequestContext, username: String?) async throws -> Response {
         let (tenant, cards, names) = try await admin.listCards(tenantName: try context.parameters.require("tenant"), username: username,
-                                                               caller: try context.requireCaller())
+                                                               caller: context.principal)
         return try JSON.response(CardList(cards: cards.map { CardOut($0, tenant: tenant.name, username: names[$0.userID] ?? "") }))
     }
 }

@@ -31,17 +31,17 @@ struct AdminEmergencyCodeController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/tenants/:tenant/users/:username/emergency-code") { _, context in
             let tenant = try context.parameters.require("tenant")
             let (user, state) = try await admin.emergencyCode(tenantName: tenant, username: try context.parameters.require("username"),
-                                                              caller: try context.requireCaller())
+                                                              caller: context.principal)
             return try JSON.response(StateOut(s: state, tenant: tenant, username: user.username))
         }
         group.delete("/tenants/:tenant/users/:username/emergency-code") { _, context in
             let tenant = try context.parameters.require("tenant")
             let (user, state) = try await admin.revokeEmergencyCode(tenantName: tenant, username: try context.parameters.require("username"),
-                                                                    caller: try context.requireCaller())
+                                                                    caller: context.principal)
             return try JSON.response(StateOut(s: state, tenant: tenant, username: user.username))
         }
     }

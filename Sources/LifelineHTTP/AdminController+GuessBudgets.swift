@@ -28,21 +28,21 @@ struct AdminGuessBudgetController {
         }
     }
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/tenants/:tenant/users/:username/recovery-budget") { _, context in
             try JSON.response(try await out(context))
         }
         group.delete("/tenants/:tenant/users/:username/recovery-budget") { _, context in
             _ = try await admin.liftGuessBudgets(tenantName: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
-                                                 caller: try context.requireCaller())
+                                                 caller: context.principal)
             return try JSON.response(try await out(context))
         }
     }
 
     /// The username's own budget decides whether anonymous recovery is paused; pass budgets are listed beside it.
-    private func out(_ context: AppRequestContext) async throws -> BudgetOut {
+    private func out(_ context: AuthenticatedRequestContext) async throws -> BudgetOut {
         let tenant = try context.parameters.require("tenant"), username = try context.parameters.require("username")
-        let records = try await admin.guessBudgets(tenantName: tenant, username: username, caller: try context.requireCaller())
+        let records = try await admin.guessBudgets(tenantName: tenant, username: username, caller: context.principal)
         let now = clock.now()
         let own = records.first { $0.scope == "user" }?.pausedUntil.flatMap { $0 > now ? $0 : nil }
         return BudgetOut(tenant: tenant, username: username, paused: own != nil, pausedUntil: own,

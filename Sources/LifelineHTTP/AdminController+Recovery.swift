@@ -22,9 +22,9 @@ struct AdminRecoveryController {
         return d
     }()
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    func addRoutes(to group: RouterGroup<AuthenticatedRequestContext>) {
         group.get("/tenants/:tenant/recovery") { _, context in
-            try JSON.response(try await admin.recoveryConfig(tenantName: try context.parameters.require("tenant"), caller: try context.requireCaller()))
+            try JSON.response(try await admin.recoveryConfig(tenantName: try context.parameters.require("tenant"), caller: context.principal))
         }
         group.put("/tenants/:tenant/recovery") { request, context in
             var request = request
@@ -42,18 +42,18 @@ struct AdminRecoveryController {
             } catch {
                 throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
             }
-            let changed = try await admin.applyRecoveryConfig(tenantName: try context.parameters.require("tenant"), config, caller: try context.requireCaller())
+            let changed = try await admin.applyRecoveryConfig(tenantName: try context.parameters.require("tenant"), config, caller: context.principal)
             return try JSON.response(ApplyOut(changed: changed))
         }
         group.put("/tenants/:tenant/users/:username/answers") { request, context in
             let input = try await JSON.decode(AnswersIn.self, from: request)
             try await admin.setSecurityAnswers(tenantName: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
-                                               answers: input.answers, caller: try context.requireCaller())
+                                               answers: input.answers, caller: context.principal)
             return Response(status: .noContent)
         }
         group.get("/tenants/:tenant/users/:username/answers") { _, context in
             let ids = try await admin.answeredQuestions(tenantName: try context.parameters.require("tenant"),
-                                                        username: try context.parameters.require("username"), caller: try context.requireCaller())
+                                                        username: try context.parameters.require("username"), caller: context.principal)
             return try JSON.response(AnswersOut(questionIds: ids))
         }
     }

@@ -3,12 +3,13 @@ import Hummingbird
 import LifelineCore
 import NIOCore
 
-/// The request context of every route: the client address and, once an API key was checked, the caller.
+/// The request context of every route: the client address and, once an API key was checked, the principal.
+/// Authenticated routes get ``AuthenticatedRequestContext`` instead, whose principal is not optional.
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
-    /// Set by ``APIKeyMiddleware``; routes behind it may rely on it being present.
-    public var caller: Caller?
+    /// Set by ``APIKeyMiddleware``; ``AuthenticatedRequestContext`` takes it from here.
+    public var principal: Principal?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -20,12 +21,6 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
 
     /// The client's IP address for the audit log and the per-address limits, or empty.
     public var sourceAddress: String { clientAddress ?? remoteAddress?.ipAddress ?? "" }
-
-    /// The authenticated caller; throws 401 when a route is reached without one (a wiring bug, never a user error).
-    public func requireCaller() throws -> Caller {
-        guard let caller else { throw LifelineError(.unauthorized, "an API key is required") }
-        return caller
-    }
 }
 
 /// Sets ``AppRequestContext/clientAddress`` from `Forwarded` / `X-Forwarded-For`, only when the peer is a configured

@@ -30,7 +30,7 @@ public struct HTTPDependencies: Sendable {
     }
 }
 
-/// Builds the router: public health routes, the validation API and the admin API, each behind its scope.
+/// Builds the router: public health routes, the validation API and the admin API, each behind an API key.
 public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     // Why HEAD for every GET: load balancers probe /health, /ready and the pages with HEAD (RFC 9110 §9.3.2).
     let router = Router(context: AppRequestContext.self, options: .autoGenerateHeadEndpoints)
@@ -42,28 +42,15 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
     // Why first on the group: a body not declared JSON (a cross-site form) is refused before keys, limits or handlers.
     let api = router.group("/api/v1").add(middleware: JSONContentTypeMiddleware())
+    // Authentication only: what each principal may do, and in which tenant, the services decide (Authorizer).
     ValidateController(validation: deps.validation, metrics: deps.metrics)
-        .addRoutes(to: api.group().add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .validate)))
-    AdminController(admin: deps.admin, validation: deps.validation, storage: deps.storage, clock: deps.clock)
-        .addRoutes(to: api.group("/admin")
-            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
-            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
-    AdminRecoveryController(admin: deps.admin)
-        .addRoutes(to: api.group("/admin")
-            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
-            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
-    AdminEmergencyCodeController(admin: deps.admin)
-        .addRoutes(to: api.group("/admin")
-            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
-            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
-    AdminGuessBudgetController(admin: deps.admin, clock: deps.clock)
-        .addRoutes(to: api.group("/admin")
-            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
-            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
-    AdminCardController(admin: deps.admin)
-        .addRoutes(to: api.group("/admin")
-            .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
-            .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))
+        .addRoutes(to: api.group().add(middleware: APIKeyMiddleware(admin: deps.admin)).group(context: AuthenticatedRequestContext.self))
+    let admin = api.group("/admin").add(middleware: APIKeyMiddleware(admin: deps.admin)).group(context: AuthenticatedRequestContext.self)
+    AdminController(admin: deps.admin, validation: deps.validation, clock: deps.clock).addRoutes(to: admin)
+    AdminRecoveryController(admin: deps.admin).addRoutes(to: admin)
+    AdminEmergencyCodeController(admin: deps.admin).addRoutes(to: admin)
+    AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
+    AdminCardController(admin: deps.admin).addRoutes(to: admin)
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))

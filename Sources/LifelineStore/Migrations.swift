@@ -171,6 +171,12 @@ enum Migrations {
             "INSERT INTO audit_heads (chain, seq, hash) SELECT 'legacy', seq, hash FROM audit_head WHERE id = 1 AND seq > 0",
             "DROP TABLE audit_head",
         ]),
+        // Why (issue 14 item 4): a key has a role (validate, admin, helpdesk, auditor) instead of a scope. The two
+        // scopes were the roles of the same names, so the values stay and only the column's name says what it holds.
+        // (Version 14 belongs to the recovery codes.)
+        Migration(version: 15, name: "api key roles", statements: [
+            "ALTER TABLE api_keys RENAME COLUMN scope TO role",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

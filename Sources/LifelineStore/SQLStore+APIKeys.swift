@@ -6,8 +6,8 @@ extension SQLStore: APIKeyStore {
     public func insertAPIKey(_ k: APIKey, audit: AuditRecord) async throws {
         try await backend.write(lane: audit.chain) { db in
             try await db.raw("""
-                INSERT INTO api_keys (id, name, scope, tenant_id, secret_hash, created_at, expires_at, created_by)
-                VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.scope.rawValue), \(bind: k.tenantID.map(Row.id)),
+                INSERT INTO api_keys (id, name, role, tenant_id, secret_hash, created_at, expires_at, created_by)
+                VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.role.rawValue), \(bind: k.tenantID.map(Row.id)),
                   \(bind: Hex.encode(k.secretHash)), \(bind: Row.millis(k.createdAt)), \(bind: k.expiresAt.map(Row.millis)), \(bind: k.createdBy))
                 """).run()
             try await self.appendAudit(audit, in: db)
@@ -82,7 +82,7 @@ extension SQLStore: APIKeyStore {
         }
         let tenant = try row.decodeNil(column: "tenant_id") ? nil : try Row.uuid(row, "tenant_id")
         return APIKey(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
-                      scope: try Row.enumValue(row, "scope", as: APIKeyScope.self), tenantID: tenant, secretHash: hash,
+                      role: try Row.enumValue(row, "role", as: Role.self), tenantID: tenant, secretHash: hash,
                       createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)),
                       expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Row.date),
                       lastUsedAt: try row.decode(column: "last_used_at", as: Int64?.self).map(Row.date),

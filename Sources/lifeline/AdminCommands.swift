@@ -120,33 +120,48 @@ struct APIKeyCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API key; prints it once (it is stored hashed).")
         @OptionGroup var storage: StorageOptions
-        @Option(help: "validate or admin.") var scope: String
+        @Option(help: "validate, admin, helpdesk or auditor (docs/security.md, \"Roles and permissions\").") var role: String?
+        @Option(help: "validate or admin: the same as --role with that name (the option from before roles).") var scope: String?
         @Option(help: "Limit the key to this tenant.") var tenant: String?
         @Option(help: "A name for the key.") var name: String = ""
         @Option(help: "Expire the key after this long (e.g. 90d, 12h, 30m; at most 3650d) or at this ISO 8601 date or time (2027-03-01, 2027-03-01T12:00:00Z).")
         var expiresIn: String?
         func run() async throws {
-            guard let s = APIKeyScope(rawValue: scope) else { throw LifelineError(.invalidRequest, "--scope must be validate or admin") }
+            let role = try Self.role(role: role, scope: scope)
             let expires = try expiresIn.map { try APIKeyExpiry.parse($0, now: Date()) }
             let (_, key) = try await withRuntime(storage) {
-                try await $0.admin.createAPIKey(scope: s, tenantName: tenant, name: name, expiresAt: expires, caller: .cli)
+                try await $0.admin.createAPIKey(role: role, tenantName: tenant, name: name, expiresAt: expires, caller: .cli)
             }
             print(key)
+        }
+
+        /// The role from `--role`, or from `--scope` (validate or admin only); exactly one of them.
+        static func role(role: String?, scope: String?) throws -> Role {
+            switch (role, scope) {
+            case (let name?, nil):
+                guard let r = Role(rawValue: name) else { throw LifelineError(.invalidRequest, "--role must be validate, admin, helpdesk or auditor") }
+                return r
+            case (nil, let name?):
+                guard let r = Role(rawValue: name), Role.scopes.contains(r) else { throw LifelineError(.invalidRequest, "--scope must be validate or admin") }
+                return r
+            default:
+                throw LifelineError(.invalidRequest, "give --role (validate, admin, helpdesk, auditor) or --scope (validate, admin), not both")
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets): id, scope, tenant, state, times, name.")
+        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets): id, scope, tenant, state, times, creator, role, name.")
         @OptionGroup var storage: StorageOptions
         @Option(help: "Only this tenant's keys.") var tenant: String?
         func run() async throws {
             let keys = try await withRuntime(storage) { try await $0.admin.listAPIKeys(tenantName: tenant, caller: .cli) }
             let now = Date()
             func time(_ d: Date?) -> String { d.map { $0.formatted(.iso8601) } ?? "-" }
-            print("id\tscope\ttenant\tstate\tcreated\texpires\tlast_used\trevoked\tcreated_by\tname")
+            print("id\tscope\ttenant\tstate\tcreated\texpires\tlast_used\trevoked\tcreated_by\trole\tname")
             for (k, t) in keys {
-                print([k.id, k.scope.rawValue, t ?? "-", k.state(at: now).rawValue, time(k.createdAt), time(k.expiresAt), time(k.lastUsedAt),
-                       time(k.revokedAt), k.createdBy.isEmpty ? "-" : k.createdBy, k.name].joined(separator: "\t"))
+                print([k.id, k.role.scope, t ?? "-", k.state(at: now).rawValue, time(k.createdAt), time(k.expiresAt), time(k.lastUsedAt),
+                       time(k.revokedAt), k.createdBy.isEmpty ? "-" : k.createdBy, k.role.rawValue, k.name].joined(separator: "\t"))
             }
         }
     }

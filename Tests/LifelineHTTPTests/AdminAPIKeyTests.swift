@@ -30,6 +30,7 @@ struct AdminAPIKeyTests {
                 let admin = try #require(list.first { $0["id"] as? String == Self.id(fx.adminKey) })
                 #expect(admin["name"] as? String == "test admin")
                 #expect(admin["scope"] as? String == "admin")
+                #expect(admin["role"] as? String == "admin")
                 #expect(admin["tenant"] is NSNull)
                 #expect(admin["state"] as? String == "active")
                 #expect(isRFC3339(admin["created_at"]))
@@ -37,7 +38,7 @@ struct AdminAPIKeyTests {
                 #expect(admin["revoked_at"] is NSNull)
                 #expect(isRFC3339(admin["last_used_at"]), "this very request used the key")
                 #expect(admin["created_by"] as? String == "cli")
-                #expect(Set(admin.keys) == ["id", "name", "scope", "tenant", "state", "created_at", "expires_at", "last_used_at", "revoked_at", "created_by"])
+                #expect(Set(admin.keys) == ["id", "name", "scope", "role", "tenant", "state", "created_at", "expires_at", "last_used_at", "revoked_at", "created_by"])
 
                 let acme = try jsonList(try await client.send(.get, Self.keys + "?tenant=acme", key: fx.adminKey), "api_keys")
                 #expect(acme.map { $0["id"] as? String } == [Self.id(acmeKey)])
@@ -134,7 +135,7 @@ struct AdminAPIKeyTests {
 
     @Test func anExpiredKeyIsRefused() async throws {
         try await Fixture.with { fx in
-            let (_, key) = try await fx.runtime.admin.createAPIKey(scope: .admin, tenantName: nil, name: "short", expiresAt: fx.clock.now() + 3600, caller: .cli)
+            let (_, key) = try await fx.runtime.admin.createAPIKey(role: .admin, tenantName: nil, name: "short", expiresAt: fx.clock.now() + 3600, caller: .cli)
             #expect(try await fx.runtime.admin.authenticate(presentedKey: key, source: "") != nil)
             fx.clock.advance(seconds: 3599)
             #expect(try await fx.runtime.admin.authenticate(presentedKey: key, source: "") != nil)
@@ -149,7 +150,7 @@ struct AdminAPIKeyTests {
             // An expiry in the past, or more than 10 years ahead, is refused.
             for bad in [fx.clock.now(), fx.clock.now() + 3651 * 86_400] {
                 await #expect(throws: LifelineError.self) {
-                    try await fx.runtime.admin.createAPIKey(scope: .admin, tenantName: nil, name: "bad", expiresAt: bad, caller: .cli)
+                    try await fx.runtime.admin.createAPIKey(role: .admin, tenantName: nil, name: "bad", expiresAt: bad, caller: .cli)
                 }
             }
             let creates = try await fx.runtime.store.recentEvents(tenant: nil, limit: 20).map(\.record).filter { $0.event == "apikey.create" && $0.subject == "apikey:" + Self.id(key) }

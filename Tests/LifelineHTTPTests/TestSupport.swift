@@ -55,8 +55,8 @@ struct Fixture: Sendable {
         let clock = TestClock(startTime)
         do {
             let result = try await LifelineRuntime.withRuntime(config, logger: logger, clock: clock) { runtime in
-                let (_, adminKey) = try await runtime.admin.createAPIKey(scope: .admin, tenantName: nil, name: "test admin", caller: .cli)
-                let (_, validateKey) = try await runtime.admin.createAPIKey(scope: .validate, tenantName: nil, name: "test validate", caller: .cli)
+                let (_, adminKey) = try await runtime.admin.createAPIKey(role: .admin, tenantName: nil, name: "test admin", caller: .cli)
+                let (_, validateKey) = try await runtime.admin.createAPIKey(role: .validate, tenantName: nil, name: "test validate", caller: .cli)
                 return try await body(Fixture(runtime: runtime, clock: clock, dir: dir, adminKey: adminKey, validateKey: validateKey, logger: logger))
             }
             try? FileManager.default.removeItem(at: dir)
@@ -98,8 +98,8 @@ struct Fixture: Sendable {
         return try await token()
     }
 
-    func key(_ scope: APIKeyScope, tenant: String?) async throws -> String {
-        try await runtime.admin.createAPIKey(scope: scope, tenantName: tenant, name: "k", caller: caller).1
+    func key(_ role: Role, tenant: String?) async throws -> String {
+        try await runtime.admin.createAPIKey(role: role, tenantName: tenant, name: "k", caller: caller).1
     }
 
     // MARK: codes

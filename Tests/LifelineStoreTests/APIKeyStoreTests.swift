@@ -9,7 +9,7 @@ import Testing
 /// so the test checks the real guarantee, and polls rather than sleeping the whole budget.
 @Suite("API key store")
 struct APIKeyStoreTests {
-    static let key = APIKey(id: "AbCdEf123456", name: "ops", scope: .admin, tenantID: nil,
+    static let key = APIKey(id: "AbCdEf123456", name: "ops", role: .admin, tenantID: nil,
                             secretHash: APIKey.hash(secret: "s1"), createdAt: Fixture.time(5))
 
     /// Polls `check` every 100 ms for up to 5 s; returns whether it became true.
@@ -67,7 +67,7 @@ struct APIKeyStoreTests {
         try await withStore(backend) { store, _ in
             let tenant = Fixture.tenant()
             try await store.insertTenant(tenant, audit: Fixture.audit("tenant.create"))
-            var scoped = APIKey(id: "zzzzzz000000", name: "login app", scope: .validate, tenantID: tenant.id,
+            var scoped = APIKey(id: "zzzzzz000000", name: "login app", role: .validate, tenantID: tenant.id,
                                 secretHash: APIKey.hash(secret: "s2"), createdAt: Fixture.time(6), expiresAt: Fixture.time(100_000), createdBy: "demo")
             try await store.insertAPIKey(Self.key, audit: Fixture.audit("apikey.create", tenant: nil))
             try await store.insertAPIKey(scoped, audit: Fixture.audit("apikey.create"))

@@ -68,7 +68,7 @@ struct AtomicityTests {
     @Test("a duplicate API key id fails and audits nothing", arguments: Backend.available)
     func duplicateAPIKey(_ backend: Backend) async throws {
         try await withStore(backend) { store, _ in
-            let key = APIKey(id: "abcdefghijkl", name: "one", scope: .admin, tenantID: nil, secretHash: APIKey.hash(secret: "a"), createdAt: Fixture.t0)
+            let key = APIKey(id: "abcdefghijkl", name: "one", role: .admin, tenantID: nil, secretHash: APIKey.hash(secret: "a"), createdAt: Fixture.t0)
             try await store.insertAPIKey(key, audit: Fixture.audit("apikey.create"))
             var other = key
             other.name = "two"

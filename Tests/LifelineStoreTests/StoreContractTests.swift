@@ -142,9 +142,9 @@ struct StoreContractTests {
             let tenant = Fixture.tenant()
             // One millisecond apart: events of different chains are listed newest first by time.
             try await store.insertTenant(tenant, audit: Fixture.audit("tenant.create", time: Fixture.time(1)))
-            let global = APIKey(id: "AbCdEf123456", name: "ops", scope: .admin, tenantID: nil,
+            let global = APIKey(id: "AbCdEf123456", name: "ops", role: .admin, tenantID: nil,
                                 secretHash: APIKey.hash(secret: "s1"), createdAt: Fixture.time(5))
-            let scoped = APIKey(id: "zzzzzz000000", name: "login app", scope: .validate, tenantID: tenant.id,
+            let scoped = APIKey(id: "zzzzzz000000", name: "login app", role: .validate, tenantID: tenant.id,
                                 secretHash: [0x00, 0x01, 0xfe, 0xff] + Array(repeating: 0x0a, count: 28), createdAt: Fixture.time(6))
             try await store.insertAPIKey(global, audit: Fixture.audit("apikey.create", tenant: nil, time: Fixture.time(2)))
             try await store.insertAPIKey(scoped, audit: Fixture.audit("apikey.create", time: Fixture.time(3)))
@@ -170,7 +170,7 @@ struct StoreContractTests {
                 #expect(try await store.apiKey(id: "AbCdEf123456") == nil)
                 let tenant = Fixture.tenant()
                 try await other.insertTenant(tenant, audit: Fixture.audit("tenant.create"))
-                let key = APIKey(id: "AbCdEf123456", name: "ops", scope: .validate, tenantID: tenant.id,
+                let key = APIKey(id: "AbCdEf123456", name: "ops", role: .validate, tenantID: tenant.id,
                                  secretHash: APIKey.hash(secret: "s"), createdAt: Fixture.t0)
                 try await other.insertAPIKey(key, audit: Fixture.audit("apikey.create"))
                 let user = Fixture.user(tenant)

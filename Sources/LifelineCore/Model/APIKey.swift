@@ -1,19 +1,13 @@
 import Crypto
 import Foundation
 
-/// What an API key may do.
-public enum APIKeyScope: String, Sendable, Codable, CaseIterable {
-    /// Call the validation API.
-    case validate
-    /// Administer tenants, users and tokens.
-    case admin
-}
-
 /// An API key as stored: its public id and the SHA-256 of its secret part, never the secret.
 public struct APIKey: Sendable, Equatable, Identifiable {
     public var id: String
     public var name: String
-    public var scope: APIKeyScope
+    /// What the key may do (``Authorizer`` maps it to permissions). Keys made before roles had a scope, `validate`
+    /// or `admin`, which is the role of the same name.
+    public var role: Role
     /// nil for a global key.
     public var tenantID: UUID?
     public var secretHash: [UInt8]
@@ -28,9 +22,9 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     /// column. Demo mode revokes the keys whose creator is `demo`.
     public var createdBy: String
 
-    public init(id: String, name: String, scope: APIKeyScope, tenantID: UUID?, secretHash: [UInt8], createdAt: Date,
+    public init(id: String, name: String, role: Role, tenantID: UUID?, secretHash: [UInt8], createdAt: Date,
                 expiresAt: Date? = nil, lastUsedAt: Date? = nil, revokedAt: Date? = nil, createdBy: String = "") {
-        self.id = id; self.name = name; self.scope = scope; self.tenantID = tenantID; self.secretHash = secretHash; self.createdAt = createdAt
+        self.id = id; self.name = name; self.role = role; self.tenantID = tenantID; self.secretHash = secretHash; self.createdAt = createdAt
         self.expiresAt = expiresAt; self.lastUsedAt = lastUsedAt; self.revokedAt = revokedAt; self.createdBy = createdBy
     }
 

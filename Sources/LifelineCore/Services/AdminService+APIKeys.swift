@@ -6,9 +6,11 @@ extension AdminService {
     public static let maxAPIKeyLifetime: TimeInterval = 3650 * 86_400
 
     /// Creates an API key and returns it in full — the only time it is shown. `expiresAt`, when given, must lie in
-    /// the future and at most ``maxAPIKeyLifetime`` ahead.
-    public func createAPIKey(scope: APIKeyScope, tenantName: String?, name: String, expiresAt: Date? = nil,
+    /// the future and at most ``maxAPIKeyLifetime`` ahead. The caller may give no role it does not hold itself.
+    public func createAPIKey(role: Role, tenantName: String?, name: String, expiresAt: Date? = nil,
                              caller: Caller) async throws -> (APIKey, String) {
+        try authorizer.require(.apiKeysManage, caller)
+        try authorizer.requireGrant(role, by: caller)
         var tenantID: UUID? = nil
         if let tenantName { tenantID = try await tenant(tenantName, caller: caller).id }
         guard caller.tenantID == nil || caller.tenantID == tenantID else { throw LifelineError(.forbidden, "a tenant key may only create keys of its tenant") }
@@ -19,14 +21,14 @@ extension AdminService {
         }
         let id = random.string(length: 12, alphabet: RandomSourceAlphabet.alphanumerics)
         let secret = random.string(length: 43, alphabet: RandomSourceAlphabet.alphanumerics) // 43 × log2(62) ≈ 256 bits
-        let key = APIKey(id: id, name: try Validation.displayName(name), scope: scope, tenantID: tenantID, secretHash: APIKey.hash(secret: secret),
+        let key = APIKey(id: id, name: try Validation.displayName(name), role: role, tenantID: tenantID, secretHash: APIKey.hash(secret: secret),
                          createdAt: now, expiresAt: expiresAt, createdBy: caller.actor)
-        let reason = scope.rawValue + (expiresAt.map { " expires \(Self.iso($0))" } ?? "")
+        let reason = role.rawValue + (expiresAt.map { " expires \(Self.iso($0))" } ?? "")
         try await storage.insertAPIKey(key, audit: audit(caller, tenant: tenantName, subject: "apikey:\(id)", event: "apikey.create", reason: reason))
         return (key, "ll_\(id)_\(secret)")
     }
 
-    /// The caller a presented API key stands for, or nil when it is unknown, wrong, revoked or expired.
+    /// The principal a presented API key stands for, or nil when it is unknown, wrong, revoked or expired.
     ///
     /// Why the store's lookup may be cached: it re-reads the row at least every 2 s, so a key revoked or deleted
     /// by any process is refused everywhere within that time (issue 13: within 5 s).
@@ -38,12 +40,13 @@ extension AdminService {
         guard key.state(at: now) == .active else { return nil }
         // Advisory: a failure to note the use must not refuse a valid key (the store throttles it to once a minute).
         try? await storage.recordAPIKeyUse(key, at: now)
-        return Caller(actor: "apikey:\(key.id)", source: source, scope: key.scope, tenantID: key.tenantID)
+        return .apiKey(key, source: source)
     }
 
     /// The keys the caller may see, each with its tenant's name (nil: global): a global caller every key (or one
     /// tenant's with `tenantName`), a tenant key only its own tenant's, never a global key.
     public func listAPIKeys(tenantName: String?, caller: Caller) async throws -> [(key: APIKey, tenant: String?)] {
+        try authorizer.require(.apiKeysManage, caller)
         let names = Dictionary(uniqueKeysWithValues: try await storage.tenants().map { ($0.id, $0.name) })
         let keys: [APIKey]
         if let tenantName {
@@ -62,13 +65,14 @@ extension AdminService {
     /// global key or another tenant's. A key may revoke itself (the holder of a leaked key can end it at once);
     /// a tenant's last admin key doing so leaves the tenant to a global administrator, which is the point.
     public func revokeAPIKey(id: String, caller: Caller) async throws -> (key: APIKey, tenant: String?) {
+        try authorizer.require(.apiKeysManage, caller)
         guard APIKey.isValidID(id) else { throw LifelineError(.invalidRequest, "an API key id is 12 letters and digits (the part between ll_ and the next _)") }
         // The tenant of a key never changes, so a cached row is good enough to authorize the revocation.
         guard let key = try await storage.apiKey(id: id), key.tenantID == caller.tenantID || caller.tenantID == nil else {
             throw LifelineError(.notFound, "no such API key")
         }
         let owner = try await tenantName(key.tenantID)
-        let record = audit(caller, tenant: owner, subject: "apikey:\(id)", event: "apikey.revoke", reason: key.scope.rawValue)
+        let record = audit(caller, tenant: owner, subject: "apikey:\(id)", event: "apikey.revoke", reason: key.role.rawValue)
         guard let (stored, _) = try await storage.revokeAPIKey(id: id, at: clock.now(), audit: record) else {
             throw LifelineError(.notFound, "no such API key")
         }
@@ -78,6 +82,7 @@ extension AdminService {
     /// Revokes every live key that demo mode created (actor `demo`), so that restarts do not pile up live
     /// global admin keys; each revocation is audited. Returns how many it revoked.
     public func revokeDemoKeys(caller: Caller) async throws -> Int {
+        try authorizer.require(.apiKeysManage, caller)
         var count = 0
         for key in try await storage.apiKeys(tenantID: nil) where key.createdBy == "demo" && key.revokedAt == nil {
             let owner = try await tenantName(key.tenantID)

@@ -7,6 +7,7 @@ extension AdminService {
     /// unknown tenant or user, `conflict` when the tenant already has the serial.
     public func importCard(tenantName: String, username: String, serial: String, algorithm: CardKeyAlgorithm, keyHex: String,
                            caller: Caller) async throws -> (card: SmartCard, username: String) {
+        try authorizer.require(.cardsWrite, caller)
         let serial = try SmartCard.normalizedSerial(serial)
         let key = try CardKey.parse(hex: keyHex, for: algorithm)
         let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
@@ -20,6 +21,7 @@ extension AdminService {
     /// exists, serial not repeated in the file nor registered), and if any line is bad nothing is imported and the
     /// error lists every bad line as `line N: …`. Then all cards are stored in one transaction.
     public func importCards(tenantName: String, _ lines: [CardImportLine], caller: Caller) async throws -> [SmartCard] {
+        try authorizer.require(.cardsWrite, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         var problems: [String] = []
         var accepted: [(card: SmartCard, key: [UInt8], user: User)] = []
@@ -54,6 +56,7 @@ extension AdminService {
 
     /// Cards of a tenant, optionally of one user, with the usernames of their owners. Never with keys.
     public func listCards(tenantName: String, username: String?, caller: Caller) async throws -> (Tenant, [SmartCard], [UUID: String]) {
+        try authorizer.require(.cardsRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         var userID: UUID? = nil
         if let username {
@@ -67,6 +70,7 @@ extension AdminService {
 
     /// Removes a card (its sealed key with it); throws `notFound` when the tenant has no such serial.
     public func deleteCard(tenantName: String, serial: String, caller: Caller) async throws {
+        try authorizer.require(.cardsWrite, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         let serial = try SmartCard.normalizedSerial(serial)
         guard let stored = try await storage.storedCard(tenantID: tenant.id, serial: serial) else { throw LifelineError(.notFound, "no such card") }

@@ -3,6 +3,7 @@ import Foundation
 extension AdminService {
     /// The recovery configuration of a tenant (an empty one when none was applied).
     public func recoveryConfig(tenantName: String, caller: Caller) async throws -> RecoveryConfig {
+        try authorizer.require(.configRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         return try await storage.recoveryConfig(tenantID: tenant.id) ?? RecoveryConfig()
     }
@@ -11,6 +12,7 @@ extension AdminService {
     /// configuration twice is a no-op). A configuration with problems is refused whole: nothing changes.
     @discardableResult
     public func applyRecoveryConfig(tenantName: String, _ config: RecoveryConfig, caller: Caller) async throws -> Bool {
+        try authorizer.require(.configWrite, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         var problems = config.problems()
         // Why here and not only when a flow uses it: a tenant naming a connection it may not use, or a subtree
@@ -26,6 +28,7 @@ extension AdminService {
     /// Replaces a user's security answers (question id → answer); each question must be in the tenant's catalog.
     /// The answers are normalized and hashed slowly; they are never stored or returned in clear.
     public func setSecurityAnswers(tenantName: String, username: String, answers: [String: String], caller: Caller) async throws {
+        try authorizer.require(.usersWrite, caller)
         let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         let config = try await storage.recoveryConfig(tenantID: tenant.id) ?? RecoveryConfig()
         let known = Set(config.questions.map(\.id))
@@ -47,6 +50,7 @@ extension AdminService {
 
     /// The question ids a user has answered (never the answers).
     public func answeredQuestions(tenantName: String, username: String, caller: Caller) async throws -> [String] {
+        try authorizer.require(.usersRead, caller)
         let (_, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         return try await storage.answerHashes(userID: user.id).keys.sorted()
     }

@@ -3,6 +3,7 @@ import Foundation
 extension AdminService {
     /// Enrolls a token for a user and returns its `otpauth://` URI — the only time its secret is shown.
     public func enrollToken(tenantName: String, username: String, _ request: EnrollmentRequest, caller: Caller) async throws -> Enrollment {
+        try authorizer.require(.tokensWrite, caller)
         let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         guard (6...8).contains(request.digits) else { throw LifelineError(.invalidRequest, "digits must be 6, 7 or 8") }
         guard request.type == .hotp || request.period == 30 || request.period == 60 else {
@@ -37,6 +38,7 @@ extension AdminService {
 
     /// Tokens of a tenant, optionally of one user, with their usernames.
     public func listTokens(tenantName: String, username: String?, caller: Caller) async throws -> (Tenant, [Token], [UUID: String]) {
+        try authorizer.require(.tokensRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         var userID: UUID? = nil
         if let username {
@@ -49,6 +51,7 @@ extension AdminService {
     }
 
     public func token(tenantName: String, id: UUID, caller: Caller) async throws -> (Tenant, StoredToken) {
+        try authorizer.require(.tokensRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         guard let stored = try await storage.storedToken(id: id, tenantID: tenant.id) else { throw LifelineError(.notFound, "no such token") }
         return (tenant, stored)
@@ -60,6 +63,7 @@ extension AdminService {
     }
 
     public func changeTokenState(tenantName: String, id: UUID, _ change: TokenStateChange, caller: Caller) async throws -> Token {
+        try authorizer.require(.tokensManage, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         let state: TokenState
         let resetFailCount: Bool
@@ -76,6 +80,7 @@ extension AdminService {
 
     /// Resynchronises a token with two consecutive codes.
     public func resyncToken(tenantName: String, id: UUID, code1: String, code2: String, caller: Caller) async throws -> Token {
+        try authorizer.require(.tokensManage, caller)
         _ = try Validation.otpCode(code1); _ = try Validation.otpCode(code2)
         let (tenant, stored) = try await token(tenantName: tenantName, id: id, caller: caller)
         let secret = try await vault.open(stored.secret, context: stored.token.id.uuidString)
@@ -96,6 +101,7 @@ extension AdminService {
     }
 
     public func deleteToken(tenantName: String, id: UUID, caller: Caller) async throws {
+        try authorizer.require(.tokensWrite, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: "token.delete")
         guard try await storage.deleteToken(id: id, tenantID: tenant.id, audit: record) else { throw LifelineError(.notFound, "no such token") }

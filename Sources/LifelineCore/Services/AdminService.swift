@@ -30,6 +30,8 @@ public struct AdminService: Sendable {
     let clock: any LifelineClock
     let random: any RandomSource
     let policy: OTPPolicy
+    /// Decides what each principal may do (every public use case asks it first).
+    let authorizer = Authorizer()
 
     /// Checks a tenant's directory settings against the server's directory connections when a configuration is applied.
     let directories: any DirectoryResolver
@@ -47,7 +49,7 @@ public struct AdminService: Sendable {
     // MARK: tenants
 
     public func createTenant(name: String, displayName: String?, caller: Caller) async throws -> Tenant {
-        guard caller.tenantID == nil else { throw LifelineError(.forbidden, "only a global admin key may create tenants") }
+        try authorizer.require(.tenantsManage, caller)
         let name = try Validation.tenantName(name)
         let display = try Validation.displayName(displayName ?? name)
         let tenant = Tenant(id: random.uuid(), name: name, displayName: display, createdAt: clock.now())
@@ -56,17 +58,20 @@ public struct AdminService: Sendable {
     }
 
     public func listTenants(caller: Caller) async throws -> [Tenant] {
+        try authorizer.require(.tenantsRead, caller)
         let all = try await storage.tenants()
         return all.filter { caller.mayAccess($0.id) }
     }
 
-    /// The tenant named `name`, if the caller may see it; a hidden tenant is "not found" (why: a tenant-scoped
-    /// key must not learn which other tenants exist).
+    /// The tenant named `name`, if the caller may act on it. A tenant-scoped caller gets 403 for every other name,
+    /// existing, unknown or malformed (``Authorizer/requireScope(_:tenant:)`` says why); a global one gets 404 for
+    /// an unknown name. Every use case on a tenant resolves it here, so none skips the scope check.
     public func tenant(_ name: String, caller: Caller) async throws -> Tenant {
-        let name = try Validation.tenantName(name)
-        guard let tenant = try await storage.tenant(named: name), caller.mayAccess(tenant.id) else {
-            throw LifelineError(.notFound, "no such tenant")
-        }
+        let tenant = (try? Validation.tenantName(name)) == nil ? nil : try await storage.tenant(named: name)
+        // Before the name's own check, so that a malformed name is "another tenant" to a scoped caller too.
+        try authorizer.requireScope(caller, tenant: tenant)
+        _ = try Validation.tenantName(name)
+        guard let tenant else { throw LifelineError(.notFound, "no such tenant") }
         return tenant
     }
 
@@ -83,6 +88,7 @@ public struct AdminService: Sendable {
     }
 
     public func createUser(tenantName: String, _ new: NewUser, caller: Caller) async throws -> User {
+        try authorizer.require(.usersWrite, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         let username = try Validation.username(new.username)
         let user = User(id: random.uuid(), tenantID: tenant.id, username: username,
@@ -95,7 +101,10 @@ public struct AdminService: Sendable {
         return user
     }
 
+    /// Also the lookup of the use cases on one user, so every one of them needs `users.read` (every role that may
+    /// change a user or its credentials may read it; ``Authorizer``'s tests hold that).
     public func user(tenantName: String, username: String, caller: Caller) async throws -> (Tenant, User) {
+        try authorizer.require(.usersRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         guard let user = try await storage.user(tenantID: tenant.id, username: username) else {
             throw LifelineError(.notFound, "no such user")
@@ -104,11 +113,13 @@ public struct AdminService: Sendable {
     }
 
     public func listUsers(tenantName: String, caller: Caller) async throws -> (Tenant, [User]) {
+        try authorizer.require(.usersRead, caller)
         let tenant = try await tenant(tenantName, caller: caller)
         return (tenant, try await storage.users(tenantID: tenant.id))
     }
 
     public func updateUser(tenantName: String, username: String, displayName: String?, status: UserStatus?, language: String?, caller: Caller) async throws -> (Tenant, User) {
+        try authorizer.require(.usersWrite, caller)
         var (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         if let displayName { user.displayName = try Validation.displayName(displayName) }
         if let status { user.status = status }
@@ -118,6 +129,7 @@ public struct AdminService: Sendable {
     }
 
     public func addContact(tenantName: String, username: String, kind: ContactKind, value: String, verified: Bool, caller: Caller) async throws -> Contact {
+        try authorizer.require(.usersWrite, caller)
         let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         let normalized = kind == .phone ? try Validation.phoneE164(value) : try Validation.email(value)
         let contact = Contact(id: random.uuid(), userID: user.id, kind: kind, value: normalized, verified: verified, createdAt: clock.now())
@@ -126,6 +138,7 @@ public struct AdminService: Sendable {
     }
 
     public func contacts(tenantName: String, username: String, caller: Caller) async throws -> [Contact] {
+        try authorizer.require(.usersRead, caller)
         let (_, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         return try await storage.contacts(userID: user.id)
     }

@@ -40,15 +40,14 @@ public struct ValidationService: Sendable {
     /// `code` is an OTP or the user's emergency access code (docs/emergency-codes.md), which is accepted in place of
     /// the OTP while it is usable — also when the user's tokens are locked or the user has none.
     public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
+        try Authorizer().require(.validate, caller)
         let submitted = try Validation.validationCode(code)
         // Why checked here: the username of a failed validation is audited, and a name no user can have must not
         // write an unbounded subject into the audit log.
         let username = try Validation.username(username)
         let tenant = try await storage.tenant(named: tenantName)
         // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
-        if caller.tenantID != nil, tenant.map({ !caller.mayAccess($0.id) }) ?? true {
-            throw LifelineError(.forbidden, "this API key is limited to another tenant")
-        }
+        try Authorizer().requireScope(caller, tenant: tenant)
         let result = try await check(tenant: tenant, username: username, code: submitted.otp ?? "", caller: caller, event: "validate",
                                      emergencyCode: submitted.emergency)
         return result == .accept
@@ -57,6 +56,7 @@ public struct ValidationService: Sendable {
     /// The admin diagnostic: checks `code` against the one token `tokenID` of the tenant (consuming it like a
     /// validation) and returns the detailed result, which only an administrator may see.
     public func checkToken(tenant: Tenant, tokenID: UUID, code: String, caller: Caller) async throws -> CheckResult {
+        try Authorizer().require(.tokensCheck, caller)
         _ = try Validation.otpCode(code)
         guard let stored = try await storage.storedToken(id: tokenID, tenantID: tenant.id),
               let user = try await storage.user(id: stored.token.userID) else {

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The one place that decides what a principal may do: which permissions each role holds, and which tenants a
+/// principal may act on. The services call it at the top of each use case; the HTTP layer only authenticates.
+/// A refusal is `LifelineError(.forbidden)`, which the API answers as 403 `{"error":"forbidden",...}`.
+public struct Authorizer: Sendable {
+    public init() {}
+
+    /// The permissions of `role`. The table is docs/security.md's "Roles and permissions".
+    public func permissions(of role: Role) -> Set<Permission> {
+        switch role {
+        // Why a role of its own: a login system's key is stored in many places; it must not be able to read users,
+        // enroll tokens or read the audit log, only ask "is this code right".
+        case .validate: Self.validate
+        // Why everything but validate: the administrator sets the system up; keeping validate apart means an admin
+        // key is never configured into a login system, where it would be exposed widely.
+        case .admin: Self.admin
+        case .helpdesk: Self.helpdesk
+        case .auditor: Self.auditor
+        }
+    }
+
+    /// Whether `principal` holds `permission` through any of its roles.
+    public func allows(_ principal: Principal, _ permission: Permission) -> Bool {
+        principal.roles.contains { permissions(of: $0).contains(permission) }
+    }
+
+    /// Throws 403 unless `principal` holds `permission`, and, for a permission over the whole server, is global.
+    public func require(_ permission: Permission, _ principal: Principal) throws(LifelineError) {
+        guard allows(principal, permission) else {
+            throw LifelineError(.forbidden, "this \(Self.noun(principal)) lacks the '\(permission.rawValue)' permission")
+        }
+        // Why: creating a tenant widens the server; a principal limited to one tenant must not make others.
+        if Self.globalOnly.contains(permission), principal.tenantID != nil {
+            throw LifelineError(.forbidden, "only a global \(Self.noun(principal)) may \(permission.rawValue)")
+        }
+    }
+
+    /// Throws 403 unless `principal` may act on `tenant`; `tenant` nil means the named tenant does not exist.
+    /// Why 403 for every other tenant, existing or not: a tenant-scoped key must not learn which other tenants
+    /// exist (a global principal gets its "not found" from the caller instead).
+    public func requireScope(_ principal: Principal, tenant: Tenant?) throws(LifelineError) {
+        guard principal.tenantID != nil else { return }
+        guard let tenant, principal.mayAccess(tenant.id) else {
+            throw LifelineError(.forbidden, "this \(Self.noun(principal)) is limited to another tenant")
+        }
+    }
+
+    /// Throws 403 when `principal` would hand out `role` with a permission it does not hold itself. Why: a key
+    /// that may create keys must never raise its own privileges through a key it makes (issue 15: "never raise
+    /// their own privileges").
+    public func requireGrant(_ role: Role, by principal: Principal) throws(LifelineError) {
+        var own = principal.roles.reduce(into: Set<Permission>()) { $0.formUnion(permissions(of: $1)) }
+        // Why validate counts as held by who may check tokens: a validate key only learns whether a code is right,
+        // which `tokens.check` answers in more detail. So an administrator may make the login systems' keys.
+        if own.contains(.tokensCheck) { own.insert(.validate) }
+        guard permissions(of: role).isSubset(of: own) else {
+            throw LifelineError(.forbidden, "this \(Self.noun(principal)) may not create a key with the role '\(role.rawValue)'")
+        }
+    }
+
+    // MARK: the table
+
+    static let validate: Set<Permission> = [.validate]
+
+    static let admin = Set(Permission.allCases).subtracting(validate)
+
+    /// Why these: the helpdesk answers a user on the phone. It must see the user and the tokens to help, undo
+    /// the states that lock a user out (throttle, fail counter, drift, a disabled token, a guessing budget) and
+    /// stop a leaked emergency code. It creates nothing, deletes nothing, issues no credential and reads
+    /// neither the configuration nor the audit log, so a helpdesk key cannot take over an account.
+    static let helpdesk: Set<Permission> = [
+        .tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead,
+        .emergencyCodesRead, .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
+    ]
+
+    /// Why these: an auditor checks what happened and what state users are in, and changes nothing. Read access to
+    /// the tenants' names (to find the users), users, their tokens and credentials' state (never a secret), and the
+    /// audit log; not the recovery configuration nor the API keys (a list of keys helps an attacker).
+    static let auditor: Set<Permission> = [
+        .tenantsRead, .usersRead, .tokensRead, .cardsRead,
+        .emergencyCodesRead, .recoveryCodesRead, .recoveryBudgetsRead, .auditRead,
+    ]
+
+    /// The permissions only a global principal may use.
+    static let globalOnly: Set<Permission> = [.tenantsManage]
+
+    private static func noun(_ principal: Principal) -> String {
+        switch principal.identity {
+        case .apiKey: "API key"
+        case .operator: "operator"
+        default: "caller"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// One thing a principal may do. The services name the permission a use case needs and ask ``Authorizer``;
+/// which roles hold it is written once, in ``Authorizer/permissions(of:)``.
+public enum Permission: String, Sendable, CaseIterable {
+    /// `POST /api/v1/validate`.
+    case validate
+    /// List the tenants in the principal's scope.
+    case tenantsRead = "tenants.read"
+    /// Create a tenant (global principals only).
+    case tenantsManage = "tenants.manage"
+    /// Read users, their contacts and which security questions they answered.
+    case usersRead = "users.read"
+    /// Create or change users, contacts and security answers.
+    case usersWrite = "users.write"
+    /// Read tokens and their state.
+    case tokensRead = "tokens.read"
+    /// Enroll or delete a token.
+    case tokensWrite = "tokens.write"
+    /// Disable, enable or reset (fail counter and throttle) a token, and resync it.
+    case tokensManage = "tokens.manage"
+    /// Check a code against one token (consumes the code; answers the detailed result).
+    case tokensCheck = "tokens.check"
+    /// Read a tenant's or a user's smart cards.
+    case cardsRead = "cards.read"
+    /// Import or delete smart cards.
+    case cardsWrite = "cards.write"
+    /// Read the state of a user's emergency access code (never the code).
+    case emergencyCodesRead = "emergency_codes.read"
+    /// Revoke a user's emergency access code.
+    case emergencyCodesRevoke = "emergency_codes.revoke"
+    /// Read how many saved recovery codes a user has left (never the codes).
+    case recoveryCodesRead = "recovery_codes.read"
+    /// Issue or revoke a user's set of saved recovery codes.
+    case recoveryCodesManage = "recovery_codes.manage"
+    /// Read a username's recovery guessing budgets.
+    case recoveryBudgetsRead = "recovery_budgets.read"
+    /// Lift a username's recovery guessing budgets (the flows' throttle).
+    case recoveryBudgetsLift = "recovery_budgets.lift"
+    /// Read a tenant's recovery configuration.
+    case configRead = "config.read"
+    /// Apply a tenant's recovery configuration.
+    case configWrite = "config.write"
+    /// Read the audit log.
+    case auditRead = "audit.read"
+    /// List, create and revoke API keys.
+    case apiKeysManage = "api_keys.manage"
+}
