@@ -145,7 +145,7 @@ struct APIKeyCommand: AsyncParsableCommand {
                 guard let r = Role(rawValue: name), Role.scopes.contains(r) else { throw LifelineError(.invalidRequest, "--scope must be validate or admin") }
                 return r
             default:
-                throw LifelineError(.invalidRequest, "give --role (validate, admin, helpdesk, auditor) or --scope (validate, admin), not both")
+                throw LifelineError(.invalidRequest, "give one of --role (validate, admin, helpdesk, auditor) or --scope (validate, admin)")
             }
         }
     }
