@@ -6,7 +6,6 @@ import LifelineCore
 struct AdminController {
     let admin: AdminService
     let validation: ValidationService
-    let storage: any AuditLog
     /// The core's clock (a key's state, active or expired, is shown as of now).
     let clock: any LifelineClock
 
@@ -70,7 +69,7 @@ struct AdminController {
             } else if caller.tenantID != nil {
                 throw APIError(.badRequest, "invalid_request", "a tenant key must name its tenant")
             }
-            let events = try await storage.recentEvents(tenant: tenantName, limit: limit)
+            let events = try await admin.recentEvents(tenantName: tenantName, limit: limit, caller: caller)
             return try JSON.response(["events": events.map(DTO.AuditEventOut.init)])
         }
         addTokenRoutes(to: group)

@@ -44,7 +44,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     let api = router.group("/api/v1").add(middleware: JSONContentTypeMiddleware())
     ValidateController(validation: deps.validation, metrics: deps.metrics)
         .addRoutes(to: api.group().add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .validate)))
-    AdminController(admin: deps.admin, validation: deps.validation, storage: deps.storage, clock: deps.clock)
+    AdminController(admin: deps.admin, validation: deps.validation, clock: deps.clock)
         .addRoutes(to: api.group("/admin")
             .add(middleware: APIKeyMiddleware(admin: deps.admin, scope: .admin))
             .add(middleware: TenantScopeMiddleware(tenants: deps.storage)))

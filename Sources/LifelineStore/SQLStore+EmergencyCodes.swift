@@ -61,7 +61,7 @@ extension SQLStore: EmergencyCodeStore {
                 """).first()
             try await self.appendAudit(audit, in: db)
             if let row, try row.decode(column: "status", as: String.self) == EmergencyCodeStatus.revoked.rawValue {
-                try await self.appendAudit(Self.revocationRecord(after: audit, subject: audit.subject, reason: "too many wrong codes"), in: db)
+                try await self.appendAudit(EmergencyCodeRules.revocationRecord(after: audit, subject: audit.subject, reason: "too many wrong codes"), in: db)
             }
         }
     }
@@ -74,30 +74,24 @@ extension SQLStore: EmergencyCodeStore {
         }
     }
 
-    // MARK: helpers for this file and the automatic revocations in SQLStore+Users / SQLStore+Tokens
+    // MARK: helpers for this file and the unit of work (SQLStore+Transaction)
 
-    /// Revokes the user's usable code inside the caller's transaction `db`, appending an `emergency_code.revoke` record
-    /// (time, tenant, actor and source of `trigger`; `subject`, or the username when nil — looked up only when a code
-    /// was revoked). Returns whether a code was revoked.
-    func revokeEmergencyCode(userID: UUID, reason: String, after trigger: AuditRecord, subject: String? = nil, in db: any SQLDatabase) async throws -> Bool {
+    /// Revokes the user's usable code inside the caller's transaction `db`, appending the `emergency_code.revoke` record
+    /// the core builds (``EmergencyCodeRules/revocationRecord(after:subject:reason:)``) for `trigger` and `subject`.
+    /// Returns whether a code was revoked.
+    func revokeEmergencyCode(userID: UUID, reason: String, after trigger: AuditRecord, subject: String, in db: any SQLDatabase) async throws -> Bool {
         guard try await Self.setRevoked(userID: userID, reason: reason, now: trigger.time, in: db) else { return false }
-        let name = try await db.raw("SELECT username FROM users WHERE id = \(bind: Row.id(userID))").first()?.decode(column: "username", as: String.self)
-        try await appendAudit(Self.revocationRecord(after: trigger, subject: subject ?? name ?? "", reason: reason), in: db)
+        try await appendAudit(EmergencyCodeRules.revocationRecord(after: trigger, subject: subject, reason: reason), in: db)
         return true
     }
 
-    private static func setRevoked(userID: UUID, reason: String, now: Date, in db: any SQLDatabase) async throws -> Bool {
+    static func setRevoked(userID: UUID, reason: String, now: Date, in db: any SQLDatabase) async throws -> Bool {
         try await db.raw("""
             UPDATE emergency_codes SET status = 'revoked', revoked_at = \(bind: Row.millis(now)), revoked_reason = \(bind: reason)
             WHERE user_id = \(bind: Row.id(userID)) AND status = 'active' AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now)))
               AND (uses_left IS NULL OR uses_left > 0)
             RETURNING user_id
             """).first() != nil
-    }
-
-    private static func revocationRecord(after trigger: AuditRecord, subject: String, reason: String) -> AuditRecord {
-        AuditRecord(time: trigger.time, tenant: trigger.tenant, actor: trigger.actor, subject: subject, event: "emergency_code.revoke",
-                    outcome: "success", reason: reason, source: trigger.source)
     }
 
     static func emergencyCode(from row: any SQLRow) throws -> StoredEmergencyCode {

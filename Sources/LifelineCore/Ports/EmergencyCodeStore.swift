@@ -8,9 +8,8 @@ import Foundation
 ///   that of any number of concurrent calls with a code that has `n` uses left exactly `n` succeed.
 /// - A code whose `expires_at` has passed counts as expired everywhere (it is neither used, nor counted, nor revoked),
 ///   although its stored status stays `active`.
-/// - Automatic revocation: ``UserStore/insertContact(_:audit:)``, ``TokenStore/insertToken(_:audit:)`` and
-///   ``TokenStore/setState(tokenID:tenantID:state:resetFailCount:audit:)`` with state `active` revoke the user's usable
-///   code in their own transaction, with an `emergency_code.revoke` audit record of their own (see there).
+/// - Revocation because something else changed (a contact added, a token enrolled or made active) is no rule of the
+///   store: the core composes it into that change's unit of work (``EmergencyCodeRules``, ``TransactionStore``).
 public protocol EmergencyCodeStore: Sendable {
     /// Makes `code` the user's emergency code, replacing any earlier one; a usable earlier one is first revoked
     /// ("replaced by a new code", with its own `emergency_code.revoke` record). Appends `audit`. One transaction.
