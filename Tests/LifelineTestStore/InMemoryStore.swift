@@ -51,7 +51,11 @@ public final class InMemoryStore: Sendable {
         }
     }
 
+    /// The chain key for the next event. Also the suspension point of every audited write: a database write
+    /// suspends the caller, and without one here concurrent callers would run one after another, so tests of the
+    /// compare-and-set guards could pass against a store that has none.
     func auditKey() async throws -> AuditKey? {
+        await Task.yield()
         guard let vault else { return nil }
         return AuditKey.current(in: try await vault.ring())
     }

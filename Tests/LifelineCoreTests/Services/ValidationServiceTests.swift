@@ -17,6 +17,21 @@ struct ValidationServiceTests {
         #expect(try await h.store.verifyChain().broken == nil)
     }
 
+    @Test("50 concurrent validations of one code: exactly one is accepted (the store's single-use guard)")
+    func singleUseUnderConcurrency() async throws {
+        let h = try ServiceHarness()
+        try await h.seed()
+        let code = h.totp()
+        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<50 {
+                group.addTask { try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli) }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(accepted == 1)
+        #expect(h.auditTrail().filter { $0 == "validate accept" }.count == 1)
+    }
+
     @Test("a wrong code is refused and counted on the token")
     func reject() async throws {
         let h = try ServiceHarness()
