@@ -48,6 +48,12 @@ extension SQLStore: TransactionStore {
             return .init(changed: rows.count, reactivated: rows.isEmpty ? 0 : locked)
         case .revokeEmergencyCode(let userID, let reason, let at):
             return .init(changed: try await Self.setRevoked(userID: userID, reason: reason, now: at, in: db) ? 1 : 0)
+        case .putEmergencyCode(let code):
+            try await Self.upsert(code, in: db)
+            return .init(changed: 1)
+        case .countEmergencyCodeFailure(let userID, let at, let maxFailures):
+            let (counted, revoked) = try await Self.countFailure(userID: userID, at: at, maxFailures: maxFailures, in: db)
+            return .init(changed: counted ? 1 : 0, reachedLimit: revoked)
         case .appendAudit(let record):
             try await appendAudit(record, in: db)
             return .init(changed: 1)

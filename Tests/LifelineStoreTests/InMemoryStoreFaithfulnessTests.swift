@@ -69,6 +69,13 @@ struct InMemoryStoreFaithfulnessTests {
         try await store.insertContact(Contact(id: UUID(), userID: user.id, kind: .phone, value: "+420777000111", verified: true, createdAt: Fixture.t0),
                                       username: user.username, audit: Fixture.audit("contact.add"))
         note("code after a contact: \(try await store.emergencyCode(userID: user.id).map { "\($0.state.status) \($0.state.revokedReason ?? "")" } ?? "none")")
+        var third = stored
+        third.hash = "h3"
+        try await store.putEmergencyCode(third, audit: Fixture.audit("emergency_code.issue"))
+        for i in 1...3 {
+            try await store.recordEmergencyCodeFailure(userID: user.id, now: Fixture.t0, maxFailures: 2, audit: Fixture.audit("validate", outcome: "reject"))
+            note("failure \(i): \(try await store.emergencyCode(userID: user.id).map { "\($0.state.status) \($0.state.failCount) \($0.state.revokedReason ?? "")" } ?? "none")")
+        }
         note("set state of another tenant's token: \(try await store.setState(tokenID: id, tenantID: UUID(), state: .disabled, resetFailCount: false, owner: (user.id, user.username), audit: Fixture.audit("token.disable")) == nil)")
 
         // Flows: the version compare-and-set; counters with limits refuse the whole change.
@@ -122,6 +129,7 @@ struct InMemoryStoreFaithfulnessTests {
         }
         #expect(memory.contains("consume 5 again: false"))
         #expect(memory.contains("third send limit"))
+        #expect(memory.contains("failure 2: revoked 2 too many wrong codes") && memory.contains("failure 3: revoked 2 too many wrong codes"))
     }
 }
 

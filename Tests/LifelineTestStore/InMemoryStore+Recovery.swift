@@ -197,18 +197,6 @@ extension InMemoryStore: DirectoryAccountStore {
 // MARK: emergency codes
 
 extension InMemoryStore: EmergencyCodeStore {
-    public func putEmergencyCode(_ code: StoredEmergencyCode, audit: AuditRecord) async throws {
-        let key = try await auditKey()
-        write { s in
-            let reason = "replaced by a new code"
-            if Self.revokeCode(userID: code.state.userID, reason: reason, at: audit.time, in: &s) {
-                Self.append(EmergencyCodeRules.revocationRecord(after: audit, subject: audit.subject, reason: reason), key: key, to: &s)
-            }
-            s.codes[code.state.userID] = code
-            Self.append(audit, key: key, to: &s)
-        }
-    }
-
     public func emergencyCode(userID: UUID) async throws -> StoredEmergencyCode? { read { $0.codes[userID] } }
 
     public func useEmergencyCode(userID: UUID, hash: String, now: Date, audit: AuditRecord) async throws -> Bool {
@@ -228,23 +216,18 @@ extension InMemoryStore: EmergencyCodeStore {
         }
     }
 
-    public func recordEmergencyCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
-        let key = try await auditKey()
-        write { s in
-            var revoked = false
-            if var code = s.codes[userID], code.state.status == .active, code.state.expiresAt.map({ $0 > now }) ?? true {
-                code.state.failCount += 1
-                if code.state.failCount >= maxFailures {
-                    code.state.status = .revoked; code.state.revokedAt = now; code.state.revokedReason = "too many wrong codes"
-                    revoked = true
-                }
-                s.codes[userID] = code
-            }
-            Self.append(audit, key: key, to: &s)
-            if revoked {
-                Self.append(EmergencyCodeRules.revocationRecord(after: audit, subject: audit.subject, reason: "too many wrong codes"), key: key, to: &s)
-            }
+    /// ``UnitOfWork/Operation/countEmergencyCodeFailure(userID:at:maxFailures:)``: whether a code was counted, and
+    /// whether that revoked it.
+    static func countFailure(userID: UUID, at now: Date, maxFailures: Int, in s: inout State) -> (counted: Bool, revoked: Bool) {
+        guard var code = s.codes[userID], code.state.status == .active, code.state.expiresAt.map({ $0 > now }) ?? true else { return (false, false) }
+        code.state.failCount += 1
+        let revoked = code.state.failCount >= maxFailures
+        if revoked {
+            code.state.status = .revoked; code.state.revokedAt = now
+            code.state.revokedReason = EmergencyCodeRules.Trigger.tooManyFailures.rawValue
         }
+        s.codes[userID] = code
+        return (true, revoked)
     }
 
     public func revokeEmergencyCode(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool {

@@ -286,6 +286,12 @@ extension InMemoryStore: TransactionStore {
             return .init(changed: changed, reactivated: locked)
         case .revokeEmergencyCode(let userID, let reason, let at):
             return .init(changed: revokeCode(userID: userID, reason: reason, at: at, in: &s) ? 1 : 0)
+        case .putEmergencyCode(let code):
+            s.codes[code.state.userID] = code
+            return .init(changed: 1)
+        case .countEmergencyCodeFailure(let userID, let at, let maxFailures):
+            let (counted, revoked) = countFailure(userID: userID, at: at, maxFailures: maxFailures, in: &s)
+            return .init(changed: counted ? 1 : 0, reachedLimit: revoked)
         case .appendAudit(let record):
             append(record, key: key, to: &s)
             return .init(changed: 1)

@@ -14,6 +14,10 @@ public enum EmergencyCodeRules {
         case contactAdded = "contact added"
         case tokenEnrolled = "token enrolled"
         case tokenActivated = "token activated"
+        /// A new code replaces a usable one (why: one code per user; the old one must not stay valid beside it).
+        case replaced = "replaced by a new code"
+        /// Wrong guesses at the code reached the limit (why: the code is a shared secret that guessing must not find).
+        case tooManyFailures = "too many wrong codes"
     }
 
     /// Records in `work` the revocation of the user's usable code because of `trigger`, and its audit record only if

@@ -5,13 +5,14 @@ import Foundation
 // to fake only those, and a new feature that needs a new port adds it to the services that use it, not to all.
 
 extension ValidationService {
-    /// What a validation reads and writes: the user with their tokens, the emergency code, the audit log.
-    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & AuditLog
+    /// What a validation reads and writes: the user with their tokens, the emergency code (a wrong guess at it is
+    /// counted through the transaction port), the audit log.
+    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & AuditLog & TransactionStore
 }
 
 extension EmergencyCodeService {
-    /// What issuing, reading and revoking a code needs.
-    public typealias Storage = UserStore & EmergencyCodeStore
+    /// What issuing (through the transaction port), reading and revoking a code needs.
+    public typealias Storage = UserStore & EmergencyCodeStore & TransactionStore
 }
 
 extension BuiltinDirectory {

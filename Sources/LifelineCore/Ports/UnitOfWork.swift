@@ -23,6 +23,8 @@ public struct UnitOfWork: Sendable {
         case changed(Ref)
         /// Only if the referenced ``Operation/unlockTokens(userID:)`` made a locked token active again.
         case reactivated(Ref)
+        /// Only if the referenced ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)`` revoked the code.
+        case reachedLimit(Ref)
     }
 
     /// The typed writes an adapter executes.
@@ -40,6 +42,12 @@ public struct UnitOfWork: Sendable {
         /// Revokes the user's usable emergency code (active, unexpired at `at`, with uses left): status `revoked`,
         /// `revoked_at` = `at`, `revoked_reason` = `reason`. Changes 0 rows when the user has no usable code.
         case revokeEmergencyCode(userID: UUID, reason: String, at: Date)
+        /// Makes `code` the user's emergency code, replacing any earlier one (any status).
+        case putEmergencyCode(StoredEmergencyCode)
+        /// Adds one to the failure count of the user's active, unexpired code at `at` (0 rows: none), revoking it
+        /// (`revoked_at` = `at`, reason "too many wrong codes") when the count reaches `maxFailures`: then the result's
+        /// `reachedLimit` is true.
+        case countEmergencyCodeFailure(userID: UUID, at: Date, maxFailures: Int)
         /// Appends an audit record to its chain.
         case appendAudit(AuditRecord)
     }
@@ -89,6 +97,16 @@ public struct UnitOfWork: Sendable {
     }
 
     @discardableResult
+    public mutating func putEmergencyCode(_ code: StoredEmergencyCode, if condition: Condition = .always) -> Ref {
+        record(.putEmergencyCode(code), if: condition)
+    }
+
+    @discardableResult
+    public mutating func countEmergencyCodeFailure(userID: UUID, at: Date, maxFailures: Int, if condition: Condition = .always) -> Ref {
+        record(.countEmergencyCodeFailure(userID: userID, at: at, maxFailures: maxFailures), if: condition)
+    }
+
+    @discardableResult
     public mutating func append(_ audit: AuditRecord, if condition: Condition = .always) -> Ref {
         record(.appendAudit(audit), if: condition)
     }
@@ -108,9 +126,11 @@ public struct UnitOfWork: Sendable {
         public var reactivated: Int
         /// ``Operation/setTokenState(tokenID:tenantID:state:resetFailCount:)``: the token as stored afterwards.
         public var token: Token?
+        /// ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)``: whether the code was revoked.
+        public var reachedLimit: Bool
 
-        public init(changed: Int, reactivated: Int = 0, token: Token? = nil) {
-            self.changed = changed; self.reactivated = reactivated; self.token = token
+        public init(changed: Int, reactivated: Int = 0, token: Token? = nil, reachedLimit: Bool = false) {
+            self.changed = changed; self.reactivated = reactivated; self.token = token; self.reachedLimit = reachedLimit
         }
     }
 
@@ -131,6 +151,7 @@ public struct UnitOfWork: Sendable {
             case .always: return true
             case .changed(let ref): return changed(ref) > 0
             case .reactivated(let ref): return (results[ref.index]?.reactivated ?? 0) > 0
+            case .reachedLimit(let ref): return results[ref.index]?.reachedLimit ?? false
             }
         }
     }
