@@ -137,6 +137,13 @@ let package = Package(
             name: "LifelineTestSupport",
             path: "Tests/LifelineTestSupport"
         ),
+        // Every storage port of the core in memory (faithful to the ports' contracts), for service tests that need
+        // no database; the store contract suite runs against it too. No product depends on it.
+        .target(
+            name: "LifelineTestStore",
+            dependencies: ["LifelineCore"],
+            path: "Tests/LifelineTestStore"
+        ),
         .testTarget(
             name: "LifelineJSONTests",
             dependencies: ["LifelineJSON", "LifelineCore"]
@@ -144,14 +151,14 @@ let package = Package(
         .testTarget(
             name: "LifelineCoreTests",
             dependencies: [
-                "LifelineCore", "LifelineTestSupport",
+                "LifelineCore", "LifelineTestSupport", "LifelineTestStore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "LifelineStoreTests",
             dependencies: [
-                "LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery",
+                "LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery", "LifelineTestStore",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,27 +3,24 @@ import LifelineCore
 import SQLKit
 
 extension SQLStore: EmergencyCodeStore {
-    public func putEmergencyCode(_ code: StoredEmergencyCode, audit: AuditRecord) async throws {
+    /// Upserts `code` as the user's code inside the caller's transaction (``UnitOfWork/Operation/putEmergencyCode(_:)``).
+    static func upsert(_ code: StoredEmergencyCode, in db: any SQLDatabase) async throws {
         let s = code.state
-        try await backend.write(lane: audit.chain) { db in
-            _ = try await self.revokeEmergencyCode(userID: s.userID, reason: "replaced by a new code", after: audit, subject: audit.subject, in: db)
-            // An upsert, not DELETE + INSERT: on PostgreSQL two concurrent issues for one user would otherwise both
-            // find no row to delete and one would fail on the primary key.
-            try await db.raw("""
-                INSERT INTO emergency_codes (user_id, tenant_id, template_id, code_hash, key_id, issued_at, expires_at, max_uses, uses_left,
-                  used_count, fail_count, status, revoked_at, revoked_reason)
-                VALUES (\(bind: Row.id(s.userID)), \(bind: Row.id(code.tenantID)), \(bind: s.templateID), \(bind: code.hash), \(bind: code.keyID),
-                  \(bind: Row.millis(s.issuedAt)), \(bind: s.expiresAt.map(Row.millis)), \(bind: s.maxUses.map(Int64.init)),
-                  \(bind: s.usesLeft.map(Int64.init)), \(bind: Int64(s.usedCount)), \(bind: Int64(s.failCount)), \(bind: s.status.rawValue),
-                  \(bind: s.revokedAt.map(Row.millis)), \(bind: s.revokedReason))
-                ON CONFLICT (user_id) DO UPDATE SET tenant_id = excluded.tenant_id, template_id = excluded.template_id,
-                  code_hash = excluded.code_hash, key_id = excluded.key_id, issued_at = excluded.issued_at, expires_at = excluded.expires_at,
-                  max_uses = excluded.max_uses, uses_left = excluded.uses_left, used_count = excluded.used_count,
-                  fail_count = excluded.fail_count, status = excluded.status, revoked_at = excluded.revoked_at,
-                  revoked_reason = excluded.revoked_reason
-                """).run()
-            try await self.appendAudit(audit, in: db)
-        }
+        // An upsert, not DELETE + INSERT: on PostgreSQL two concurrent issues for one user would otherwise both
+        // find no row to delete and one would fail on the primary key.
+        try await db.raw("""
+            INSERT INTO emergency_codes (user_id, tenant_id, template_id, code_hash, key_id, issued_at, expires_at, max_uses, uses_left,
+              used_count, fail_count, status, revoked_at, revoked_reason)
+            VALUES (\(bind: Row.id(s.userID)), \(bind: Row.id(code.tenantID)), \(bind: s.templateID), \(bind: code.hash), \(bind: code.keyID),
+              \(bind: Row.millis(s.issuedAt)), \(bind: s.expiresAt.map(Row.millis)), \(bind: s.maxUses.map(Int64.init)),
+              \(bind: s.usesLeft.map(Int64.init)), \(bind: Int64(s.usedCount)), \(bind: Int64(s.failCount)), \(bind: s.status.rawValue),
+              \(bind: s.revokedAt.map(Row.millis)), \(bind: s.revokedReason))
+            ON CONFLICT (user_id) DO UPDATE SET tenant_id = excluded.tenant_id, template_id = excluded.template_id,
+              code_hash = excluded.code_hash, key_id = excluded.key_id, issued_at = excluded.issued_at, expires_at = excluded.expires_at,
+              max_uses = excluded.max_uses, uses_left = excluded.uses_left, used_count = excluded.used_count,
+              fail_count = excluded.fail_count, status = excluded.status, revoked_at = excluded.revoked_at,
+              revoked_reason = excluded.revoked_reason
+            """).run()
     }
 
     public func emergencyCode(userID: UUID) async throws -> StoredEmergencyCode? {
@@ -48,22 +45,21 @@ extension SQLStore: EmergencyCodeStore {
         }
     }
 
-    public func recordEmergencyCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
-        try await backend.write(lane: audit.chain) { db in
-            let limit = Int64(maxFailures)
-            let row = try await db.raw("""
-                UPDATE emergency_codes SET fail_count = fail_count + 1,
-                  status = CASE WHEN fail_count + 1 >= \(bind: limit) THEN 'revoked' ELSE status END,
-                  revoked_at = CASE WHEN fail_count + 1 >= \(bind: limit) THEN \(bind: Row.millis(now)) ELSE revoked_at END,
-                  revoked_reason = CASE WHEN fail_count + 1 >= \(bind: limit) THEN 'too many wrong codes' ELSE revoked_reason END
-                WHERE user_id = \(bind: Row.id(userID)) AND status = 'active' AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now)))
-                RETURNING status
-                """).first()
-            try await self.appendAudit(audit, in: db)
-            if let row, try row.decode(column: "status", as: String.self) == EmergencyCodeStatus.revoked.rawValue {
-                try await self.appendAudit(Self.revocationRecord(after: audit, subject: audit.subject, reason: "too many wrong codes"), in: db)
-            }
-        }
+    /// Counts a wrong guess inside the caller's transaction (``UnitOfWork/Operation/countEmergencyCodeFailure(userID:at:maxFailures:)``):
+    /// whether a code was counted, and whether that revoked it.
+    static func countFailure(userID: UUID, at now: Date, maxFailures: Int, in db: any SQLDatabase) async throws -> (counted: Bool, revoked: Bool) {
+        let limit = Int64(maxFailures)
+        let reason = EmergencyCodeRules.Trigger.tooManyFailures.rawValue
+        let row = try await db.raw("""
+            UPDATE emergency_codes SET fail_count = fail_count + 1,
+              status = CASE WHEN fail_count + 1 >= \(bind: limit) THEN 'revoked' ELSE status END,
+              revoked_at = CASE WHEN fail_count + 1 >= \(bind: limit) THEN \(bind: Row.millis(now)) ELSE revoked_at END,
+              revoked_reason = CASE WHEN fail_count + 1 >= \(bind: limit) THEN \(bind: reason) ELSE revoked_reason END
+            WHERE user_id = \(bind: Row.id(userID)) AND status = 'active' AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now)))
+            RETURNING status
+            """).first()
+        guard let row else { return (false, false) }
+        return (true, try row.decode(column: "status", as: String.self) == EmergencyCodeStatus.revoked.rawValue)
     }
 
     public func revokeEmergencyCode(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool {
@@ -74,30 +70,15 @@ extension SQLStore: EmergencyCodeStore {
         }
     }
 
-    // MARK: helpers for this file and the automatic revocations in SQLStore+Users / SQLStore+Tokens
+    // MARK: the steps of the unit of work (SQLStore+Transaction)
 
-    /// Revokes the user's usable code inside the caller's transaction `db`, appending an `emergency_code.revoke` record
-    /// (time, tenant, actor and source of `trigger`; `subject`, or the username when nil — looked up only when a code
-    /// was revoked). Returns whether a code was revoked.
-    func revokeEmergencyCode(userID: UUID, reason: String, after trigger: AuditRecord, subject: String? = nil, in db: any SQLDatabase) async throws -> Bool {
-        guard try await Self.setRevoked(userID: userID, reason: reason, now: trigger.time, in: db) else { return false }
-        let name = try await db.raw("SELECT username FROM users WHERE id = \(bind: Row.id(userID))").first()?.decode(column: "username", as: String.self)
-        try await appendAudit(Self.revocationRecord(after: trigger, subject: subject ?? name ?? "", reason: reason), in: db)
-        return true
-    }
-
-    private static func setRevoked(userID: UUID, reason: String, now: Date, in db: any SQLDatabase) async throws -> Bool {
+    static func setRevoked(userID: UUID, reason: String, now: Date, in db: any SQLDatabase) async throws -> Bool {
         try await db.raw("""
             UPDATE emergency_codes SET status = 'revoked', revoked_at = \(bind: Row.millis(now)), revoked_reason = \(bind: reason)
             WHERE user_id = \(bind: Row.id(userID)) AND status = 'active' AND (expires_at IS NULL OR expires_at > \(bind: Row.millis(now)))
               AND (uses_left IS NULL OR uses_left > 0)
             RETURNING user_id
             """).first() != nil
-    }
-
-    private static func revocationRecord(after trigger: AuditRecord, subject: String, reason: String) -> AuditRecord {
-        AuditRecord(time: trigger.time, tenant: trigger.tenant, actor: trigger.actor, subject: subject, event: "emergency_code.revoke",
-                    outcome: "success", reason: reason, source: trigger.source)
     }
 
     static func emergencyCode(from row: any SQLRow) throws -> StoredEmergencyCode {

@@ -3,23 +3,6 @@ import LifelineCore
 import SQLKit
 
 extension SQLStore: TokenStore {
-    public func insertToken(_ s: StoredToken, audit: AuditRecord) async throws {
-        let t = s.token
-        try await backend.write(lane: audit.chain) { db in
-            try await db.raw("""
-                INSERT INTO tokens (id, tenant_id, user_id, type, algorithm, digits, period, state, fail_count, max_fail, drift,
-                  counter, last_used, label, secret, created_at)
-                VALUES (\(bind: Row.id(t.id)), \(bind: Row.id(t.tenantID)), \(bind: Row.id(t.userID)), \(bind: t.type.rawValue),
-                  \(bind: t.algorithm.rawValue), \(bind: Int64(t.digits)), \(bind: t.period.map(Int64.init)), \(bind: t.state.rawValue),
-                  \(bind: Int64(t.failCount)), \(bind: Int64(t.maxFail)), \(bind: t.drift), \(bind: t.counter), \(bind: t.lastUsed),
-                  \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)))
-                """).run()
-            try await self.appendAudit(audit, in: db)
-            // The contract's automatic revocation (Stores.swift): the user's emergency code ends with a new token.
-            _ = try await self.revokeEmergencyCode(userID: t.userID, reason: "token enrolled", after: audit, in: db)
-        }
-    }
-
     public func storedTokens(userID: UUID) async throws -> [StoredToken] {
         try await backend.read { db in
             try await db.raw("SELECT * FROM tokens WHERE user_id = \(bind: Row.id(userID)) ORDER BY created_at, id").all().map(Self.storedToken(from:))
@@ -99,47 +82,6 @@ extension SQLStore: TokenStore {
             """).run()
     }
 
-    public func unlockTokens(userID: UUID, audit: AuditRecord) async throws -> Int {
-        try await backend.write(lane: audit.chain) { db in
-            let locked = try await db.raw("""
-                SELECT id FROM tokens WHERE user_id = \(bind: Row.id(userID)) AND state = 'locked'
-                """).all().count
-            let rows = try await db.raw("""
-                UPDATE tokens SET state = 'active', fail_count = 0, throttled_until = NULL
-                WHERE user_id = \(bind: Row.id(userID)) AND state <> 'disabled'
-                  AND (state = 'locked' OR fail_count > 0 OR throttled_until IS NOT NULL)
-                RETURNING id
-                """).all()
-            guard !rows.isEmpty else { return 0 }
-            try await self.appendAudit(audit, in: db)
-            if locked > 0 {
-                // The contract's automatic revocation (Stores.swift): a token usable again ends the emergency code.
-                _ = try await self.revokeEmergencyCode(userID: userID, reason: "token activated", after: audit, in: db)
-            }
-            return rows.count
-        }
-    }
-
-    public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
-        try await backend.write(lane: audit.chain) { db in
-            let row = try await db.raw("""
-                UPDATE tokens SET state = \(bind: state.rawValue),
-                  fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END,
-                  throttled_until = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN NULL ELSE throttled_until END
-                WHERE id = \(bind: Row.id(tokenID)) AND tenant_id = \(bind: Row.id(tenantID))
-                RETURNING *
-                """).first()
-            guard let row else { return nil }
-            try await self.appendAudit(audit, in: db)
-            let token = try Self.storedToken(from: row).token
-            if state == .active {
-                // The contract's automatic revocation (Stores.swift): a token usable again ends the emergency code.
-                _ = try await self.revokeEmergencyCode(userID: token.userID, reason: "token activated", after: audit, in: db)
-            }
-            return token
-        }
-    }
-
     public func resync(tokenID: UUID, step: Int64, drift: Int64, audit: AuditRecord) async throws -> Bool {
         try await backend.write(lane: audit.chain) { db in
             try await self.changeThenAudit("""
@@ -174,6 +116,18 @@ extension SQLStore: TokenStore {
                 UPDATE tokens SET secret = \(bind: new.text) WHERE id = \(bind: Row.id(tokenID)) AND secret = \(bind: old.text) RETURNING id
                 """).first() != nil
         }
+    }
+
+    static func insert(token s: StoredToken, in db: any SQLDatabase) async throws {
+        let t = s.token
+        try await db.raw("""
+            INSERT INTO tokens (id, tenant_id, user_id, type, algorithm, digits, period, state, fail_count, max_fail, drift,
+              counter, last_used, label, secret, created_at)
+            VALUES (\(bind: Row.id(t.id)), \(bind: Row.id(t.tenantID)), \(bind: Row.id(t.userID)), \(bind: t.type.rawValue),
+              \(bind: t.algorithm.rawValue), \(bind: Int64(t.digits)), \(bind: t.period.map(Int64.init)), \(bind: t.state.rawValue),
+              \(bind: Int64(t.failCount)), \(bind: Int64(t.maxFail)), \(bind: t.drift), \(bind: t.counter), \(bind: t.lastUsed),
+              \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)))
+            """).run()
     }
 
     static func storedToken(from row: any SQLRow) throws -> StoredToken {

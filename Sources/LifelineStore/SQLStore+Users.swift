@@ -48,15 +48,6 @@ extension SQLStore: UserStore {
         }
     }
 
-    public func insertContact(_ c: Contact, audit: AuditRecord) async throws {
-        try await backend.write(lane: audit.chain) { db in
-            try await Self.insert(contact: c, in: db)
-            try await self.appendAudit(audit, in: db)
-            // The contract's automatic revocation (Stores.swift): a new contact ends the emergency code.
-            _ = try await self.revokeEmergencyCode(userID: c.userID, reason: "contact added", after: audit, in: db)
-        }
-    }
-
     public func contacts(userID: UUID) async throws -> [Contact] {
         try await backend.read { db in
             try await db.raw("SELECT * FROM contacts WHERE user_id = \(bind: Row.id(userID)) ORDER BY created_at, id").all().map { row in

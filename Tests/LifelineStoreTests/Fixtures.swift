@@ -84,3 +84,21 @@ extension SQLStore {
         try await recordFailure(failures, audit: audit)
     }
 }
+
+/// The credential changes as the services make them (the core's composition in `TransactionStore+Credentials`, with
+/// the owner's username read from the store), so that the store tests exercise the rule and the adapter together.
+extension TransactionStore where Self: UserStore & TokenStore {
+    func insertToken(_ token: StoredToken, audit: AuditRecord) async throws {
+        try await insertToken(token, username: try await user(id: token.token.userID)?.username ?? "", audit: audit)
+    }
+
+    func insertContact(_ contact: Contact, audit: AuditRecord) async throws {
+        try await insertContact(contact, username: try await user(id: contact.userID)?.username ?? "", audit: audit)
+    }
+
+    func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token? {
+        guard let owner = try await storedToken(id: tokenID, tenantID: tenantID)?.token.userID else { return nil }
+        return try await setState(tokenID: tokenID, tenantID: tenantID, state: state, resetFailCount: resetFailCount,
+                                  owner: (owner, try await user(id: owner)?.username ?? ""), audit: audit)
+    }
+}

@@ -4,11 +4,11 @@ import Foundation
 /// and small sites need no LDAP server. Every Lifeline user of the tenant who is active has an account.
 public struct BuiltinDirectory: Directory {
     let tenantID: UUID
-    let storage: any LifelineStorage
+    let storage: any Storage
     let random: any RandomSource
     let clock: any LifelineClock
 
-    public init(tenantID: UUID, storage: any LifelineStorage, random: any RandomSource, clock: any LifelineClock) {
+    public init(tenantID: UUID, storage: any Storage, random: any RandomSource, clock: any LifelineClock) {
         self.tenantID = tenantID; self.storage = storage; self.random = random; self.clock = clock
     }
 

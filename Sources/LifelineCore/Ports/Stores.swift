@@ -10,7 +10,8 @@ public protocol TenantStore: Sendable {
 }
 
 /// Users and their contacts. Contract: `(tenantID, usernameKey)` is unique (``LifelineError/Code/conflict``);
-/// each mutation and its audit record are written in one transaction or not at all.
+/// each mutation and its audit record are written in one transaction or not at all. Contacts are added through the
+/// ``TransactionStore`` (``TransactionStore/insertContact(_:username:audit:)``), with their consequences.
 public protocol UserStore: Sendable {
     func insertUser(_ user: User, contacts: [Contact], audit: AuditRecord) async throws -> Void
     func user(tenantID: UUID, username: String) async throws -> User?
@@ -18,10 +19,6 @@ public protocol UserStore: Sendable {
     func users(tenantID: UUID) async throws -> [User]
     /// Throws ``LifelineError/Code/notFound`` (writing nothing) when the user does not exist.
     func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
-    /// Also revokes the user's usable emergency code in the same transaction, with its own `emergency_code.revoke`
-    /// audit record (reason "contact added"). Why: a new phone or address may be the attacker's, and the code was
-    /// issued on the strength of the old contacts.
-    func insertContact(_ contact: Contact, audit: AuditRecord) async throws -> Void
     func contacts(userID: UUID) async throws -> [Contact]
 }
 
@@ -29,12 +26,10 @@ public protocol UserStore: Sendable {
 ///
 /// Contract: every method that changes a token takes the audit record of that change and writes both in one
 /// transaction. ``consume(tokenID:step:drift:audit:)`` is the single-use guard: it must be one atomic
-/// conditional update, so that any number of concurrent calls with the same step succeed exactly once.
+/// conditional update, so that any number of concurrent calls with the same step succeed exactly once. Tokens are
+/// enrolled, set active or disabled, and unlocked through the ``TransactionStore`` (``UnitOfWork/Operation``), with
+/// their consequences (``EmergencyCodeRules``).
 public protocol TokenStore: Sendable {
-    /// Also revokes the user's usable emergency code in the same transaction, with its own `emergency_code.revoke`
-    /// audit record (reason "token enrolled"). Why: the code stands in for a lost token; once the user has a new one,
-    /// the code is only a spare way in.
-    func insertToken(_ token: StoredToken, audit: AuditRecord) async throws -> Void
     /// All tokens of a user, with secrets, for validation.
     func storedTokens(userID: UUID) async throws -> [StoredToken]
     /// The user `username` of the tenant (case-insensitive) with all their tokens and secrets, nil when there is no
@@ -55,15 +50,6 @@ public protocol TokenStore: Sendable {
     /// `seenFailCount + 1`, the throttle `throttledUntil`, and the state `locked` when `lock` says so. Only active
     /// tokens change. Appends `audit`. One transaction.
     func recordFailure(_ failures: [TokenFailure], audit: AuditRecord) async throws -> Void
-    /// Clears the lock, the throttle and the fail counter of every token of the user that is locked, throttled or has
-    /// failures (disabled tokens stay disabled): the `unlock-authenticator` recovery action. Appends `audit` and, when
-    /// a locked token became active, revokes the user's usable emergency code as ``setState(tokenID:tenantID:state:resetFailCount:audit:)``
-    /// does. Returns how many tokens changed (0: nothing written).
-    func unlockTokens(userID: UUID, audit: AuditRecord) async throws -> Int
-    /// Sets the state (and optionally clears the fail counter and the throttle) of a token; returns the updated token or nil.
-    /// Setting `active` (enable, unlock/reset) also revokes the owner's usable emergency code in the same transaction,
-    /// with its own `emergency_code.revoke` audit record (reason "token activated"), for the reason given at `insertToken`.
-    func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, audit: AuditRecord) async throws -> Token?
     /// Stores the result of a two-code resync: `last_used = step`, the drift and (HOTP) `counter = step + 1`, only if
     /// `step` is above `last_used`. Unlike `consume` it works in any state and leaves the state and the fail counter
     /// alone (an administrator resyncs; unlocking is a separate, audited `setState`). Returns whether it stored.
@@ -136,6 +122,7 @@ public protocol HealthProbe: Sendable {
     func isReachable() async -> Bool
 }
 
-/// Everything the core needs from storage.
+/// Everything the core needs from storage: what the composition root hands out. Each service declares the narrower
+/// set it uses (e.g. ``AdminService/Storage``).
 public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore & DirectoryAccountStore
-    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore
+    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore & TransactionStore

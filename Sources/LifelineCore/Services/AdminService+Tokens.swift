@@ -29,7 +29,8 @@ extension AdminService {
                           digits: request.digits, period: request.type == .totp ? request.period : nil, maxFail: policy.maxFail,
                           counter: request.type == .hotp ? request.counter : 0, label: label, createdAt: clock.now())
         let sealed = try await vault.seal(secret, context: token.id.uuidString)
-        try await storage.insertToken(StoredToken(token: token, secret: sealed),
+        // With its consequence: the user's emergency code ends (EmergencyCodeRules).
+        try await storage.insertToken(StoredToken(token: token, secret: sealed), username: user.username,
                                       audit: audit(caller, tenant: tenant.name, subject: user.username, event: "token.enroll",
                                                    reason: "\(token.type.rawValue) \(token.id.uuidString.lowercased())"))
         let uri = OTPAuthURI.make(token: token, secret: secret, issuer: tenant.displayName, account: user.username)
@@ -72,7 +73,11 @@ extension AdminService {
         case .enable, .reset: state = .active; resetFailCount = true
         }
         let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: "token.\(change.rawValue)")
-        guard let token = try await storage.setState(tokenID: id, tenantID: tenant.id, state: state, resetFailCount: resetFailCount, audit: record) else {
+        // The owner, whom a token made active again costs the emergency code (EmergencyCodeRules). A token never
+        // changes owner, so reading it before the change is safe.
+        guard let owner = try await storage.storedToken(id: id, tenantID: tenant.id)?.token.userID,
+              let token = try await storage.setState(tokenID: id, tenantID: tenant.id, state: state, resetFailCount: resetFailCount,
+                                                     owner: (owner, try await storage.user(id: owner)?.username ?? ""), audit: record) else {
             throw LifelineError(.notFound, "no such token")
         }
         return token

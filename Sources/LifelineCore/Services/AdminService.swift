@@ -25,7 +25,7 @@ public struct Enrollment: Sendable {
 /// The administration use cases shared by the admin API and the CLI. Every change is audited in the same
 /// transaction as the change itself (the stores' contract).
 public struct AdminService: Sendable {
-    let storage: any LifelineStorage
+    let storage: any Storage
     let vault: any KeyVault
     let clock: any LifelineClock
     let random: any RandomSource
@@ -36,7 +36,7 @@ public struct AdminService: Sendable {
     /// Checks a tenant's directory settings against the server's directory connections when a configuration is applied.
     let directories: any DirectoryResolver
 
-    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy,
+    public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy,
                 directories: (any DirectoryResolver)? = nil) {
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.policy = policy
@@ -133,7 +133,9 @@ public struct AdminService: Sendable {
         let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
         let normalized = kind == .phone ? try Validation.phoneE164(value) : try Validation.email(value)
         let contact = Contact(id: random.uuid(), userID: user.id, kind: kind, value: normalized, verified: verified, createdAt: clock.now())
-        try await storage.insertContact(contact, audit: audit(caller, tenant: tenant.name, subject: user.username, event: "contact.add", reason: kind.rawValue))
+        // With its consequence: the user's emergency code ends (EmergencyCodeRules).
+        try await storage.insertContact(contact, username: user.username,
+                                        audit: audit(caller, tenant: tenant.name, subject: user.username, event: "contact.add", reason: kind.rawValue))
         return contact
     }
 

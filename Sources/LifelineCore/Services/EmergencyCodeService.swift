@@ -4,12 +4,12 @@ import Foundation
 /// Issues emergency access codes and reads or revokes a user's code. (Validation of a code is part of
 /// ``ValidationService``: the code is accepted by `POST /validate` in place of the user's OTP.)
 public struct EmergencyCodeService: Sendable {
-    let storage: any LifelineStorage
+    let storage: any Storage
     let vault: any KeyVault
     let clock: any LifelineClock
     let random: any RandomSource
 
-    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource) {
+    public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random
     }
 

@@ -4,7 +4,7 @@ import Foundation
 /// Runs verification flows: loads what a transition needs through the ports, applies ``FlowStateMachine``, and
 /// stores the new flow with its outbox messages, audit records and counters in one transaction.
 public struct RecoveryService: Sendable {
-    let storage: any LifelineStorage
+    let storage: any Storage
     let vault: any KeyVault
     let clock: any LifelineClock
     let random: any RandomSource
@@ -28,7 +28,7 @@ public struct RecoveryService: Sendable {
     let secrets: StableSecret
 
     /// `directories` nil: the built-in directory only.
-    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
+    public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
                 validation: ValidationService, policy: OTPPolicy, catalog: Catalog, messages: Catalog = MessageCatalog.catalog, directories: (any DirectoryResolver)? = nil,
                 budget: GuessBudgetPolicy = GuessBudgetPolicy(), questions: QuestionStepPolicy = QuestionStepPolicy(),
                 hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {

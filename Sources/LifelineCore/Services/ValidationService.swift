@@ -22,14 +22,14 @@ public enum RecoveryTOTPResult: Sendable, Equatable {
 /// Validates one-time codes for login systems: finds the user's tokens, checks the code under the OTP rules,
 /// records the accept atomically (single use) or the failure, and audits either way.
 public struct ValidationService: Sendable {
-    let storage: any LifelineStorage
+    let storage: any Storage
     let vault: any KeyVault
     let clock: any LifelineClock
     let verifier: OTPVerifier
     /// A fixed dummy secret used for unknown users so that they cost the same HMAC work as real ones.
     private let decoySecret: [UInt8] = Array(repeating: 0x5a, count: 20)
 
-    public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, policy: OTPPolicy) {
+    public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, policy: OTPPolicy) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.verifier = OTPVerifier(policy: policy)
     }
 

@@ -147,7 +147,7 @@ extension WebController {
 
     /// The tenant's password rules as sentences, shown before the user types.
     func passwordRules(tenant: String, lang: String) async -> [String] {
-        guard let t = try? await storage.tenant(named: tenant), let config = try? await storage.recoveryConfig(tenantID: t.id) else { return [] }
+        guard let config = try? await recovery.recoveryConfig(tenantName: tenant) else { return [] }
         let p = config.passwordPolicy
         var out = [renderer.catalog.text("password.rule_length", lang, ["min": String(p.minLength), "max": String(p.maxLength)])]
         if p.minClasses > 0 { out.append(renderer.catalog.text("password.classes", lang, ["count": String(p.minClasses)])) }

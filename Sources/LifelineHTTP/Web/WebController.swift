@@ -10,7 +10,6 @@ import LifelineCore
 /// browser's CSRF token; a refused post changes nothing.
 struct WebController {
     let recovery: RecoveryService
-    let storage: any LifelineStorage
     let renderer: WebRenderer
     /// The time of the core's clock (the resend countdown must agree with the core's rule).
     let now: @Sendable () -> Date
@@ -151,7 +150,7 @@ struct WebController {
     /// The origin of the tenant's self-service URL, so the actions page's CSP lets the `selfservice` form follow
     /// its redirect there (`form-action` also governs redirects after a form post) — and nowhere else.
     func selfserviceOrigin(tenant: String) async -> String? {
-        guard let t = try? await storage.tenant(named: tenant), let config = try? await storage.recoveryConfig(tenantID: t.id),
+        guard let config = try? await recovery.recoveryConfig(tenantName: tenant),
               let url = config.selfserviceURL.flatMap(URL.init(string:)), let scheme = url.scheme?.lowercased(),
               scheme == "https" || scheme == "http", let host = url.host, host.allSatisfy({ $0.isLetter || $0.isNumber || "-.[]:".contains($0) })
         else { return nil }
@@ -163,7 +162,7 @@ extension WebController {
     /// The web app over the router's dependencies. `now` must be the core's clock (tests set it).
     init(_ deps: HTTPDependencies, now: @escaping @Sendable () -> Date = { Date() }) {
         let cookies = WebCookies(secure: deps.secureCookies)
-        self.init(recovery: deps.recovery, storage: deps.storage, renderer: WebRenderer(catalog: deps.recovery.catalog, cookies: cookies), now: now)
+        self.init(recovery: deps.recovery, renderer: WebRenderer(catalog: deps.recovery.catalog, cookies: cookies), now: now)
     }
 }
 

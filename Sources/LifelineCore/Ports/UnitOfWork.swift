@@ -1,0 +1,158 @@
+import Foundation
+
+/// The writes of one change, recorded by the core and executed by a ``TransactionStore`` in one database transaction,
+/// all or nothing.
+///
+/// Why a recorded list instead of a live transaction handle: the core composes a change, its consequences in other
+/// features (``EmergencyCodeRules``) and its audit records without knowing SQL, and the adapter receives the whole
+/// change at once. An adapter that batches writes (the group-commit writer of the SQL store) can then run it like any
+/// other write: no connection is held open while the core computes, and no await happens inside the transaction but
+/// the adapter's own. The price: the core cannot read inside the transaction. Writes whose effect depends on an
+/// earlier one ("audit the revocation only if a code was revoked") say so with a typed ``Condition`` on that earlier
+/// write, which the adapter evaluates inside the transaction.
+public struct UnitOfWork: Sendable {
+    /// A reference to a recorded write, for conditions on it and for reading its result.
+    public struct Ref: Sendable, Hashable {
+        public let index: Int
+    }
+
+    /// When a write runs.
+    public enum Condition: Sendable, Equatable {
+        case always
+        /// Only if the referenced write changed at least one row.
+        case changed(Ref)
+        /// Only if the referenced ``Operation/unlockTokens(userID:)`` made a locked token active again.
+        case reactivated(Ref)
+        /// Only if the referenced ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)`` revoked the code.
+        case reachedLimit(Ref)
+    }
+
+    /// The typed writes an adapter executes.
+    public enum Operation: Sendable {
+        /// Inserts a contact (fails when its user does not exist).
+        case insertContact(Contact)
+        /// Inserts a token with its sealed secret (fails when its user does not exist).
+        case insertToken(StoredToken)
+        /// Sets the state of the tenant's token (and with `resetFailCount` clears the fail counter and the throttle);
+        /// changes 0 rows when there is no such token. Its result carries the token as stored afterwards.
+        case setTokenState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool)
+        /// Clears the lock, the throttle and the fail counter of every token of the user that is locked, throttled or
+        /// has failures (disabled tokens stay disabled). Changed: the tokens changed; reactivated: how many were locked.
+        case unlockTokens(userID: UUID)
+        /// Revokes the user's usable emergency code (active, unexpired at `at`, with uses left): status `revoked`,
+        /// `revoked_at` = `at`, `revoked_reason` = `reason`. Changes 0 rows when the user has no usable code.
+        case revokeEmergencyCode(userID: UUID, reason: String, at: Date)
+        /// Makes `code` the user's emergency code, replacing any earlier one (any status).
+        case putEmergencyCode(StoredEmergencyCode)
+        /// Adds one to the failure count of the user's active, unexpired code at `at` (0 rows: none), revoking it
+        /// (`revoked_at` = `at`, reason "too many wrong codes") when the count reaches `maxFailures`: then the result's
+        /// `reachedLimit` is true.
+        case countEmergencyCodeFailure(userID: UUID, at: Date, maxFailures: Int)
+        /// Appends an audit record to its chain.
+        case appendAudit(AuditRecord)
+    }
+
+    /// One recorded write and when it runs.
+    public struct Step: Sendable {
+        public var operation: Operation
+        public var condition: Condition
+    }
+
+    /// The writes in the order they run.
+    public private(set) var steps: [Step] = []
+
+    public init() {}
+
+    /// Records a write; returns its reference.
+    @discardableResult
+    public mutating func record(_ operation: Operation, if condition: Condition = .always) -> Ref {
+        steps.append(Step(operation: operation, condition: condition))
+        return Ref(index: steps.count - 1)
+    }
+
+    @discardableResult
+    public mutating func insertContact(_ contact: Contact, if condition: Condition = .always) -> Ref {
+        record(.insertContact(contact), if: condition)
+    }
+
+    @discardableResult
+    public mutating func insertToken(_ token: StoredToken, if condition: Condition = .always) -> Ref {
+        record(.insertToken(token), if: condition)
+    }
+
+    @discardableResult
+    public mutating func setTokenState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool,
+                                       if condition: Condition = .always) -> Ref {
+        record(.setTokenState(tokenID: tokenID, tenantID: tenantID, state: state, resetFailCount: resetFailCount), if: condition)
+    }
+
+    @discardableResult
+    public mutating func unlockTokens(userID: UUID, if condition: Condition = .always) -> Ref {
+        record(.unlockTokens(userID: userID), if: condition)
+    }
+
+    @discardableResult
+    public mutating func revokeEmergencyCode(userID: UUID, reason: String, at: Date, if condition: Condition = .always) -> Ref {
+        record(.revokeEmergencyCode(userID: userID, reason: reason, at: at), if: condition)
+    }
+
+    @discardableResult
+    public mutating func putEmergencyCode(_ code: StoredEmergencyCode, if condition: Condition = .always) -> Ref {
+        record(.putEmergencyCode(code), if: condition)
+    }
+
+    @discardableResult
+    public mutating func countEmergencyCodeFailure(userID: UUID, at: Date, maxFailures: Int, if condition: Condition = .always) -> Ref {
+        record(.countEmergencyCodeFailure(userID: userID, at: at, maxFailures: maxFailures), if: condition)
+    }
+
+    @discardableResult
+    public mutating func append(_ audit: AuditRecord, if condition: Condition = .always) -> Ref {
+        record(.appendAudit(audit), if: condition)
+    }
+
+    /// The audit chain whose lane the adapter writes on (``SQLBackend``-style lanes): the first audit record's, else
+    /// the global chain.
+    public var lane: String {
+        for step in steps { if case .appendAudit(let r) = step.operation { return r.chain } }
+        return AuditChain.globalChain
+    }
+
+    /// What one executed write did.
+    public struct StepResult: Sendable, Equatable {
+        /// Rows changed (inserts: 1).
+        public var changed: Int
+        /// ``Operation/unlockTokens(userID:)``: how many of them were locked.
+        public var reactivated: Int
+        /// ``Operation/setTokenState(tokenID:tenantID:state:resetFailCount:)``: the token as stored afterwards.
+        public var token: Token?
+        /// ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)``: whether the code was revoked.
+        public var reachedLimit: Bool
+
+        public init(changed: Int, reactivated: Int = 0, token: Token? = nil, reachedLimit: Bool = false) {
+            self.changed = changed; self.reactivated = reactivated; self.token = token; self.reachedLimit = reachedLimit
+        }
+    }
+
+    /// The results of an executed unit of work, by step (nil: its condition did not hold, it did not run).
+    public struct Outcome: Sendable, Equatable {
+        public var results: [StepResult?]
+
+        public init(results: [StepResult?]) { self.results = results }
+
+        /// Rows the write changed (0 when it did not run).
+        public func changed(_ ref: Ref) -> Int { results[ref.index]?.changed ?? 0 }
+        /// The token a ``Operation/setTokenState(tokenID:tenantID:state:resetFailCount:)`` left, nil when it matched none.
+        public func token(_ ref: Ref) -> Token? { results[ref.index]?.token }
+
+        /// Whether `condition` holds after the steps executed so far (what an adapter asks before each step).
+        public func holds(_ condition: Condition) -> Bool {
+            switch condition {
+            case .always: return true
+            case .changed(let ref): return changed(ref) > 0
+            case .reactivated(let ref): return (results[ref.index]?.reactivated ?? 0) > 0
+            case .reachedLimit(let ref): return results[ref.index]?.reachedLimit ?? false
+            }
+        }
+    }
+}
