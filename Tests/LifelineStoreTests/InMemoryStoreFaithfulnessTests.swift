@@ -95,7 +95,7 @@ struct InMemoryStoreFaithfulnessTests {
         note("flow version \(try await store.flow(id: flow.id)?.version ?? -1), sends \(try await store.counter("sends").count), steps \(try await store.counter("steps").count)")
 
         // API keys: a revocation takes effect once.
-        let key = APIKey(id: "k1", name: "key", scope: .validate, tenantID: tenant.id, secretHash: [1, 2, 3], createdAt: Fixture.t0)
+        let key = APIKey(id: "k1", name: "key", role: .validate, tenantID: tenant.id, secretHash: [1, 2, 3], createdAt: Fixture.t0)
         try await store.insertAPIKey(key, audit: Fixture.audit("apikey.create"))
         do { try await store.insertAPIKey(key, audit: Fixture.audit("apikey.create")); note("duplicate key stored") } catch { note("duplicate key refused") }
         note("revoke: \(try await store.revokeAPIKey(id: "k1", at: Fixture.t0, audit: Fixture.audit("apikey.revoke"))?.revoked ?? false)")
