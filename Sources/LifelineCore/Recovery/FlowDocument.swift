@@ -60,7 +60,7 @@ public struct FlowDocument: Sendable, Codable, Equatable {
     public var prompt: FlowText
     public var fields: [FlowField]
     public var messages: [FlowMessage]
-    /// When "send again" becomes available (enter_code only).
+    /// When "send again" becomes available (only in a step whose method can send again: `enter_code`).
     public var resendAvailableAt: Date?
     /// The unlocked actions (verified only).
     public var actions: [FlowActionItem]
