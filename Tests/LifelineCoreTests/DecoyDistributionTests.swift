@@ -9,7 +9,7 @@ import Testing
 struct DecoyDistributionTests {
     static let key = SymmetricKey(data: Data(repeating: 0x42, count: 32))
     static let tenant = UUID(uuidString: "11111111-2222-4333-8444-555555555555")!
-    static let config = RecoveryConfig(methods: [VerificationMethod(id: "q", type: .questions, questionCount: 2)],
+    static let config = RecoveryConfig(methods: [MethodConfig(id: "q", type: .questions, settings: QuestionsSettings(questionCount: 2))],
                                        questions: (0..<8).map { SecurityQuestion(id: "q\($0)", texts: ["en": "?"]) },
                                        defaultCountryCode: "+47", emailDomain: "firma.no")
     static let stats = RecoveryStatistics(
@@ -109,7 +109,7 @@ struct DecoyDistributionTests {
             _ = machine.start(FlowInputs(now: Date(timeIntervalSince1970: 0), freshCode: "12345678", random: (0..<32).map { UInt8(($0 * 7 + i * 13) % 256) },
                                          codeKey: Self.key, sendsThisHour: 0))
             #expect(machine.flow.step?.decoy == true)
-            asked.formUnion(machine.flow.step?.questionIDs ?? [])
+            asked.formUnion(machine.flow.step?.questions?.questionIDs ?? [])
         }
         #expect(asked == Set(decoy.questions))
     }

@@ -61,7 +61,7 @@ struct EmergencyCodeRuleTests {
     // MARK: the configuration around templates
 
     static func config() -> RecoveryConfig {
-        RecoveryConfig(methods: [VerificationMethod(id: "sms", type: .sms), VerificationMethod(id: "totp", type: .totp)],
+        RecoveryConfig(methods: [MethodConfig(id: "sms", type: .sms), MethodConfig(id: "totp", type: .totp)],
                        flows: [FlowDefinition(id: "phone", names: ["en": "Phone"], steps: ["sms", "totp"], actions: [.emergencyCode])],
                        emergencyCodeTemplates: [valid])
     }

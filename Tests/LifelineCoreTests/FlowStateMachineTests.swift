@@ -24,10 +24,10 @@ enum FlowFixture {
 
     /// Two flows: "phone" = sms (7 digits, 300 s) + totp → reset-password, unlock-account; "mail" = email + two questions → unlock-account.
     static let config = RecoveryConfig(
-        methods: [VerificationMethod(id: "sms", type: .sms, codeLength: 7, codeLifetime: 300),
-                  VerificationMethod(id: "mail", type: .email),
-                  VerificationMethod(id: "totp", type: .totp),
-                  VerificationMethod(id: "quiz", type: .questions, questionCount: 2)],
+        methods: [MethodConfig(id: "sms", type: .sms, settings: ContactCodeSettings(codeLength: 7, codeLifetime: 300)),
+                  MethodConfig(id: "mail", type: .email),
+                  MethodConfig(id: "totp", type: .totp),
+                  MethodConfig(id: "quiz", type: .questions, settings: QuestionsSettings(questionCount: 2))],
         flows: [FlowDefinition(id: "phone", names: ["en": "Phone and authenticator"], steps: ["sms", "totp"], actions: [.resetPassword, .unlockAccount]),
                 FlowDefinition(id: "mail", names: ["en": "Mail and questions"], steps: ["mail", "quiz"], actions: [.unlockAccount])],
         questions: (1...4).map { SecurityQuestion(id: "q\($0)", texts: ["en": "Question \($0)?"]) },
@@ -72,7 +72,7 @@ enum FlowFixture {
     static func atEnterCode(_ profile: RecoveryProfile = real) -> FlowStateMachine {
         var m = machine(profile)
         _ = m.handle(.chooseFlow("phone"), inputs())
-        _ = m.handle(.chooseContact(index: 0, typed: m.flow.step!.contacts[0]), inputs())
+        _ = m.handle(.chooseContact(index: 0, typed: m.flow.step!.contactCode!.contacts[0]), inputs())
         return m
     }
 
@@ -123,7 +123,7 @@ struct FlowStateMachineTests {
         #expect(F.nonAudit(effects).isEmpty)
         #expect(m.flow.phase == .chooseContact)
         #expect(m.flow.definitionID == "only")
-        #expect(m.flow.step?.contacts == F.real.phones)
+        #expect(m.flow.step?.contactCode?.contacts == F.real.phones)
         #expect(m.flow.step?.decoy == false)
     }
 
@@ -155,10 +155,10 @@ struct FlowStateMachineTests {
         #expect(m.flow.definitionID == flowID)
         #expect(m.flow.stepIndex == 0)
         #expect(m.flow.step?.type == type)
-        #expect(m.flow.step?.contacts == contacts)
+        #expect(m.flow.step?.contactCode?.contacts == contacts)
         #expect(m.flow.step?.decoy == false)
-        #expect(m.flow.step?.sends == 0)
-        #expect(m.flow.step?.codeDigest == nil)
+        #expect(m.flow.step?.contactCode?.sends == 0)
+        #expect(m.flow.step?.contactCode?.codeDigest == nil)
     }
 
     // MARK: choose_contact
@@ -178,20 +178,20 @@ struct FlowStateMachineTests {
             #expect(F.nonAudit(effects) == [.send(channel: .sms, recipient: "+420777123789", code: F.smsCode, lifetime: 300), .countSend])
             #expect(effects.last == .audit(event: "recovery.send", outcome: "ok", reason: "sms to +420 *** *** 789"))
             #expect(m.flow.phase == .enterCode)
-            #expect(m.flow.step?.chosenContact == 0)
-            #expect(m.flow.step?.sends == 1)
+            #expect(m.flow.step?.contactCode?.chosenContact == 0)
+            #expect(m.flow.step?.contactCode?.sends == 1)
             #expect(m.flow.step?.wrong == 0)
-            #expect(m.flow.step?.lastSentAt == F.t0.addingTimeInterval(5))
-            #expect(m.flow.step?.codeExpiresAt == F.t0.addingTimeInterval(305))
-            #expect(m.flow.step?.codeDigest == FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key))
+            #expect(m.flow.step?.contactCode?.lastSentAt == F.t0.addingTimeInterval(5))
+            #expect(m.flow.step?.contactCode?.codeExpiresAt == F.t0.addingTimeInterval(305))
+            #expect(m.flow.step?.contactCode?.codeDigest == ContactCode.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key))
             #expect(m.flow.notices == [FlowNotice("info.code_sent", .info, args: ["contact": "+420 *** *** 789"])])
         } else {
             #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "contact did not match"), .wrongAnswer])
             #expect(m.flow.phase == .chooseContact)
-            #expect(m.flow.step?.chosenContact == nil)
-            #expect(m.flow.step?.sends == 0)
+            #expect(m.flow.step?.contactCode?.chosenContact == nil)
+            #expect(m.flow.step?.contactCode?.sends == 0)
             #expect(m.flow.step?.wrong == 1)
-            #expect(m.flow.step?.codeDigest == nil)
+            #expect(m.flow.step?.contactCode?.codeDigest == nil)
             #expect(F.noticeIDs(m) == ["error.number_mismatch"])
         }
     }
@@ -201,7 +201,7 @@ struct FlowStateMachineTests {
         _ = m.handle(.chooseFlow("phone"), F.inputs())
         let effects = m.handle(.chooseContact(index: 1, typed: "602 111 222"), F.inputs())
         #expect(F.nonAudit(effects) == [.send(channel: .sms, recipient: "+420602111222", code: F.smsCode, lifetime: 300), .countSend])
-        #expect(m.flow.step?.chosenContact == 1)
+        #expect(m.flow.step?.contactCode?.chosenContact == 1)
     }
 
     @Test(arguments: [-1, 2, 99])
@@ -237,7 +237,7 @@ struct FlowStateMachineTests {
     @Test(arguments: [(6, "123456"), (7, "1234567"), (8, "12345678"), (nil, "123456")] as [(Int?, String)])
     func sentCodeHasTheConfiguredLength(length: Int?, code: String) {
         var c = F.single(["sms"])
-        c.methods[0].codeLength = length
+        c.methods[0].settings = ContactCodeSettings(codeLength: length, codeLifetime: 300)
         var m = F.machine(config: c)
         let effects = m.handle(.chooseContact(index: 0, typed: "777123789"), F.inputs())
         #expect(F.nonAudit(effects).first == .send(channel: .sms, recipient: "+420777123789", code: code, lifetime: 300))
@@ -250,13 +250,13 @@ struct FlowStateMachineTests {
     @Test(arguments: ["1234568", "123456", "12345678", "", "7654321"])
     func wrongCodeCountsAndStays(code: String) {
         var m = F.atEnterCode()
-        let digest = m.flow.step?.codeDigest
+        let digest = m.flow.step?.contactCode?.codeDigest
         let effects = m.handle(.submitCode(code), F.inputs(at: 10))
         #expect(effects == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .wrongAnswer])
         #expect(F.noticeIDs(m) == ["error.code_wrong"])
         #expect(m.flow.phase == .enterCode)
         #expect(m.flow.step?.wrong == 1)
-        #expect(m.flow.step?.codeDigest == digest)
+        #expect(m.flow.step?.contactCode?.codeDigest == digest)
     }
 
     @Test func expiredCodeIsRefusedEvenWhenRight() {
@@ -280,7 +280,7 @@ struct FlowStateMachineTests {
         #expect(m.flow.phase == .enterTOTP)
         #expect(m.flow.stepIndex == 1)
         #expect(m.flow.step?.type == .totp)
-        #expect(m.flow.step?.codeDigest == nil)
+        #expect(m.flow.step?.contactCode?.codeDigest == nil)
         #expect(m.flow.step?.decoy == false)
         // The same code again: the flow has moved on, nothing changes.
         let before = m.flow
@@ -304,12 +304,12 @@ struct FlowStateMachineTests {
     }
 
     @Test func aDigestIsBoundToItsFlowAndStep() {
-        let d = FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key)
+        let d = ContactCode.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key)
         #expect(d.count == 64)
-        #expect(d != FlowStateMachine.digest(F.smsCode, flow: F.otherFlowID, step: 0, key: F.key))
-        #expect(d != FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 1, key: F.key))
-        #expect(d != FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 0, key: SymmetricKey(data: Data(repeating: 8, count: 32))))
-        #expect(d == FlowStateMachine.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key))
+        #expect(d != ContactCode.digest(F.smsCode, flow: F.otherFlowID, step: 0, key: F.key))
+        #expect(d != ContactCode.digest(F.smsCode, flow: F.flowID, step: 1, key: F.key))
+        #expect(d != ContactCode.digest(F.smsCode, flow: F.flowID, step: 0, key: SymmetricKey(data: Data(repeating: 8, count: 32))))
+        #expect(d == ContactCode.digest(F.smsCode, flow: F.flowID, step: 0, key: F.key))
 
         // A step state copied from another flow (digest and all) does not accept that flow's code.
         let source = F.atEnterCode()
@@ -332,9 +332,9 @@ struct FlowStateMachineTests {
         let effects = m.handle(.resend, F.inputs(at: after, digits: "87654321"))
         if allowed {
             #expect(F.nonAudit(effects) == [.send(channel: .sms, recipient: "+420777123789", code: "8765432", lifetime: 300), .countSend])
-            #expect(m.flow.step?.sends == 2)
-            #expect(m.flow.step?.lastSentAt == F.t0.addingTimeInterval(after))
-            #expect(m.flow.step?.codeExpiresAt == F.t0.addingTimeInterval(after + 300))
+            #expect(m.flow.step?.contactCode?.sends == 2)
+            #expect(m.flow.step?.contactCode?.lastSentAt == F.t0.addingTimeInterval(after))
+            #expect(m.flow.step?.contactCode?.codeExpiresAt == F.t0.addingTimeInterval(after + 300))
             // The new code replaces the old one.
             var old = m
             _ = old.handle(.submitCode(F.smsCode), F.inputs(at: after + 1))
@@ -363,12 +363,12 @@ struct FlowStateMachineTests {
             let effects = m.handle(.resend, F.inputs(at: Double(i) * 60))
             #expect(effects.contains(.countSend), "resend \(i)")
         }
-        #expect(m.flow.step?.sends == 3)
+        #expect(m.flow.step?.contactCode?.sends == 3)
         let effects = m.handle(.resend, F.inputs(at: 1000))
         #expect(effects == [.audit(event: "recovery.send", outcome: "refused", reason: "send limit reached")])
         #expect(F.noticeIDs(m) == ["error.send_limit"])
-        #expect(m.flow.step?.sends == 3)
-        #expect(m.flow.step?.lastSentAt == F.t0.addingTimeInterval(120))
+        #expect(m.flow.step?.contactCode?.sends == 3)
+        #expect(m.flow.step?.contactCode?.lastSentAt == F.t0.addingTimeInterval(120))
         #expect(m.flow.phase == .enterCode)
     }
 
@@ -384,8 +384,8 @@ struct FlowStateMachineTests {
             #expect(effects == [.audit(event: "recovery.send", outcome: "refused", reason: "send limit reached")])
             #expect(F.noticeIDs(m) == ["error.send_limit"])
             #expect(m.flow.phase != .enterCode)
-            #expect(m.flow.step?.sends == 0)
-            #expect(m.flow.step?.codeDigest == nil)
+            #expect(m.flow.step?.contactCode?.sends == 0)
+            #expect(m.flow.step?.contactCode?.codeDigest == nil)
         }
         // The hourly limit also stops a resend.
         var r = F.atEnterCode()
@@ -531,7 +531,7 @@ struct FlowStateMachineTests {
         let effects = m.handle(.submitCode(F.mailCode), F.inputs(at: 10))
         #expect(effects == [.audit(event: "recovery.step", outcome: "success", reason: "email code accepted")])
         #expect(m.flow.phase == .answerQuestions)
-        let ids = m.flow.step?.questionIDs ?? []
+        let ids = m.flow.step?.questions?.questionIDs ?? []
         #expect(ids.count == 2)
         #expect(Set(ids).count == 2)
         #expect(Set(ids).isSubset(of: F.real.answeredQuestions))
@@ -557,7 +557,7 @@ struct FlowStateMachineTests {
         p.answeredQuestions = ["q1"]
         var m = F.machine(p, config: F.single(["quiz"]))
         #expect(m.flow.step?.decoy == true)
-        #expect(m.flow.step?.questionIDs.count == 2)
+        #expect(m.flow.step?.questions?.questionIDs.count == 2)
         _ = m.handle(.answers(correct: true), F.inputs())
         #expect(m.flow.phase == .answerQuestions)
         #expect(F.noticeIDs(m) == ["error.answers_wrong"])
@@ -647,9 +647,15 @@ struct FlowStateMachineTests {
 
         /// The events this phase takes (written from the design, not from the machine).
         func fits(_ e: FlowEvent) -> Bool {
-            switch (self, e) {
-            case (.chooseFlow, .chooseFlow), (.chooseContact, .chooseContact), (.enterCode, .submitCode), (.enterCode, .resend),
-                 (.answerQuestions, .answers), (.enterTOTP, .totp), (.resyncTOTP, .totpResync): true
+            // The event's case name (a method's events are enums of their own).
+            let name: String
+            switch e {
+            case .chooseFlow: name = "chooseFlow"
+            case .step(let event): name = String(String(describing: event).prefix { $0 != "(" })
+            }
+            return switch (self, name) {
+            case (.chooseFlow, "chooseFlow"), (.chooseContact, "chooseContact"), (.enterCode, "submitCode"), (.enterCode, "resend"),
+                 (.answerQuestions, "answers"), (.enterTOTP, "totp"), (.resyncTOTP, "totpResync"): true
             default: false
             }
         }
@@ -686,7 +692,7 @@ struct FlowStateMachineTests {
         #expect(r18 == [.audit(event: "recovery.choose", outcome: "ok", reason: "phone")])
         #expect(m.flow.phase == .chooseContact)
         #expect(m.flow.step?.decoy == true)
-        #expect(m.flow.step?.contacts == F.decoyPhones)
+        #expect(m.flow.step?.contactCode?.contacts == F.decoyPhones)
         // A mistyped number is refused exactly as for a real user.
         let r19 = m.handle(.chooseContact(index: 0, typed: "+420777123789"), F.inputs())
         #expect(r19 ==
@@ -697,7 +703,7 @@ struct FlowStateMachineTests {
         #expect(effects == [.pretendSend(channel: .sms), .countSend, .audit(event: "recovery.send", outcome: "ok", reason: "sms to +420 *** *** 333")])
         #expect(m.flow.phase == .enterCode)
         #expect(m.flow.notices == [FlowNotice("info.code_sent", .info, args: ["contact": "+420 *** *** 333"])])
-        #expect(m.flow.step?.codeExpiresAt == F.t0.addingTimeInterval(300))
+        #expect(m.flow.step?.contactCode?.codeExpiresAt == F.t0.addingTimeInterval(300))
         // The code that would have been sent is never accepted.
         let r20 = m.handle(.submitCode(F.smsCode), F.inputs(at: 10))
         #expect(r20 == [.audit(event: "recovery.step", outcome: "failure", reason: "wrong code"), .wrongAnswer])
@@ -714,7 +720,7 @@ struct FlowStateMachineTests {
         var m = F.machine(F.noPhones)
         _ = m.handle(.chooseFlow("phone"), F.inputs())
         #expect(m.flow.step?.decoy == true)
-        #expect(m.flow.step?.contacts == F.decoyPhones)
+        #expect(m.flow.step?.contactCode?.contacts == F.decoyPhones)
         let effects = m.handle(.chooseContact(index: 1, typed: "+420444555666"), F.inputs())
         #expect(F.nonAudit(effects) == [.pretendSend(channel: .sms), .countSend])
         _ = m.handle(.submitCode(F.smsCode), F.inputs(at: 5))
@@ -747,14 +753,14 @@ struct FlowStateMachineTests {
             let event: FlowEvent
             switch m.flow.phase {
             case .chooseFlow: event = .chooseFlow(flowChoice)
-            case .chooseContact: event = .chooseContact(index: 0, typed: m.flow.step?.contacts.first ?? "")
+            case .chooseContact: event = .chooseContact(index: 0, typed: m.flow.step?.contactCode?.contacts.first ?? "")
             case .enterCode:
-                let length = m.config.method(m.flow.step?.methodID ?? "")?.effectiveCodeLength ?? 6
+                let length = (m.config.method(m.flow.step?.methodID ?? "")?.settings as? ContactCodeSettings)?.effectiveCodeLength ?? 6
                 event = i % 4 == 3 ? .resend : .submitCode(String(F.digits.prefix(length)))
             case .answerQuestions: event = .answers(correct: true)
             case .enterTOTP: event = .totp(i % 2 == 0 ? .accepted : .resyncNeeded)
             case .resyncTOTP: event = .totpResync(ok: true)
-            case .verified, .failed: return seen
+            default: return seen  // verified, failed
             }
             effects += m.handle(event, inputs)
             seen.append(m.flow.phase)

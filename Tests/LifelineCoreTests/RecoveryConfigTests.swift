@@ -2,15 +2,21 @@ import Foundation
 import LifelineCore
 import Testing
 
+/// Typed access to a method entry's settings in the tables below.
+fileprivate extension MethodConfig {
+    var code: ContactCodeSettings { get { settings as! ContactCodeSettings } set { settings = newValue } }
+    var quiz: QuestionsSettings { get { settings as! QuestionsSettings } set { settings = newValue } }
+}
+
 /// `RecoveryConfig.problems()`: one valid configuration, and one change per row with the problem it must cause.
 @Suite("Recovery configuration rules")
 struct RecoveryConfigTests {
     static let valid: RecoveryConfig = {
         var c = RecoveryConfig(
-            methods: [VerificationMethod(id: "sms", type: .sms, codeLength: 6, codeLifetime: 300),
-                      VerificationMethod(id: "email", type: .email, codeLength: 8, codeLifetime: 1800),
-                      VerificationMethod(id: "totp", type: .totp),
-                      VerificationMethod(id: "questions", type: .questions, questionCount: 2)],
+            methods: [MethodConfig(id: "sms", type: .sms, settings: ContactCodeSettings(codeLength: 6, codeLifetime: 300)),
+                      MethodConfig(id: "email", type: .email, settings: ContactCodeSettings(codeLength: 8, codeLifetime: 1800)),
+                      MethodConfig(id: "totp", type: .totp),
+                      MethodConfig(id: "questions", type: .questions, settings: QuestionsSettings(questionCount: 2))],
             flows: [FlowDefinition(id: "phone", names: ["en": "Phone", "cs": "Telefon"], steps: ["sms", "totp"], actions: [.resetPassword, .emergencyCode]),
                     FlowDefinition(id: "mail-questions", names: ["en": "Mail"], steps: ["questions", "sms"], actions: [.resetPassword, .cardUnblock, .selfservice]),
                     FlowDefinition(id: "questions_only", names: ["en": "Questions"], steps: ["questions"], actions: [.unlockAccount, .selfservice])],
@@ -55,7 +61,7 @@ struct RecoveryConfigTests {
         Case(name: "email alone → emergency-code", change: { $0.flows[0].steps = ["email"] }, paths: ["flows.0.actions"], reason: "two steps of different kinds"),
         Case(name: "totp alone → emergency-code", change: { $0.flows[0].steps = ["totp"] }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
         Case(name: "two sms methods → emergency-code", change: {
-            $0.methods.append(VerificationMethod(id: "sms2", type: .sms)); $0.flows[0].steps = ["sms", "sms2"]
+            $0.methods.append(MethodConfig(id: "sms2", type: .sms)); $0.flows[0].steps = ["sms", "sms2"]
         }, paths: ["flows.0.actions"], reason: "cannot unlock emergency-code"),
         Case(name: "sms + email → emergency-code is fine", change: { $0.flows[0].steps = ["sms", "email"] }, paths: []),
         Case(name: "email + totp + questions → emergency-code is fine", change: { $0.flows[0].steps = ["questions", "email", "totp"] }, paths: []),
@@ -63,20 +69,20 @@ struct RecoveryConfigTests {
              paths: ["flows.2.actions"], reason: "cannot unlock card-unblock"),
         Case(name: "totp → reset-password is fine", change: { $0.flows[0].steps = ["totp"]; $0.flows[0].actions = [.resetPassword] }, paths: []),
         Case(name: "two questions methods only → reset-password", change: {
-            $0.methods.append(VerificationMethod(id: "more-questions", type: .questions, questionCount: 1))
+            $0.methods.append(MethodConfig(id: "more-questions", type: .questions, settings: QuestionsSettings(questionCount: 1)))
             $0.flows[2].steps = ["questions", "more-questions"]; $0.flows[2].actions = [.resetPassword]
         }, paths: ["flows.2.actions"], reason: "only step is questions"),
         // Steps and ids.
         Case(name: "unknown method", change: { $0.flows[0].steps = ["sms", "voice"] }, paths: ["flows.0.steps.1"], reason: "unknown method 'voice'"),
         Case(name: "no steps", change: { $0.flows[0].steps = [] }, paths: ["flows.0.steps"]),
         Case(name: "six steps", change: {
-            for i in 0..<4 { $0.methods.append(VerificationMethod(id: "s\(i)", type: .sms)) }
+            for i in 0..<4 { $0.methods.append(MethodConfig(id: "s\(i)", type: .sms)) }
             $0.flows[0].steps = ["sms", "totp", "s0", "s1", "s2", "s3"]
         }, paths: ["flows.0.steps"], reason: "more than 5"),
         Case(name: "a method twice in a flow", change: { $0.flows[0].steps = ["sms", "sms"] }, paths: ["flows.0.steps"], reason: "twice"),
         Case(name: "no actions", change: { $0.flows[0].actions = [] }, paths: ["flows.0.actions"]),
         Case(name: "an action twice", change: { $0.flows[0].actions = [.resetPassword, .resetPassword] }, paths: ["flows.0.actions"]),
-        Case(name: "duplicate method id", change: { $0.methods.append(VerificationMethod(id: "sms", type: .email)) },
+        Case(name: "duplicate method id", change: { $0.methods.append(MethodConfig(id: "sms", type: .email)) },
              paths: ["methods.4.id"], reason: "used twice"),
         Case(name: "duplicate flow id", change: { $0.flows.append($0.flows[0]) }, paths: ["flows.3.id"], reason: "used twice"),
         Case(name: "duplicate question id", change: { $0.questions.append(SecurityQuestion(id: "pet", texts: ["en": "Again?"])) },
@@ -87,21 +93,18 @@ struct RecoveryConfigTests {
         Case(name: "no English flow name", change: { $0.flows[0].names = ["cs": "Telefon"] }, paths: ["flows.0.names"]),
         Case(name: "no English question", change: { $0.questions[0].texts = ["cs": "Zvíře?"] }, paths: ["questions.0.texts"]),
         // Code length and lifetime.
-        Case(name: "code_length 5", change: { $0.methods[0].codeLength = 5 }, paths: ["methods.0.code_length"]),
-        Case(name: "code_length 9", change: { $0.methods[1].codeLength = 9 }, paths: ["methods.1.code_length"]),
-        Case(name: "code_length 8 sms", change: { $0.methods[0].codeLength = 8 }, paths: []),
-        Case(name: "sms lifetime 600", change: { $0.methods[0].codeLifetime = 600 }, paths: []),
-        Case(name: "sms lifetime 601", change: { $0.methods[0].codeLifetime = 601 }, paths: ["methods.0.code_lifetime"], reason: "30 to 600"),
-        Case(name: "sms lifetime 1800", change: { $0.methods[0].codeLifetime = 1800 }, paths: ["methods.0.code_lifetime"]),
-        Case(name: "email lifetime 1801", change: { $0.methods[1].codeLifetime = 1801 }, paths: ["methods.1.code_lifetime"], reason: "30 to 1800"),
-        Case(name: "lifetime 29", change: { $0.methods[1].codeLifetime = 29 }, paths: ["methods.1.code_lifetime"]),
-        Case(name: "lifetime 30", change: { $0.methods[0].codeLifetime = 30 }, paths: []),
-        Case(name: "question_count on sms", change: { $0.methods[0].questionCount = 2 }, paths: ["methods.0.question_count"]),
-        Case(name: "code_length on questions", change: { $0.methods[3].codeLength = 6 }, paths: ["methods.3"]),
-        Case(name: "settings on totp", change: { $0.methods[2].codeLifetime = 60 }, paths: ["methods.2"]),
-        Case(name: "question_count above the catalog", change: { $0.methods[3].questionCount = 4 }, paths: ["methods.3.question_count"]),
-        Case(name: "question_count 0", change: { $0.methods[3].questionCount = 0 }, paths: ["methods.3.question_count"]),
-        Case(name: "default question_count needs 3", change: { $0.methods[3].questionCount = nil; $0.questions.removeLast() },
+        Case(name: "code_length 5", change: { $0.methods[0].code.codeLength = 5 }, paths: ["methods.0.code_length"]),
+        Case(name: "code_length 9", change: { $0.methods[1].code.codeLength = 9 }, paths: ["methods.1.code_length"]),
+        Case(name: "code_length 8 sms", change: { $0.methods[0].code.codeLength = 8 }, paths: []),
+        Case(name: "sms lifetime 600", change: { $0.methods[0].code.codeLifetime = 600 }, paths: []),
+        Case(name: "sms lifetime 601", change: { $0.methods[0].code.codeLifetime = 601 }, paths: ["methods.0.code_lifetime"], reason: "30 to 600"),
+        Case(name: "sms lifetime 1800", change: { $0.methods[0].code.codeLifetime = 1800 }, paths: ["methods.0.code_lifetime"]),
+        Case(name: "email lifetime 1801", change: { $0.methods[1].code.codeLifetime = 1801 }, paths: ["methods.1.code_lifetime"], reason: "30 to 1800"),
+        Case(name: "lifetime 29", change: { $0.methods[1].code.codeLifetime = 29 }, paths: ["methods.1.code_lifetime"]),
+        Case(name: "lifetime 30", change: { $0.methods[0].code.codeLifetime = 30 }, paths: []),
+        Case(name: "question_count above the catalog", change: { $0.methods[3].quiz.questionCount = 4 }, paths: ["methods.3.question_count"]),
+        Case(name: "question_count 0", change: { $0.methods[3].quiz.questionCount = 0 }, paths: ["methods.3.question_count"]),
+        Case(name: "default question_count needs 3", change: { $0.methods[3].quiz.questionCount = nil; $0.questions.removeLast() },
              paths: ["methods.3.question_count"]),
         // Limits.
         Case(name: "wrong_per_step 0", change: { $0.limits.wrongPerStep = 0 }, paths: ["limits.wrong_per_step"]),
@@ -189,7 +192,7 @@ struct RecoveryConfigTests {
          "limits":{"wrong_per_step":3},"selfservice_url":"https://x.example/","default_country_code":"+47","email_domain":"firma.no"}
         """
         let c = try JSONDecoder().decode(RecoveryConfig.self, from: Data(json.utf8))
-        #expect(c.methods == [VerificationMethod(id: "sms", type: .sms, codeLength: 7, codeLifetime: 120)])
+        #expect(c.methods == [MethodConfig(id: "sms", type: .sms, settings: ContactCodeSettings(codeLength: 7, codeLifetime: 120))])
         #expect(c.flows[0].actions == [.resetPassword, .selfservice])
         #expect(c.limits.wrongPerStep == 3)
         #expect(c.limits.sendsPerFlow == RecoveryLimits().sendsPerFlow)
@@ -203,11 +206,42 @@ struct RecoveryConfigTests {
         }
     }
 
+    /// A setting of another method is refused where the entry is read (each method's settings know their own keys),
+    /// with its path: before methods were plug-ins these were problems at the same paths (`methods.3` for the two
+    /// whole-entry rules, now the key itself).
+    @Test(arguments: [
+        (#"{"id":"sms","type":"sms","question_count":2}"#, "methods.0.question_count"),
+        (#"{"id":"q","type":"questions","code_length":6}"#, "methods.0.code_length"),
+        (#"{"id":"t","type":"totp","code_lifetime":60}"#, "methods.0.code_lifetime"),
+    ])
+    func settingsOfAnotherMethodAreRefused(entry: String, path: String) throws {
+        let decoder = JSONDecoder()
+        decoder.userInfo[ConfigKeyCheck.strict] = true
+        do {
+            _ = try decoder.decode(RecoveryConfig.self, from: Data(#"{"methods":[\#(entry)]}"#.utf8))
+            Issue.record("\(entry) was accepted")
+        } catch let p as ConfigProblem {
+            #expect(p.path.joined(separator: ".") == path)
+            #expect(p.reason.contains("is not a known key"))
+        }
+        // Read leniently (the store's own rows), the entry is its method's with the key ignored.
+        #expect(try JSONDecoder().decode(RecoveryConfig.self, from: Data(#"{"methods":[\#(entry)]}"#.utf8)).methods.count == 1)
+    }
+
+    /// The stored form of a method entry is byte for byte what it was: `id`, `type` and the settings, flat.
+    @Test func methodEntriesEncodeAsBefore() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try encoder.encode(Self.valid.methods), as: UTF8.self)
+        #expect(text == #"[{"code_length":6,"code_lifetime":300,"id":"sms","type":"sms"},{"code_length":8,"code_lifetime":1800,"id":"email","type":"email"},"#
+                + #"{"id":"totp","type":"totp"},{"id":"questions","question_count":2,"type":"questions"}]"#)
+    }
+
     @Test func effectiveMethodDefaults() {
-        #expect(VerificationMethod(id: "s", type: .sms).effectiveCodeLength == 6)
-        #expect(VerificationMethod(id: "s", type: .sms).effectiveCodeLifetime == 300)
-        #expect(VerificationMethod(id: "e", type: .email).effectiveCodeLifetime == 900)
-        #expect(VerificationMethod(id: "q", type: .questions).effectiveQuestionCount == 3)
+        #expect((MethodConfig(id: "s", type: .sms).settings as? ContactCodeSettings)?.effectiveCodeLength == 6)
+        #expect(SMSMethod().lifetime(ContactCodeSettings()) == 300)
+        #expect(EmailMethod().lifetime(ContactCodeSettings()) == 900)
+        #expect((MethodConfig(id: "q", type: .questions).settings as? QuestionsSettings)?.effectiveQuestionCount == 3)
         let f = FlowDefinition(id: "f", names: ["en": "Phone", "cs": "Telefon"], steps: [], actions: [])
         #expect(f.name(in: "cs") == "Telefon")
         #expect(f.name(in: "nb") == "Phone")

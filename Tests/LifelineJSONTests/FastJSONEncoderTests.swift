@@ -183,14 +183,13 @@ struct FastJSONEncoderTests {
                                 createdAt: Date(), expiresAt: Date().addingTimeInterval(900.123))
         flow.profile = profile
         flow.definitionID = "sms-totp"
-        var step = StepState(methodID: "sms", type: .sms, decoy: false)
-        step.contacts = ["+4915112345678"]
-        step.chosenContact = 0
-        step.codeDigest = "abc/def+="
-        step.codeExpiresAt = Date().addingTimeInterval(300)
-        step.lastSentAt = Date()
-        step.sends = 1
-        flow.step = step
+        var code = ContactCodeState(contacts: ["+4915112345678"])
+        code.chosenContact = 0
+        code.codeDigest = "abc/def+="
+        code.codeExpiresAt = Date().addingTimeInterval(300)
+        code.lastSentAt = Date()
+        code.sends = 1
+        flow.step = StepState(methodID: "sms", type: .sms, decoy: false, state: code)
         flow.grants = [ActionGrant(action: .resetPassword, expiresAt: Date().addingTimeInterval(600))]
         flow.notices = [FlowNotice("code_sent", .info, args: ["maskedNumber": "+49 *** 678"])]
         for phase in [FlowPhase.chooseFlow, .verified] {

@@ -21,8 +21,8 @@ struct DecoyIndistinguishabilityTests {
 
     static let config: RecoveryConfig = {
         var c = RecoveryConfig(
-            methods: [VerificationMethod(id: "sms", type: .sms), VerificationMethod(id: "email", type: .email),
-                      VerificationMethod(id: "q", type: .questions, questionCount: 2)],
+            methods: [MethodConfig(id: "sms", type: .sms), MethodConfig(id: "email", type: .email),
+                      MethodConfig(id: "q", type: .questions, settings: QuestionsSettings(questionCount: 2))],
             flows: [FlowDefinition(id: "by-sms", names: ["en": "SMS"], steps: ["sms"], actions: [.unlockAccount]),
                     FlowDefinition(id: "by-email", names: ["en": "Email"], steps: ["email"], actions: [.unlockAccount]),
                     FlowDefinition(id: "by-q", names: ["en": "Questions"], steps: ["q"], actions: [.unlockAccount])],

@@ -7,7 +7,7 @@ import Testing
 /// Values for the recovery store tests.
 enum RecoveryFixture {
     static let config = RecoveryConfig(
-        methods: [VerificationMethod(id: "sms", type: .sms, codeLength: 7), VerificationMethod(id: "totp", type: .totp)],
+        methods: [MethodConfig(id: "sms", type: .sms, settings: ContactCodeSettings(codeLength: 7)), MethodConfig(id: "totp", type: .totp)],
         flows: [FlowDefinition(id: "phone", names: ["en": "Phone", "cs": "Telefon"], steps: ["sms", "totp"], actions: [.resetPassword])],
         questions: [SecurityQuestion(id: "pet", texts: ["en": "Pet?"])],
         selfserviceURL: "https://id.acme.cz/", defaultCountryCode: "+420", emailDomain: "acme.cz")
@@ -18,14 +18,14 @@ enum RecoveryFixture {
                              createdAt: Fixture.time(createdAt), expiresAt: Fixture.time(expiresAt), phase: .enterCode)
         f.definitionID = "phone"
         f.stepIndex = 1
-        var s = StepState(methodID: "sms", type: .sms, decoy: user == nil)
-        s.contacts = ["+420777123789", "+420602111222"]
-        s.chosenContact = 1
-        s.codeDigest = String(repeating: "ab", count: 32)
-        s.codeExpiresAt = Fixture.time(300_010)
-        s.lastSentAt = Fixture.time(10)
-        s.sends = 2
-        s.questionIDs = ["q1", "q2"]
+        // The SMS method's own state (``ContactCodeState``) with every field set; it is stored flat beside the step's.
+        var code = ContactCodeState(contacts: ["+420777123789", "+420602111222"])
+        code.chosenContact = 1
+        code.codeDigest = String(repeating: "ab", count: 32)
+        code.codeExpiresAt = Fixture.time(300_010)
+        code.lastSentAt = Fixture.time(10)
+        code.sends = 2
+        var s = StepState(methodID: "sms", type: .sms, decoy: user == nil, state: code)
         s.wrong = 3
         f.step = s
         f.grants = [ActionGrant(action: .resetPassword, expiresAt: Fixture.time(600_000), usedAt: Fixture.time(5_000)),
@@ -233,11 +233,11 @@ struct RecoveryStoreTests {
             var f = R.flow(tenant, user: user)
             f.createdAt = now
             f.expiresAt = now.addingTimeInterval(900.000_4)
-            f.step?.codeExpiresAt = now.addingTimeInterval(299.999_9)
+            f.step?.contactCode?.codeExpiresAt = now.addingTimeInterval(299.999_9)
             f.grants[1].expiresAt = now.addingTimeInterval(0.000_6)
             try await store.insertFlow(f, outbox: [], audit: [], counters: [])
             let back = try #require(try await store.flow(id: f.id))
-            for (a, b) in [(back.createdAt, f.createdAt), (back.expiresAt, f.expiresAt), (back.step!.codeExpiresAt!, f.step!.codeExpiresAt!),
+            for (a, b) in [(back.createdAt, f.createdAt), (back.expiresAt, f.expiresAt), (back.step!.contactCode!.codeExpiresAt!, f.step!.contactCode!.codeExpiresAt!),
                            (back.grants[1].expiresAt, f.grants[1].expiresAt)] {
                 #expect(abs(a.timeIntervalSince(b)) < 0.001, "\(a.timeIntervalSince1970) vs \(b.timeIntervalSince1970)")
             }
@@ -275,7 +275,7 @@ struct RecoveryStoreTests {
                 let store = stores[i % stores.count]
                 var attempt = flow
                 attempt.notices = [FlowNotice("attempt", .info, args: ["i": String(i)])]
-                attempt.step?.sends = i
+                attempt.step?.contactCode?.sends = i
                 let message = R.message(String(format: "%03d", i), created: Int64(i))
                 group.addTask {
                     (i, try await store.updateFlow(attempt, outbox: [message], audit: [Fixture.audit("recovery.send", reason: "attempt \(i)")],
@@ -294,7 +294,7 @@ struct RecoveryStoreTests {
         let stored = try #require(try await store.flow(id: flowID))
         #expect(stored.version == version)
         #expect(stored.notices.first?.args["i"] == String(w))
-        #expect(stored.step?.sends == w)
+        #expect(stored.step?.contactCode?.sends == w)
         // Only the winner's outbox row, audit event and counter increment were written.
         let messages = try await store.recentMessages(limit: 1000)
         #expect(messages.count == round)

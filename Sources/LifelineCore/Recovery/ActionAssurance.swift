@@ -35,19 +35,15 @@ public enum ActionAssurance: String, Sendable, CaseIterable, Comparable {
     /// The assurance `action` (an action id) needs; an id not in the table needs ``twoFactors``.
     public static func required(for action: String) -> ActionAssurance { byAction[action] ?? .twoFactors }
 
-    /// The factor kind a passed step of `type` proves; nil for questions (never a factor).
-    public static func factor(_ type: VerificationMethodType) -> String? {
-        switch type {
-        case .sms: "phone"
-        case .email: "mailbox"
-        case .totp: "authenticator"
-        case .questions: nil
-        }
+    /// The factor kind a passed step of `type` proves (the method's ``VerificationMethod/factor``); nil for questions
+    /// (never a factor) and for a type `methods` does not know.
+    public static func factor(_ type: VerificationMethodType, methods: MethodRegistry = .standard) -> String? {
+        methods.method(type)?.factor
     }
 
     /// The assurance a flow with steps of `types` reaches.
-    public static func reached(by types: [VerificationMethodType]) -> ActionAssurance {
-        switch Set(types.compactMap(factor)).count {
+    public static func reached(by types: [VerificationMethodType], methods: MethodRegistry = .standard) -> ActionAssurance {
+        switch Set(types.compactMap { factor($0, methods: methods) }).count {
         case 0: .any
         case 1: .possession
         default: .twoFactors

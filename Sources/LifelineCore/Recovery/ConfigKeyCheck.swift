@@ -20,8 +20,12 @@ public enum ConfigKeyCheck {
     /// Throws a ``ConfigProblem`` naming the first key of the object being decoded that is not one of `Keys`
     /// (`limits.wrong_per_stp: is not a known key (…)`), when the decoder is strict.
     public static func refuseUnknown<Keys: CodingKey & CaseIterable>(_ decoder: any Decoder, _ keys: Keys.Type) throws {
+        try refuseUnknown(decoder, known: Keys.allCases.map(\.stringValue))
+    }
+
+    /// Like ``refuseUnknown(_:_:)`` with the known keys as strings (a method's settings add `id` and `type`).
+    public static func refuseUnknown(_ decoder: any Decoder, known: [String]) throws {
         guard decoder.userInfo[strict] as? Bool == true else { return }
-        let known = Keys.allCases.map(\.stringValue)
         let present = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
         if let unknown = present.filter({ !known.contains($0) }).sorted().first {
             throw ConfigProblem(path: decoder.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue } + [unknown],

@@ -48,7 +48,7 @@ public struct DecoyDistribution: Sendable, Equatable {
         // A real user shows their own questions only when they answered at least as many as the step asks; with fewer
         // they get a decoy step too. So decoy subsets imitate the sets that are shown: sizes ≥ the largest step.
         let catalog = config.questions.map(\.id)
-        let asked = config.methods.filter { $0.type == .questions }.map(\.effectiveQuestionCount).max() ?? 1
+        let asked = config.methods.compactMap { ($0.settings as? QuestionsSettings)?.effectiveQuestionCount }.max() ?? 1
         var sizes: [Int: Int] = [:]
         for (size, users) in stats.answerCounts where size >= asked { sizes[min(size, catalog.count), default: 0] += users }
         questionSetSizes = Self.quantized(Self.pooled(sizes)).nonEmpty ?? [Entry(value: catalog.count, weight: 1)]

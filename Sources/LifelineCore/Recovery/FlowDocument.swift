@@ -18,6 +18,7 @@ public struct FlowMessage: Sendable, Codable, Equatable {
 public struct FlowOption: Sendable, Codable, Equatable {
     public var value: String
     public var label: String
+    public init(value: String, label: String) { self.value = value; self.label = label }
 }
 
 /// An input the client must render and submit by `name`.
@@ -30,6 +31,10 @@ public struct FlowField: Sendable, Codable, Equatable {
     public var options: [FlowOption]?
     /// The HTML `autocomplete` hint (`one-time-code`, `tel`, `email`, `off`).
     public var autocomplete: String?
+
+    public init(name: String, type: String, label: FlowText, required: Bool, options: [FlowOption]?, autocomplete: String?) {
+        self.name = name; self.type = type; self.label = label; self.required = required; self.options = options; self.autocomplete = autocomplete
+    }
 }
 
 /// An action a verified flow unlocks.
@@ -55,7 +60,7 @@ public struct FlowDocument: Sendable, Codable, Equatable {
     public var prompt: FlowText
     public var fields: [FlowField]
     public var messages: [FlowMessage]
-    /// When "send again" becomes available (enter_code only).
+    /// When "send again" becomes available (only in a step whose method can send again: `enter_code`).
     public var resendAvailableAt: Date?
     /// The unlocked actions (verified only).
     public var actions: [FlowActionItem]
@@ -73,7 +78,9 @@ public struct FlowDocument: Sendable, Codable, Equatable {
 
     /// Renders `flow` in its language at `now`. `unavailable` names actions the user's current state rules out
     /// (an account that is not locked cannot be unlocked), with the catalog id of the reason.
-    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date, unavailable: [RecoveryAction: String] = [:]) {
+    /// The current step's fields come from its method (``VerificationMethod/view(_:settings:_:)``).
+    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date, unavailable: [RecoveryAction: String] = [:],
+                methods: MethodRegistry = .standard) {
         let lang = flow.language
         func t(_ id: String, _ args: [String: String] = [:]) -> FlowText { FlowText(id: id, text: catalog.text(id, lang, args)) }
         id = flow.id.uuidString.lowercased(); tenant = flow.tenant; username = flow.username; language = lang
@@ -89,41 +96,11 @@ public struct FlowDocument: Sendable, Codable, Equatable {
             state = "expired"; prompt = t("prompt.expired"); return
         }
         state = flow.phase.rawValue
-        let s = flow.step
         switch flow.phase {
         case .chooseFlow:
             prompt = t("prompt.choose_flow")
             fields = [FlowField(name: "flow", type: "radio", label: t("field.flow"), required: true,
                                 options: config.flows.map { FlowOption(value: $0.id, label: $0.name(in: lang)) }, autocomplete: nil)]
-        case .chooseContact:
-            let sms = s?.type == .sms
-            prompt = t(sms ? "prompt.choose_number" : "prompt.choose_address")
-            let options = (s?.contacts ?? []).enumerated().map { i, c in
-                FlowOption(value: String(i), label: sms ? ContactFormat.maskPhone(c) : ContactFormat.maskEmail(c))
-            }
-            fields = [
-                FlowField(name: "contact", type: "radio", label: t(sms ? "field.number_choice" : "field.address_choice"), required: true, options: options, autocomplete: nil),
-                FlowField(name: sms ? "number" : "address", type: sms ? "tel" : "email", label: t(sms ? "field.number" : "field.address"),
-                          required: true, options: nil, autocomplete: sms ? "tel" : "email"),
-            ]
-        case .enterCode:
-            prompt = t("prompt.enter_code")
-            fields = [FlowField(name: "code", type: "code", label: t("field.code"), required: true, options: nil, autocomplete: "one-time-code")]
-            let delay = TimeInterval(config.limits.resendDelay)
-            resendAvailableAt = s?.lastSentAt.map { $0.addingTimeInterval(delay) }
-        case .answerQuestions:
-            prompt = t("prompt.questions")
-            fields = (s?.questionIDs ?? []).map { qid in
-                let text = config.questions.first { $0.id == qid }?.text(in: lang) ?? qid
-                return FlowField(name: "answer.\(qid)", type: "text", label: FlowText(id: "question.\(qid)", text: text), required: true, options: nil, autocomplete: "off")
-            }
-        case .enterTOTP:
-            prompt = t("prompt.totp")
-            fields = [FlowField(name: "code", type: "code", label: t("field.totp_code"), required: true, options: nil, autocomplete: "one-time-code")]
-        case .resyncTOTP:
-            prompt = t("prompt.totp_resync")
-            fields = [FlowField(name: "code", type: "code", label: t("field.totp_code_first"), required: true, options: nil, autocomplete: "off"),
-                      FlowField(name: "code_next", type: "code", label: t("field.totp_code_next"), required: true, options: nil, autocomplete: "off")]
         case .verified:
             prompt = t("prompt.verified")
             actions = flow.grants.map { g in
@@ -133,6 +110,15 @@ public struct FlowDocument: Sendable, Codable, Equatable {
             }
         case .failed:
             prompt = t("prompt.failed")
+        default:
+            // A step's phase: its method names the prompt and the fields.
+            let context = StepViewContext(phase: flow.phase, language: lang, config: config, text: t)
+            guard let s = flow.step, let view = methods.method(s.type)?.viewStep(s, entry: config.method(s.methodID), context) else {
+                prompt = t("prompt.expired"); return
+            }
+            prompt = view.prompt
+            fields = view.fields
+            resendAvailableAt = view.resendAvailableAt
         }
     }
 }

@@ -1,22 +1,14 @@
 import Crypto
 import Foundation
 
-/// What happened in a flow, as the runner observed it. Checks that need storage or slow hashing (a TOTP code,
-/// security answers) are done by the runner, which passes their outcome.
-public enum FlowEvent: Sendable, Equatable {
+/// What happened in a flow, as the runner observed it: a flow was chosen, or an event of the current step's method
+/// (made by the method from the submitted fields; checks that need storage or slow hashing, such as a TOTP code or
+/// security answers, are done by the runner through the method, which passes their outcome).
+public enum FlowEvent: Sendable {
     case chooseFlow(String)
-    case chooseContact(index: Int, typed: String)
-    case submitCode(String)
-    case resend
-    case answers(correct: Bool)
-    case totp(TOTPStepOutcome)
-    /// The user's authenticator is locked (`until` nil) or throttled until then: the code was not checked.
-    case totpUnavailable(until: Date?)
-    case totpResync(ok: Bool)
+    /// An event of the current step's method (``ContactCodeEvent``, ``QuestionsEvent``, ``TOTPEvent``, …).
+    case step(any MethodEvent)
 }
-
-/// The outcome of checking an authenticator code for a flow.
-public enum TOTPStepOutcome: String, Sendable, Equatable { case accepted, resyncNeeded, rejected }
 
 /// What the runner must do after a transition, in the same transaction as storing the flow.
 public enum FlowEffect: Sendable, Equatable {
@@ -57,16 +49,21 @@ public struct FlowInputs: Sendable {
 
 /// The verification flow as a pure state machine: `flow` + event → new `flow` + effects.
 ///
+/// The machine knows steps, not methods: it enters each step of the chosen flow through the step's
+/// ``VerificationMethod`` (from ``MethodRegistry``), hands it the step's events, and applies what the method answers
+/// (pass, a wrong guess, or stay with effects); counting wrong guesses, failing and verifying are the machine's.
+///
 /// Anti-enumeration is explicit: a step whose data is missing (or every step of an unknown user's flow) is
 /// entered with `decoy = true`; it shows decoy contacts or questions, answers exactly like a real step, pretends
-/// to send, and can never pass.
+/// to send, and can never pass (each method says how it pretends).
 public struct FlowStateMachine: Sendable {
     public let config: RecoveryConfig
     public let profile: RecoveryProfile
+    public let methods: MethodRegistry
     public private(set) var flow: RecoveryFlow
 
-    public init(config: RecoveryConfig, profile: RecoveryProfile, flow: RecoveryFlow) {
-        self.config = config; self.profile = profile; self.flow = flow
+    public init(config: RecoveryConfig, profile: RecoveryProfile, flow: RecoveryFlow, methods: MethodRegistry = .standard) {
+        self.config = config; self.profile = profile; self.flow = flow; self.methods = methods
     }
 
     /// Starts a new flow: with a single flow definition, its first step is entered at once.
@@ -83,31 +80,20 @@ public struct FlowStateMachine: Sendable {
         case (.chooseFlow, .chooseFlow(let id)):
             guard let def = config.flow(id) else { return notice("error.flow_unknown") }
             return enterFlow(def, inputs)
-        case (.chooseContact, .chooseContact(let index, let typed)):
-            return chooseContact(index: index, typed: typed, inputs)
-        case (.enterCode, .submitCode(let code)):
-            return submitCode(code, inputs)
-        case (.enterCode, .resend):
-            guard let last = flow.step?.lastSentAt, inputs.now >= last.addingTimeInterval(TimeInterval(config.limits.resendDelay)) else {
-                return notice("error.resend_too_early")
+        case (_, .step(let event)):
+            guard var step = flow.step, let method = methods.method(step.type), let entry = config.method(step.methodID),
+                  let result = method.handleStep(event, step: &step, entry: entry, context(decoy: step.decoy, inputs)) else {
+                return notice("error.unexpected")
             }
-            return send(inputs)
-        case (.answerQuestions, .answers(let correct)):
-            return correct && !(flow.step?.decoy ?? true) ? pass(inputs, "questions answered") : wrong("error.answers_wrong", "wrong answers")
-        case (.enterTOTP, .totp(let outcome)):
-            let decoy = flow.step?.decoy ?? true
-            switch outcome {
-            case .accepted where !decoy: return pass(inputs, "authenticator code accepted")
-            case .resyncNeeded where !decoy:
-                flow.phase = .resyncTOTP
-                flow.notices = [FlowNotice("info.totp_resync", .info)]
-                return [.audit(event: "recovery.step", outcome: "resync_needed", reason: "authenticator drifted")]
-            default: return wrong("error.code_wrong", "wrong authenticator code")
+            flow.step = step
+            switch result {
+            case .passed(let reason): return pass(inputs, reason)
+            case .wrong(let noticeID, let reason): return wrong(noticeID, reason)
+            case .stays(let phase, let notices, let effects):
+                if let phase { flow.phase = phase }
+                flow.notices = notices
+                return effects
             }
-        case (.enterTOTP, .totpUnavailable(let until)):
-            return authenticatorUnavailable(until: until)
-        case (.resyncTOTP, .totpResync(let ok)):
-            return ok && !(flow.step?.decoy ?? true) ? pass(inputs, "authenticator resynchronized") : wrong("error.resync_failed", "resync failed")
         default:
             return notice("error.unexpected")
         }
@@ -136,110 +122,23 @@ public struct FlowStateMachine: Sendable {
             flow.step = nil
             let until = inputs.now.addingTimeInterval(TimeInterval(config.limits.grantLifetime))
             // Why filtered: a configuration stored before the assurance rules must not grant more than the steps prove.
-            let reached = ActionAssurance.reached(by: def.steps.compactMap { config.method($0)?.type })
+            let reached = ActionAssurance.reached(by: def.steps.compactMap { config.method($0)?.type }, methods: methods)
             flow.grants = def.actions.filter { reached >= $0.assurance }.map { ActionGrant(action: $0, expiresAt: until) }
             // A verified flow lives as long as its grants.
             flow.expiresAt = until
             return [.audit(event: "recovery.verified", outcome: "success", reason: def.actions.map(\.rawValue).joined(separator: ",")), .notifyVerified]
         }
-        guard let method = config.method(def.steps[flow.stepIndex]) else { return fail("configuration changed") }
-        let decoyUser = profile.isDecoy
-        var step = StepState(methodID: method.id, type: method.type, decoy: decoyUser)
-        switch method.type {
-        case .sms, .email:
-            let real = method.type == .sms ? profile.phones : profile.emails
-            let decoys = method.type == .sms ? profile.decoyPhones : profile.decoyEmails
-            if decoyUser || real.isEmpty { step.decoy = true; step.contacts = decoys } else { step.contacts = real }
-            flow.phase = .chooseContact
-        case .questions:
-            let k = method.effectiveQuestionCount
-            let catalog = config.questions.map(\.id)
-            let answered = catalog.filter { profile.answeredQuestions.contains($0) }
-            let pool: [String]
-            if decoyUser || answered.count < k { step.decoy = true; pool = decoyQuestionPool(k, catalog: catalog) } else { pool = answered }
-            step.questionIDs = Self.pick(k, from: pool, random: inputs.random)
-            flow.phase = .answerQuestions
-        case .totp:
-            if decoyUser || !profile.hasTOTP { step.decoy = true }
-            flow.phase = .enterTOTP
-        }
-        flow.step = step
+        guard let entry = config.method(def.steps[flow.stepIndex]), let method = methods.method(entry.type) else { return fail("configuration changed") }
+        let entered = method.enterStep(entry, context(decoy: profile.isDecoy, inputs))
+        flow.step = StepState(methodID: entry.id, type: entry.type, decoy: entered.decoy, state: entered.state)
+        flow.phase = entered.phase
         return []
     }
 
-    /// The questions a decoy step asks from: the username's stable decoy subset (``RecoveryProfile/decoyQuestions``).
-    /// Why a stable subset and not the catalog: a real user is asked from the questions they answered, so over repeated
-    /// flows the union of the questions asked stays within that set; a decoy asking from the whole catalog was told
-    /// apart by that alone. Padded in catalog order when the catalog changed under it or the step asks more than it
-    /// holds (so a step can always ask `k`).
-    private func decoyQuestionPool(_ k: Int, catalog: [String]) -> [String] {
-        guard let subset = profile.decoyQuestions.map(Set.init) else { return catalog }
-        let pool = catalog.filter(subset.contains)
-        return pool.count >= k ? pool : pool + catalog.filter { !subset.contains($0) }.prefix(k - pool.count)
-    }
-
-    private mutating func chooseContact(index: Int, typed: String, _ inputs: FlowInputs) -> [FlowEffect] {
-        guard var step = flow.step, step.contacts.indices.contains(index) else { return notice("error.contact_unknown") }
-        let normalized = step.type == .sms
-            ? ContactFormat.normalizePhone(typed, defaultCountryCode: config.defaultCountryCode)
-            : ContactFormat.normalizeEmail(typed)
-        // Why the full number: the masked list alone must not let anyone trigger messages to the user; typing it
-        // proves the person already knows it. Compared in constant time like every secret-ish value.
-        let match = normalized.map { n in step.type == .sms ? ConstantTime.equals(n, step.contacts[index]) : ContactFormat.sameEmail(n, step.contacts[index]) } ?? false
-        guard match else { return wrong(step.type == .sms ? "error.number_mismatch" : "error.address_mismatch", "contact did not match") }
-        step.chosenContact = index
-        flow.step = step
-        return send(inputs)
-    }
-
-    private mutating func send(_ inputs: FlowInputs) -> [FlowEffect] {
-        guard var step = flow.step, let index = step.chosenContact, let method = config.method(step.methodID) else { return notice("error.unexpected") }
-        guard step.sends < config.limits.sendsPerFlow, inputs.sendsThisHour < config.limits.sendsPerUserPerHour else {
-            flow.notices = [FlowNotice("error.send_limit")]
-            return [.audit(event: "recovery.send", outcome: "refused", reason: "send limit reached")]
-        }
-        let code = String(inputs.freshCode.prefix(method.effectiveCodeLength))
-        step.codeDigest = Self.digest(code, flow: flow.id, step: flow.stepIndex, key: inputs.codeKey)
-        step.codeExpiresAt = inputs.now.addingTimeInterval(TimeInterval(method.effectiveCodeLifetime))
-        step.lastSentAt = inputs.now
-        step.sends += 1
-        flow.step = step
-        flow.phase = .enterCode
-        flow.notices = [FlowNotice("info.code_sent", .info, args: ["contact": masked(step, index)])]
-        let channel: MessageChannel = step.type == .sms ? .sms : .email
-        let delivery: FlowEffect = step.decoy ? .pretendSend(channel: channel)
-            : .send(channel: channel, recipient: step.contacts[index], code: code, lifetime: method.effectiveCodeLifetime)
-        return [delivery, .countSend, .audit(event: "recovery.send", outcome: "ok", reason: "\(channel.rawValue) to \(masked(step, index))")]
-    }
-
-    private mutating func submitCode(_ code: String, _ inputs: FlowInputs) -> [FlowEffect] {
-        guard let step = flow.step else { return notice("error.unexpected") }
-        if let expires = step.codeExpiresAt, inputs.now >= expires { return notice("error.code_expired") }
-        let digest = Self.digest(code, flow: flow.id, step: flow.stepIndex, key: inputs.codeKey)
-        // Constant-time comparison of HMACs; the stored digest is cleared on success, so a code works once.
-        let match = step.codeDigest.map { ConstantTime.equals($0, digest) } ?? false
-        guard match, !step.decoy else { return wrong("error.code_wrong", "wrong code") }
-        flow.step?.codeDigest = nil
-        return pass(inputs, "\(step.type.rawValue) code accepted")
-    }
-
-    /// A locked or throttled authenticator. Why said only after a passed step: a token's state is the user's, so it is
-    /// shown only to someone who has already proved a factor (a decoy step never passes, so a decoy flow and a flow
-    /// that starts with the authenticator answer exactly like a wrong code). Not counted as a wrong submission: the code
-    /// was not checked, so it was no guess. Offers the tenant's flow that can unlock the authenticator without it.
-    private mutating func authenticatorUnavailable(until: Date?) -> [FlowEffect] {
-        guard flow.stepIndex > 0, let step = flow.step, !step.decoy else { return wrong("error.code_wrong", "wrong authenticator code") }
-        var notices = [until.map { FlowNotice("error.totp_throttled", args: ["until": Self.timeText($0)]) } ?? FlowNotice("error.totp_locked")]
-        if let unlock = unlockFlow { notices.append(FlowNotice("info.unlock_authenticator", .info, args: ["flow": unlock.name(in: flow.language)])) }
-        flow.notices = notices
-        return [.audit(event: "recovery.step", outcome: "refused", reason: until == nil ? "authenticator locked" : "authenticator throttled")]
-    }
-
-    /// The first flow of the tenant that grants `unlock-authenticator` and has no authenticator step (nil: none).
-    var unlockFlow: FlowDefinition? {
-        config.flows.first { def in
-            def.actions.contains(.unlockAuthenticator) && !def.steps.contains { config.method($0)?.type == .totp }
-        }
+    /// What the current step's method may use (`decoy`: the flow's when entering, the step's when handling).
+    private func context(decoy: Bool, _ inputs: FlowInputs) -> StepContext {
+        StepContext(phase: flow.phase, flowID: flow.id, stepIndex: flow.stepIndex, decoy: decoy, language: flow.language,
+                    inputs: inputs, config: config, profile: profile)
     }
 
     /// "2026-12-03 20:15 UTC": a time the pages show (minutes rounded up, so it is never too early).
@@ -277,25 +176,4 @@ public struct FlowStateMachine: Sendable {
         return []
     }
 
-    private func masked(_ step: StepState, _ index: Int) -> String {
-        step.type == .sms ? ContactFormat.maskPhone(step.contacts[index]) : ContactFormat.maskEmail(step.contacts[index])
-    }
-
-    // MARK: helpers
-
-    /// HMAC-SHA256 of a code bound to its flow and step (hex), so a digest is useless for any other flow.
-    public static func digest(_ code: String, flow: UUID, step: Int, key: SymmetricKey) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Array("\(flow.uuidString.lowercased())|\(step)|\(code)".utf8), using: key))
-    }
-
-    /// `k` distinct entries of `pool` in random order (Fisher–Yates over the random bytes).
-    static func pick(_ k: Int, from pool: [String], random: [UInt8]) -> [String] {
-        var items = pool
-        var r = random.isEmpty ? [0] : random
-        for i in stride(from: items.count - 1, to: 0, by: -1) {
-            let b = Int(r.removeFirst()); if r.isEmpty { r = random.isEmpty ? [0] : random }
-            items.swapAt(i, b % (i + 1))
-        }
-        return Array(items.prefix(k))
-    }
 }

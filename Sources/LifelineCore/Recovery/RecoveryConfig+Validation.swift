@@ -12,31 +12,19 @@ public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible
 
 extension RecoveryConfig {
     /// Every problem of this configuration; empty when it is safe to apply.
-    public func problems() -> [ConfigProblem] {
+    public func problems(methods: MethodRegistry = .standard) -> [ConfigProblem] {
         var out: [ConfigProblem] = []
         func bad(_ path: [String], _ reason: String) { out.append(ConfigProblem(path: path, reason: reason)) }
         let idPattern = { (s: String) in !s.isEmpty && s.count <= 63 && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f } }
 
         var methodIDs = Set<String>()
-        for (i, m) in methods.enumerated() {
+        for (i, m) in self.methods.enumerated() {
             let p = ["methods", String(i)]
             if !idPattern(m.id) { bad(p + ["id"], "must be 1-63 characters of a-z, 0-9, '-' and '_'") }
             if !methodIDs.insert(m.id).inserted { bad(p + ["id"], "method id '\(m.id)' is used twice") }
-            switch m.type {
-            case .sms, .email:
-                if let l = m.codeLength, !(6...8).contains(l) { bad(p + ["code_length"], "must be 6 to 8") }
-                // Why these caps: a code that lives longer gives a guesser and a message thief more time.
-                let cap = m.type == .sms ? 600 : 1800
-                if let t = m.codeLifetime, !(30...cap).contains(t) { bad(p + ["code_lifetime"], "must be 30 to \(cap) seconds for \(m.type.rawValue)") }
-                if m.questionCount != nil { bad(p + ["question_count"], "applies only to questions") }
-            case .questions:
-                if let k = m.questionCount, !(1...10).contains(k) { bad(p + ["question_count"], "must be 1 to 10") }
-                if let k = m.questionCount, k > questions.count { bad(p + ["question_count"], "asks \(k) questions but the catalog has \(questions.count)") }
-                if m.questionCount == nil, questions.count < 3 { bad(p + ["question_count"], "the default of 3 questions needs at least 3 in the catalog") }
-                if m.codeLength != nil || m.codeLifetime != nil { bad(p, "code_length and code_lifetime apply only to sms and email") }
-            case .totp:
-                if m.codeLength != nil || m.codeLifetime != nil || m.questionCount != nil { bad(p, "totp takes no settings (the token's own apply)") }
-            }
+            // Each method checks its own settings (``VerificationMethod/problems(_:in:)``).
+            guard let method = methods.method(m.type) else { bad(p + ["type"], "unknown method type '\(m.type)'"); continue }
+            for (key, reason) in method.entryProblems(m, in: self) { bad(p + (key.map { [$0] } ?? []), reason) }
         }
         var flowIDs = Set<String>()
         for (i, f) in flows.enumerated() {
@@ -57,8 +45,9 @@ extension RecoveryConfig {
             let types = f.steps.compactMap { method($0)?.type }
             // (Only for a flow whose steps are otherwise right: an unknown or repeated step is its own problem.)
             if !types.isEmpty, types.count == f.steps.count, Set(f.steps).count == f.steps.count {
-                let reached = ActionAssurance.reached(by: types)
-                let who = types.allSatisfy({ $0 == .questions }) ? "a flow whose only step is questions"
+                let reached = ActionAssurance.reached(by: types, methods: methods)
+                let kinds = Set(types)
+                let who = reached == .any && kinds.count == 1 ? "a flow whose only step is \(kinds.first!)"
                     : "a flow whose steps prove \(reached == .any ? "no factor" : reached == .possession ? "one factor kind" : "two factor kinds")"
                 for a in f.actions where reached < a.assurance {
                     bad(p + ["actions"], "\(who) cannot unlock \(a.rawValue): \(a.assurance.rule)")

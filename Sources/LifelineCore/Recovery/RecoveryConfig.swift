@@ -1,10 +1,5 @@
 import Foundation
 
-/// The kinds of identity proof a verification step can ask for.
-public enum VerificationMethodType: String, Sendable, Codable, CaseIterable {
-    case sms, email, questions, totp
-}
-
 /// What a verified flow lets the user do next.
 public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
     case resetPassword = "reset-password"
@@ -15,44 +10,6 @@ public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
     case unlockAuthenticator = "unlock-authenticator"
     case selfservice
 
-}
-
-/// One verification method of a tenant (a Kratos "strategy"): a stable id, its type and its settings.
-public struct VerificationMethod: Sendable, Codable, Equatable {
-    public var id: String
-    public var type: VerificationMethodType
-    /// Digits of a sent one-time code (sms, email): 6–8, default 6.
-    public var codeLength: Int?
-    /// Seconds a sent code stays valid: sms ≤ 600 (default 300), email ≤ 1800 (default 900).
-    public var codeLifetime: Int?
-    /// How many of the user's questions are asked (questions): default 3.
-    public var questionCount: Int?
-
-    public init(id: String, type: VerificationMethodType, codeLength: Int? = nil, codeLifetime: Int? = nil, questionCount: Int? = nil) {
-        self.id = id; self.type = type; self.codeLength = codeLength; self.codeLifetime = codeLifetime; self.questionCount = questionCount
-    }
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, type
-        case codeLength = "code_length", codeLifetime = "code_lifetime", questionCount = "question_count"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(String.self, forKey: .id)
-        type = try c.decode(VerificationMethodType.self, forKey: .type)
-        codeLength = try c.decodeIfPresent(Int.self, forKey: .codeLength)
-        codeLifetime = try c.decodeIfPresent(Int.self, forKey: .codeLifetime)
-        questionCount = try c.decodeIfPresent(Int.self, forKey: .questionCount)
-    }
-
-    /// The effective code length.
-    public var effectiveCodeLength: Int { codeLength ?? 6 }
-    /// The effective code lifetime in seconds.
-    public var effectiveCodeLifetime: Int { codeLifetime ?? (type == .email ? 900 : 300) }
-    /// The effective number of questions.
-    public var effectiveQuestionCount: Int { questionCount ?? 3 }
 }
 
 /// A named, ordered list of verification steps and the actions a completed flow unlocks.
@@ -152,7 +109,7 @@ public struct RecoveryLimits: Sendable, Codable, Equatable {
 
 /// A tenant's recovery configuration: methods, flows, the question catalog, limits and the self-service URL.
 public struct RecoveryConfig: Sendable, Codable, Equatable {
-    public var methods: [VerificationMethod]
+    public var methods: [MethodConfig]
     public var flows: [FlowDefinition]
     public var questions: [SecurityQuestion]
     public var limits: RecoveryLimits
@@ -169,7 +126,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     /// Recipes for emergency access codes (`emergency-code`).
     public var emergencyCodeTemplates: [EmergencyCodeTemplate]
 
-    public init(methods: [VerificationMethod] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
+    public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
                 emailDomain: String = "example.com", directory: DirectorySettings = DirectorySettings(),
                 passwordPolicy: PasswordPolicy = PasswordPolicy(), emergencyCodeTemplates: [EmergencyCodeTemplate] = []) {
@@ -187,7 +144,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        methods = try c.decodeIfPresent([VerificationMethod].self, forKey: .methods) ?? []
+        methods = try c.decodeIfPresent([MethodConfig].self, forKey: .methods) ?? []
         flows = try c.decodeIfPresent([FlowDefinition].self, forKey: .flows) ?? []
         questions = try c.decodeIfPresent([SecurityQuestion].self, forKey: .questions) ?? []
         limits = try c.decodeIfPresent(RecoveryLimits.self, forKey: .limits) ?? RecoveryLimits()
@@ -206,7 +163,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     }
 
     /// The method with `id`.
-    public func method(_ id: String) -> VerificationMethod? { methods.first { $0.id == id } }
+    public func method(_ id: String) -> MethodConfig? { methods.first { $0.id == id } }
     /// The flow with `id`.
     public func flow(_ id: String) -> FlowDefinition? { flows.first { $0.id == id } }
 }

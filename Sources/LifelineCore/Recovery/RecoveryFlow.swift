@@ -1,46 +1,65 @@
 import Foundation
 
-/// Where a recovery flow stands.
-public enum FlowPhase: String, Sendable, Codable {
+/// Where a recovery flow stands: a stable id on the wire (`state` of the flow document). The flow's own phases are
+/// here; each verification method declares the phases of its steps beside itself (`FlowPhase.enterCode` in
+/// `Methods/Shared`, `.answerQuestions` in `Methods/Questions`, …).
+public struct FlowPhase: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+
     /// The user picks one of the tenant's flows.
-    case chooseFlow = "choose_flow"
-    /// SMS/email: the user picks a masked contact and types it in full.
-    case chooseContact = "choose_contact"
-    /// SMS/email: the user types the code that was sent.
-    case enterCode = "enter_code"
-    /// The user answers the chosen questions.
-    case answerQuestions = "answer_questions"
-    /// The user types a code from the authenticator.
-    case enterTOTP = "enter_totp"
-    /// The authenticator drifted: the user types two consecutive codes.
-    case resyncTOTP = "resync_totp"
+    public static let chooseFlow = FlowPhase(rawValue: "choose_flow")
     /// Every step passed; grants are held for the unlocked actions.
-    case verified
+    public static let verified = FlowPhase(rawValue: "verified")
     /// Too many wrong submissions; the flow can do nothing more.
-    case failed
+    public static let failed = FlowPhase(rawValue: "failed")
 }
 
-/// The state of the current step of a flow.
+/// The state of the current step of a flow: what every step has, and the step method's own state.
+///
+/// Stored flat: the method's state is encoded beside `methodID`, `type`, `decoy` and `wrong` (so flows stored before
+/// methods were plug-ins read as they are). Decoding finds the method by `type` in the registry of the decoder's
+/// `userInfo` (``MethodRegistry/userInfoKey``, else ``MethodRegistry/standard``).
 public struct StepState: Sendable, Codable, Equatable {
     public var methodID: String
     public var type: VerificationMethodType
     /// True when the step shows decoy data and can never pass (explicit, see ``FlowStateMachine``).
     public var decoy: Bool
-    /// SMS/email: the contacts offered (E.164 numbers or addresses; never sent to a client unmasked).
-    public var contacts: [String] = []
-    public var chosenContact: Int?
-    /// HMAC of the sent code (hex), cleared when used.
-    public var codeDigest: String?
-    public var codeExpiresAt: Date?
-    public var lastSentAt: Date?
-    public var sends = 0
-    /// Questions: the ids asked in this flow.
-    public var questionIDs: [String] = []
     /// Wrong submissions in this step.
     public var wrong = 0
+    /// The method's own state (``VerificationMethod/State``).
+    public var state: any MethodStepState
 
-    public init(methodID: String, type: VerificationMethodType, decoy: Bool) {
-        self.methodID = methodID; self.type = type; self.decoy = decoy
+    public init(methodID: String, type: VerificationMethodType, decoy: Bool, state: any MethodStepState = NoState()) {
+        self.methodID = methodID; self.type = type; self.decoy = decoy; self.state = state
+    }
+
+    enum CodingKeys: String, CodingKey { case methodID, type, decoy, wrong }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        methodID = try c.decode(String.self, forKey: .methodID)
+        type = try c.decode(VerificationMethodType.self, forKey: .type)
+        decoy = try c.decode(Bool.self, forKey: .decoy)
+        wrong = try c.decode(Int.self, forKey: .wrong)
+        guard let method = MethodRegistry.from(decoder).method(type) else {
+            throw DecodingError.dataCorruptedError(forKey: .type, in: c, debugDescription: "unknown method type '\(type)'")
+        }
+        state = try method.decodeState(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(methodID, forKey: .methodID)
+        try c.encode(type, forKey: .type)
+        try c.encode(decoy, forKey: .decoy)
+        try c.encode(wrong, forKey: .wrong)
+        try state.encode(to: encoder)
+    }
+
+    public static func == (a: StepState, b: StepState) -> Bool {
+        a.methodID == b.methodID && a.type == b.type && a.decoy == b.decoy && a.wrong == b.wrong && a.state.isEqual(b.state)
     }
 }
 

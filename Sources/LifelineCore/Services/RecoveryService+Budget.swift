@@ -2,16 +2,6 @@ import Crypto
 import Foundation
 
 extension RecoveryService {
-    /// Whether a submission in `phase` checks something guessable: a typed number or address, a code, an
-    /// authenticator code, answers, a resync. Choosing a flow and asking for a resend guess nothing.
-    static func isGuess(_ phase: FlowPhase, _ fields: [String: String]) -> Bool {
-        switch phase {
-        case .chooseContact, .answerQuestions, .enterTOTP, .resyncTOTP: true
-        case .enterCode: fields["intent"] != "resend"
-        case .chooseFlow, .verified, .failed: false
-        }
-    }
-
     /// Charges one guess to the flow's budget; throws `rateLimited` (audited) while it is paused.
     func chargeGuess(_ flow: RecoveryFlow, tenant: Tenant, usernameKey: String, now: Date, source: String) async throws -> GuessCharge {
         let key = GuessBudgetKey(tenantID: tenant.id, usernameKey: usernameKey, scope: flow.budgetScope ?? "user")

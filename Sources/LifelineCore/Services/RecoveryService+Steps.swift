@@ -9,63 +9,40 @@ extension RecoveryService {
         var queued = false
     }
 
-    /// The most UTF-8 bytes of one submitted field (an answer, a typed number or address, a code).
-    static let maxFieldBytes = 1024
-
-    /// Turns submitted fields into the event of the current phase, running the checks that need storage or slow
-    /// hashing (authenticator codes, answers) — the same work for decoy steps, so timing tells nothing.
+    /// Turns submitted fields into the event of the current phase: the flow's own (a chosen flow), or the current
+    /// step's method's, which runs its checks that need storage or slow hashing through the ``StepEnvironment``
+    /// given here — the same work for decoy steps, so timing tells nothing.
     func event(for flow: RecoveryFlow, fields: [String: String], profile: RecoveryProfile, tenant: Tenant,
                config: RecoveryConfig, source: String) async throws -> FlowEvent {
-        func field(_ name: String) throws -> String {
-            // Why bytes: a bound in Characters lets combining marks make one "character" any size.
-            guard let v = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty, v.utf8.count <= Self.maxFieldBytes else {
-                throw LifelineError(.invalidRequest, "field '\(name)' is required (at most \(Self.maxFieldBytes) bytes)")
-            }
-            return v
-        }
-        func code(_ name: String) throws -> String { try field(name).filter { !$0.isWhitespace && $0 != "-" } }
         let decoy = flow.step?.decoy ?? true
-        switch flow.phase {
-        case .chooseFlow:
-            return .chooseFlow(try field("flow"))
-        case .chooseContact:
-            guard let index = Int(try field("contact")) else { throw LifelineError(.invalidRequest, "field 'contact' must be a number") }
-            return .chooseContact(index: index, typed: try field(flow.step?.type == .email ? "address" : "number"))
-        case .enterCode:
-            if fields["intent"] == "resend" { return .resend }
-            return .submitCode(try code("code"))
-        case .answerQuestions:
-            let ids = flow.step?.questionIDs ?? []
-            let answers = try ids.map { try field("answer.\($0)") }
-            let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
-            // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
-            let pairs = Array(zip(ids, answers))
-            let allCorrect = try await SlowHash.offloaded(pool: hashPool, refusable: true) {
-                var all = true
-                for (id, answer) in pairs {
-                    let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
-                    all = all && ok
-                }
-                return all
-            }
-            return .answers(correct: allCorrect && !decoy)
-        case .enterTOTP:
-            let c = try code("code")
-            guard (try? Validation.otpCode(c)) != nil else { return .totp(.rejected) }
-            let caller = Caller(actor: "anonymous", source: source, scope: .validate)
-            // Only the user's TOTP tokens, by the flow's user id; wrong codes count on no token (see checkRecoveryTOTP).
-            switch try await validation.checkRecoveryTOTP(tenant: tenant, userID: flow.userID, username: flow.username, code: c, caller: caller) {
-            case .accepted: return .totp(.accepted)
-            case .resyncNeeded: return .totp(.resyncNeeded)
-            case .rejected: return .totp(.rejected)
-            case .locked: return .totpUnavailable(until: nil)
-            case .throttled(let until): return .totpUnavailable(until: until)
-            }
-        case .resyncTOTP:
-            return .totpResync(ok: try await resync(flow: flow, code1: try code("code"), code2: try code("code_next"), tenant: tenant, source: source))
-        case .verified, .failed:
+        let environment = stepEnvironment(flow: flow, fields: fields, decoy: decoy, tenant: tenant, source: source)
+        if flow.phase == .chooseFlow { return .chooseFlow(try environment.field("flow")) }
+        guard flow.phase != .verified, flow.phase != .failed, let step = flow.step, let method = methods.method(step.type) else {
             throw LifelineError(.invalidRequest, "this flow expects no more submissions")
         }
+        return .step(try await method.eventForStep(flow.phase, step: step, environment))
+    }
+
+    /// The checks a method may ask the runner for (``StepEnvironment``).
+    func stepEnvironment(flow: RecoveryFlow, fields: [String: String], decoy: Bool, tenant: Tenant, source: String) -> StepEnvironment {
+        StepEnvironment(fields: fields, flow: flow, decoy: decoy,
+            verifyAnswers: { pairs in
+                let hashes = try await storage.answerHashes(userID: decoy ? random.uuid() : (flow.userID ?? random.uuid()))
+                // Every answer is hashed, right or wrong, so neither timing nor the message tells which one was wrong.
+                return try await SlowHash.offloaded(pool: hashPool, refusable: true) {
+                    var all = true
+                    for (id, answer) in pairs {
+                        let ok = hashes[id].map { SecurityAnswer.verify(answer, against: $0) } ?? SecurityAnswer.decoyVerify(answer)
+                        all = all && ok
+                    }
+                    return all
+                }
+            },
+            checkTOTP: { code in
+                let caller = Caller(actor: "anonymous", source: source, scope: .validate)
+                return try await validation.checkRecoveryTOTP(tenant: tenant, userID: flow.userID, username: flow.username, code: code, caller: caller)
+            },
+            resyncTOTP: { code1, code2 in try await resync(flow: flow, code1: code1, code2: code2, tenant: tenant, source: source) })
     }
 
     /// Resynchronizes the user's authenticator with two consecutive codes (the foundation's rule).

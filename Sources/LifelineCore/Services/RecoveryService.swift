@@ -26,17 +26,20 @@ public struct RecoveryService: Sendable {
     let hashPool: SlowHashPool
     /// The secret decoys and code HMACs derive from; it survives key rotation (shared by the copies of this service).
     let secrets: StableSecret
+    /// The verification methods flows may use.
+    let methods: MethodRegistry
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
                 validation: ValidationService, policy: OTPPolicy, catalog: Catalog, messages: Catalog = MessageCatalog.catalog, directories: (any DirectoryResolver)? = nil,
                 budget: GuessBudgetPolicy = GuessBudgetPolicy(), questions: QuestionStepPolicy = QuestionStepPolicy(),
-                hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {
+                hashPool: SlowHashPool = .shared, methods: MethodRegistry = .standard, onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
         self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.messages = messages; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
         self.questionLimits = QuestionStepLimiter(policy: questions); self.hashPool = hashPool
         self.secrets = StableSecret(store: storage, vault: vault, random: random)
+        self.methods = methods
     }
 
     /// Starts a flow for `username`. An unknown or disabled user gets a decoy flow that looks the same.
@@ -63,7 +66,7 @@ public struct RecoveryService: Sendable {
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
         flow.profile = profile
         flow.budgetScope = scope
-        var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+        var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
         // Starting never sends (at most it enters the first step), so the hourly send count is not needed.
         let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, needsSendCount: false)
         let effects = machine.start(inputs)
@@ -71,7 +74,7 @@ public struct RecoveryService: Sendable {
                                         now: now, source: source)
         try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
         if written.queued { onQueued() }
-        return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now)
+        return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now, methods: methods)
     }
 
     /// The current document of a flow. Throws `notFound` for an unknown id.
@@ -81,7 +84,7 @@ public struct RecoveryService: Sendable {
         let (tenant, config) = try await tenantConfig(flow.tenant)
         let now = clock.now()
         return FlowDocument(flow: flow, config: config, catalog: catalog, now: now,
-                            unavailable: await unavailableActions(flow, tenant: tenant, config: config, now: now))
+                            unavailable: await unavailableActions(flow, tenant: tenant, config: config, now: now), methods: methods)
     }
 
     /// Submits the fields of the current step. Throws `expired` for an expired flow, `conflict` when a
@@ -110,8 +113,10 @@ public struct RecoveryService: Sendable {
         // Every guess is charged to the user's budget before it is checked, and refunded unless it was wrong: so the
         // budget holds under any number of concurrent submissions, and a paused budget refuses unchecked.
         // Before the charge: a submission refused here is neither hashed nor counted as a guess.
-        if flow.phase == .answerQuestions { try questionLimits.admit(flow: flow.id, source: source) }
-        let charge = Self.isGuess(flow.phase, fields) ? try await chargeGuess(flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source) : nil
+        let method = flow.step.flatMap { methods.method($0.type) }
+        if method?.limitsSubmissionRate == true { try questionLimits.admit(flow: flow.id, source: source) }
+        let isGuess = method?.isGuess(flow.phase, fields: fields) ?? false
+        let charge = isGuess ? try await chargeGuess(flow, tenant: tenant, usernameKey: usernameKey, now: now, source: source) : nil
         let stored: RecoveryFlow
         var pass: String?
         // Whether the charge was taken back with the flow's write (so the error path must not refund it twice).
@@ -120,8 +125,8 @@ public struct RecoveryService: Sendable {
             let event = try await event(for: flow, fields: fields, profile: profile, tenant: tenant, config: config, source: source)
             // Read by phase, never by user, so real and decoy flows do the same work.
             var inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey,
-                                          needsSendCount: flow.phase == .chooseContact || flow.phase == .enterCode)
-            var machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+                                          needsSendCount: method?.maySend(flow.phase) ?? false)
+            var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
             var effects = machine.handle(event, inputs)
             if let charge, effects.contains(.wrongAnswer), charge.notifies, let until = charge.after.pausedUntil {
                 effects.append(.notifyPaused(until: until))
@@ -139,7 +144,7 @@ public struct RecoveryService: Sendable {
                 // A concurrent request took the user's last send of the hour between our read and our write: the
                 // same transition again as at the limit (it refuses the send), so at most the limit is ever sent.
                 inputs.sendsThisHour = Int.max
-                machine = FlowStateMachine(config: config, profile: profile, flow: flow)
+                machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
                 effects = machine.handle(event, inputs)
                 written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
                                             now: now, source: source)
@@ -160,7 +165,7 @@ public struct RecoveryService: Sendable {
             throw error
         }
         var doc = FlowDocument(flow: stored, config: config, catalog: catalog, now: now,
-                               unavailable: await unavailableActions(stored, tenant: tenant, config: config, now: now))
+                               unavailable: await unavailableActions(stored, tenant: tenant, config: config, now: now), methods: methods)
         doc.budgetPass = pass
         return doc
     }

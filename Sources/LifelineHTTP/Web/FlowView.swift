@@ -46,7 +46,8 @@ struct FlowView {
             },
             "is_done": doc.state == "failed" || doc.state == "expired",
         ]
-        if let at = doc.resendAvailableAt, doc.state == "enter_code" {
+        // Any step whose method offers "send again" (the document says when), not one state by name.
+        if let at = doc.resendAvailableAt {
             let seconds = at.wholeSeconds(after: now)
             ctx["resend"] = [
                 "seconds": seconds, "waiting": seconds > 0,
