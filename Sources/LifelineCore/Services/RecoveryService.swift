@@ -26,6 +26,8 @@ public struct RecoveryService: Sendable {
     let hashPool: SlowHashPool
     /// The secret decoys and code HMACs derive from; it survives key rotation (shared by the copies of this service).
     let secrets: StableSecret
+    /// The recovery actions verified flows can use (``ActionRegistry/standard``; tests add their own).
+    public var actions: ActionRegistry = .standard
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
