@@ -87,4 +87,60 @@ enum DTO {
         let counter: Int64?; let label: String?
     }
     struct EnrollmentOut: Encodable { let token: TokenOut; let otpauthUri: String }
+
+    /// The body of an action: a flat object of strings; which fields an action reads is its own rule.
+    struct ActionIn: Decodable {
+        var strings: [String: String] = [:]
+        /// Keys whose value is neither a string nor null.
+        var otherTypes: Set<String> = []
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: AnyKey.self)
+            for key in c.allKeys {
+                // The decoder converted the key from snake_case; the actions' field names are snake_case.
+                let name = key.stringValue.snakeCased
+                if try c.decodeNil(forKey: key) { continue }
+                if let value = try? c.decode(String.self, forKey: key) { strings[name] = value } else { otherTypes.insert(name) }
+            }
+        }
+
+        /// The input for an action. A field of any action that is not a string is `invalid_json`, as for any body of
+        /// the wrong shape; other keys are ignored.
+        func input(fieldNames: Set<String>) throws -> ActionInput {
+            guard otherTypes.isDisjoint(with: fieldNames) else {
+                throw APIError(.badRequest, "invalid_json", "the request body is not valid JSON of the expected shape")
+            }
+            return ActionInput(strings.filter { fieldNames.contains($0.key) })
+        }
+    }
+
+    /// What an action did: `result` names it, `redirect_to` and the action's items complete it (keys sorted by the encoder).
+    struct ActionOut: Encodable {
+        let result: ActionResult
+        init(_ result: ActionResult) { self.result = result }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: AnyKey.self)
+            try c.encode(result.result, forKey: AnyKey("result"))
+            if let url = result.redirect { try c.encode(url, forKey: AnyKey("redirect_to")) }
+            for item in result.items {
+                switch item.value {
+                case .text(let s): try c.encode(s, forKey: AnyKey(item.key))
+                case .number(let n): try c.encode(n, forKey: AnyKey(item.key))
+                case .time(let d): try c.encode(d, forKey: AnyKey(item.key))
+                }
+            }
+        }
+    }
+
+    /// A coding key by name.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ name: String) { stringValue = name }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 }

@@ -17,21 +17,6 @@ struct RecoveryController {
             self.tenant = tenant; self.username = username; language = fields["language"]; budgetPass = fields["budget_pass"]
         }
     }
-    /// The body of an action (all optional: which fields an action needs is the core's rule).
-    struct ActionIn: Decodable { var password: String?; var confirmation: String?; var serial: String?; var challenge: String? }
-
-    /// What an action did: `result` names it; the other fields belong to one result each.
-    struct ActionOut: Encodable {
-        var result: String
-        var redirectTo: String?
-        var serial: String?
-        var cryptogram: String?
-        var format: String?
-        var code: String?
-        var expiresAt: Date?
-        var maxUses: Int?
-    }
-
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.post("/flows") { request, context in
             let input = try await JSON.decodeFlat(CreateIn.self, from: request)
@@ -49,34 +34,17 @@ struct RecoveryController {
                                                 source: context.sourceAddress)
             return try JSON.response(doc)
         }
+        // Every action, one route: the action's fields come from the body, its result is written generically.
         group.post("/flows/:id/actions/:action") { request, context in
             let id = try flowID(context)
             let name = try context.parameters.require("action")
             var request = request
             let body = try await request.readBody(upTo: JSON.maxBodySize)
             // No body (or an empty one) is fine for actions that need no input.
-            let fields = body.readableBytes == 0 ? ActionIn() : try JSON.decode(ActionIn.self, from: body)
-            let input: ActionInput
-            switch RecoveryAction(rawValue: name) {
-            case .resetPassword: input = .password(new: fields.password ?? "", confirmation: fields.confirmation ?? "")
-            case .cardUnblock: input = .card(serial: fields.serial ?? "", challenge: fields.challenge ?? "")
-            default: input = .none
-            }
-            let outcome = try await recovery.useAction(flowID: id, action: name, input: input, source: context.sourceAddress)
-            return try JSON.response(Self.output(outcome))
-        }
-    }
-
-    static func output(_ outcome: ActionOutcome) -> ActionOut {
-        switch outcome {
-        case .redirect(let url): return ActionOut(result: "redirect", redirectTo: url)
-        case .passwordReset: return ActionOut(result: "password_reset")
-        case .unlocked: return ActionOut(result: "unlocked")
-        case .authenticatorUnlocked: return ActionOut(result: "authenticator_unlocked")
-        case .cardResponse(let serial, let cryptogram, let format):
-            return ActionOut(result: "card_response", serial: serial, cryptogram: cryptogram, format: format)
-        case .emergencyCode(let code, let expiresAt, let maxUses):
-            return ActionOut(result: "emergency_code", code: code, expiresAt: expiresAt, maxUses: maxUses)
+            let fields = body.readableBytes == 0 ? DTO.ActionIn() : try JSON.decode(DTO.ActionIn.self, from: body)
+            let input = try fields.input(fieldNames: recovery.actions.fieldNames)
+            let result = try await recovery.useAction(flowID: id, action: name, input: input, source: context.sourceAddress)
+            return try JSON.response(DTO.ActionOut(result))
         }
     }
 

@@ -5,11 +5,11 @@ import Testing
 @Suite("Action assurance")
 struct ActionAssuranceTests {
     @Test func eachActionDeclaresItsAssurance() {
-        #expect(RecoveryAction.selfservice.assurance == .any)
-        #expect(RecoveryAction.unlockAccount.assurance == .any)
-        #expect(RecoveryAction.resetPassword.assurance == .possession)
-        #expect(RecoveryAction.cardUnblock.assurance == .possession)
-        #expect(RecoveryAction.emergencyCode.assurance == .twoFactors)
+        #expect(RecoveryActionID.selfservice.assurance == .any)
+        #expect(RecoveryActionID.unlockAccount.assurance == .any)
+        #expect(RecoveryActionID.resetPassword.assurance == .possession)
+        #expect(RecoveryActionID.cardUnblock.assurance == .possession)
+        #expect(RecoveryActionID.emergencyCode.assurance == .twoFactors)
         #expect(ActionAssurance.required(for: "unlock-authenticator") == .twoFactors)
         // An action nobody placed in the table needs the most.
         #expect(ActionAssurance.required(for: "new-recovery-codes") == .twoFactors)

@@ -34,7 +34,7 @@ enum FlowFixture {
         limits: limits, defaultCountryCode: "+420", emailDomain: "acme.cz")
 
     /// The same methods with a single flow of `steps` (start enters its first step at once).
-    static func single(_ steps: [String], actions: [RecoveryAction] = [.unlockAccount, .selfservice]) -> RecoveryConfig {
+    static func single(_ steps: [String], actions: [RecoveryActionID] = [.unlockAccount, .selfservice]) -> RecoveryConfig {
         var c = config
         c.flows = [FlowDefinition(id: "only", names: ["en": "Only"], steps: steps, actions: actions)]
         c.selfserviceURL = "https://id.acme.cz/reset"

@@ -2,9 +2,10 @@ import Foundation
 import LifelineCore
 import Testing
 
-/// The source folder of the core's services (read by this test, not by the server).
-private let serviceSources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("Sources/LifelineCore/Services")
+/// The source folders of the core's services and recovery actions (read by this test, not by the server).
+private let coreSources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Sources/LifelineCore")
+private let serviceSources = ["Services", "Actions"].map { coreSources.appendingPathComponent($0) }
 
 private func placeholders(_ text: String) -> Set<String> { Set(text.matches(of: /\{([a-z_]+)\}/).map { String($0.1) }) }
 
@@ -31,9 +32,11 @@ struct MessageCatalogTests {
 
     @Test func everyMessageTheServicesSendExists() throws {
         var used: Set<String> = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: serviceSources.path) where file.hasSuffix(".swift") {
-            let text = try String(contentsOf: serviceSources.appendingPathComponent(file), encoding: .utf8)
-            used.formUnion(text.matches(of: /"(message\.[a-z_.]+[a-z_])"/).map { String($0.1) })
+        for folder in serviceSources {
+            for case let file as String in FileManager.default.enumerator(atPath: folder.path)?.allObjects ?? [] where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                used.formUnion(text.matches(of: /"(message\.[a-z_.]+[a-z_])"/).map { String($0.1) })
+            }
         }
         #expect(used.count >= 10, "found \(used.sorted())")
         #expect(used.subtracting(catalog.ids("en")).isEmpty, "missing: \(used.subtracting(catalog.ids("en")).sorted())")

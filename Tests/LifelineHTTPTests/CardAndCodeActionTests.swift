@@ -68,11 +68,14 @@ struct CardAndCodeActionTests {
                 #expect(out["result"] as? String == "card_response" && out["serial"] as? String == "ALICE-0001" && out["format"] as? String == "hex")
                 let expected = try opensslECB("des-ede3", keyHex: Self.key3DES, block: challenge)
                 #expect((out["cryptogram"] as? String)?.replacingOccurrences(of: " ", with: "") == expected)
+                // The answer's exact bytes (sorted keys, nothing else): outside clients parse them.
+                let cryptogram = try #require(out["cryptogram"] as? String)
+                #expect(String(buffer: ok.body) == #"{"cryptogram":"\#(cryptogram)","format":"hex","result":"card_response","serial":"ALICE-0001"}"#)
                 try expectError(try await client.act(flow, "card-unblock", ["serial": "ALICE-0001", "challenge": "0011223344556677"]), .conflict, "action_unavailable")
 
                 // Decimal in, decimal out (with check digits), and the per-card limit of 5 a day.
                 var answered = 1
-                while answered < RecoveryService.cardUnblocksPerCardPerDay {
+                while answered < CardUnblockLimit.perCardPerDay {
                     let next = try await client.verifiedFlow(fx)
                     let d = try await client.act(next, "card-unblock", ["serial": "ALICE-0001", "challenge": decimal])
                     #expect(d.status == .ok)
@@ -88,7 +91,7 @@ struct CardAndCodeActionTests {
             }
             let events = try await fx.runtime.store.recentEvents(tenant: "demo", limit: 200).map(\.record).filter { $0.event == "recovery.card-unblock" }
             let successes = events.filter { $0.outcome == "success" }.count
-            #expect(successes == RecoveryService.cardUnblocksPerCardPerDay)
+            #expect(successes == CardUnblockLimit.perCardPerDay)
             #expect(events.contains { $0.outcome == "refused" && $0.reason.contains("BOB-0001") })
         }
     }
@@ -107,6 +110,8 @@ struct CardAndCodeActionTests {
                 let code = try #require(body["code"] as? String)
                 #expect(code.filter(\.isNumber).count == 10)
                 #expect(body["max_uses"] as? Int == 5 && body["expires_at"] is String)
+                #expect(Set(body.keys) == ["result", "code", "expires_at", "max_uses"])
+                #expect(String(buffer: r.body).hasPrefix(#"{"code":""#) && String(buffer: r.body).hasSuffix(#","max_uses":5,"result":"emergency_code"}"#))
                 try expectError(try await client.act(flow, "emergency-code"), .conflict, "action_unavailable")
                 #expect(try await client.validate(code.filter(\.isNumber), tenant: "demo", key: fx.validateKey) == "accept")
                 // A key rotation does not end it: its HMAC key is derived from the key it was issued under.

@@ -51,6 +51,8 @@ struct RecoveryAPITests {
                 let use = try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/selfservice")
                 #expect(use.status == .ok)
                 #expect(try jsonObject(use)["redirect_to"] as? String == "https://example.com/selfservice")
+                // The answer's exact bytes (sorted keys): outside clients parse them.
+                #expect(String(buffer: use.body) == #"{"redirect_to":"https://example.com/selfservice","result":"redirect"}"#)
                 try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/selfservice"), .conflict, "action_unavailable")
                 try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/unlock-account"), .conflict, "action_unavailable")
                 try expectError(try await client.send(.post, "/api/v1/recovery/flows/\(id)/actions/fly"), .notFound, "not_found")

@@ -51,6 +51,7 @@ struct RecoveryActionTests {
                 let ok = try await client.act(flow, "reset-password", ["password": "correct horse battery", "confirmation": "correct horse battery"])
                 #expect(ok.status == .ok)
                 #expect(try jsonObject(ok)["result"] as? String == "password_reset")
+                #expect(String(buffer: ok.body) == #"{"result":"password_reset"}"#)
                 #expect(try await dir.verify(username: "alice", password: "correct horse battery"))
                 #expect(try await !dir.verify(username: "alice", password: "old horse battery staple"))
                 // Used once.
@@ -114,6 +115,7 @@ struct RecoveryActionTests {
                 let ok = try await client.act(flow, "unlock-account")
                 #expect(ok.status == .ok)
                 #expect(try jsonObject(ok)["result"] as? String == "unlocked")
+                #expect(String(buffer: ok.body) == #"{"result":"unlocked"}"#)
                 #expect(try await fx.runtime.store.directoryAccount(userID: user.id)?.lockedAt == nil)
                 try await fx.runtime.store.setDirectoryLock(userID: user.id, lockedAt: fx.clock.now())
                 try expectError(try await client.act(flow, "unlock-account"), .conflict, "action_unavailable")

@@ -1,13 +1,14 @@
 import Foundation
 
-/// The proof a recovery action needs from the flow that unlocks it (issue 13 item 11; NIST SP 800-63B-4 §4.2.2.2:
+/// The proof a recovery action needs from the flow that unlocks it; each action declares its own
+/// (``RecoveryAction/assurance``) (issue 13 item 11; NIST SP 800-63B-4 §4.2.2.2:
 /// two recovery factors of different methods at AAL2).
 ///
 /// | assurance | actions | the flow's passed steps must include |
 /// |---|---|---|
 /// | `any` | `selfservice`, `unlock-account` | any step (questions alone included) |
 /// | `possession` | `reset-password`, `card-unblock` | one `sms`, `email` or `totp` step |
-/// | `two-factors` | `emergency-code`, `unlock-authenticator`, and every action not named here | two steps of different kinds among `sms` (a verified phone), `email` (a verified mailbox) and `totp` (the authenticator) |
+/// | `two-factors` | `emergency-code`, `unlock-authenticator`, and every action that does not say otherwise | two steps of different kinds among `sms` (a verified phone), `email` (a verified mailbox) and `totp` (the authenticator) |
 ///
 /// Questions never count as a factor: answers are often researchable or guessable (SP 800-63B does not accept
 /// them as an authenticator). Two steps of one kind (two SMS methods) are one factor: one SIM swap passes both.
@@ -16,24 +17,12 @@ public enum ActionAssurance: String, Sendable, CaseIterable, Comparable {
     case possession
     case twoFactors = "two-factors"
 
-    /// The assurance each action needs, by its id. Why by id, with the strongest as the default: an action added
-    /// later (new recovery codes, device restore) is refused with weak flows until it is placed here on purpose.
-    static let byAction: [String: ActionAssurance] = [
-        "selfservice": .any,
-        // Clears a lockout only: the user still needs the password (and second factor) to log in.
-        "unlock-account": .any,
-        // A new password, never a second factor: a possession step keeps a researched answer from yielding it.
-        "reset-password": .possession,
-        // The card in hand is one possession factor (its challenge comes from it); a thief has the card too, so
-        // the flow must add a factor the thief lacks before the card gets a new PIN.
-        "card-unblock": .possession,
-        // These replace or bypass the second factor: one SIM swap or one mailbox takeover must not be enough.
-        "emergency-code": .twoFactors,
-        "unlock-authenticator": .twoFactors,
-    ]
-
-    /// The assurance `action` (an action id) needs; an id not in the table needs ``twoFactors``.
-    public static func required(for action: String) -> ActionAssurance { byAction[action] ?? .twoFactors }
+    /// The assurance `action` (an action id) needs: what the action of ``ActionRegistry/standard`` declares
+    /// (``RecoveryAction/assurance``, with its reason next to it). Why an unknown id needs ``twoFactors``: an id no
+    /// action of this version has is refused with weak flows rather than guessed at.
+    public static func required(for action: String) -> ActionAssurance {
+        ActionRegistry.standard.action(RecoveryActionID(rawValue: action))?.assurance ?? .twoFactors
+    }
 
     /// The factor kind a passed step of `type` proves (the method's ``VerificationMethod/factor``); nil for questions
     /// (never a factor) and for a type `methods` does not know.
@@ -62,9 +51,4 @@ public enum ActionAssurance: String, Sendable, CaseIterable, Comparable {
     public static func < (a: ActionAssurance, b: ActionAssurance) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
-}
-
-extension RecoveryAction {
-    /// The assurance this action needs (see ``ActionAssurance``).
-    public var assurance: ActionAssurance { ActionAssurance.required(for: rawValue) }
 }

@@ -79,7 +79,7 @@ public struct FlowDocument: Sendable, Codable, Equatable {
     /// Renders `flow` in its language at `now`. `unavailable` names actions the user's current state rules out
     /// (an account that is not locked cannot be unlocked), with the catalog id of the reason.
     /// The current step's fields come from its method (``VerificationMethod/view(_:settings:_:)``).
-    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date, unavailable: [RecoveryAction: String] = [:],
+    public init(flow: RecoveryFlow, config: RecoveryConfig, catalog: Catalog, now: Date, unavailable: [RecoveryActionID: String] = [:],
                 methods: MethodRegistry = .standard) {
         let lang = flow.language
         func t(_ id: String, _ args: [String: String] = [:]) -> FlowText { FlowText(id: id, text: catalog.text(id, lang, args)) }

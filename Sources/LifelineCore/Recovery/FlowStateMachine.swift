@@ -100,7 +100,7 @@ public struct FlowStateMachine: Sendable {
     }
 
     /// Uses the grant for `action` once; false when there is none, it expired or it was used.
-    public mutating func useGrant(_ action: RecoveryAction, now: Date) -> Bool {
+    public mutating func useGrant(_ action: RecoveryActionID, now: Date) -> Bool {
         guard flow.phase == .verified, let i = flow.grants.firstIndex(where: { $0.action == action }),
               flow.grants[i].usedAt == nil, flow.grants[i].expiresAt > now else { return false }
         flow.grants[i].usedAt = now

@@ -1,17 +1,5 @@
 import Foundation
 
-/// What a verified flow lets the user do next.
-public enum RecoveryAction: String, Sendable, Codable, CaseIterable {
-    case resetPassword = "reset-password"
-    case unlockAccount = "unlock-account"
-    case cardUnblock = "card-unblock"
-    case emergencyCode = "emergency-code"
-    /// Clears the lock, the throttle and the fail count of the user's OTP tokens (docs/recovery-actions.md).
-    case unlockAuthenticator = "unlock-authenticator"
-    case selfservice
-
-}
-
 /// A named, ordered list of verification steps and the actions a completed flow unlocks.
 public struct FlowDefinition: Sendable, Codable, Equatable {
     public var id: String
@@ -19,11 +7,11 @@ public struct FlowDefinition: Sendable, Codable, Equatable {
     public var names: [String: String]
     /// Method ids, run in order.
     public var steps: [String]
-    public var actions: [RecoveryAction]
+    public var actions: [RecoveryActionID]
     /// The emergency-code template this flow issues (`emergency-code` action); nil: the tenant's first.
     public var emergencyTemplate: String?
 
-    public init(id: String, names: [String: String], steps: [String], actions: [RecoveryAction], emergencyTemplate: String? = nil) {
+    public init(id: String, names: [String: String], steps: [String], actions: [RecoveryActionID], emergencyTemplate: String? = nil) {
         self.id = id; self.names = names; self.steps = steps; self.actions = actions; self.emergencyTemplate = emergencyTemplate
     }
 
@@ -38,7 +26,7 @@ public struct FlowDefinition: Sendable, Codable, Equatable {
         id = try c.decode(String.self, forKey: .id)
         names = try c.decode([String: String].self, forKey: .names)
         steps = try c.decode([String].self, forKey: .steps)
-        actions = try c.decode([RecoveryAction].self, forKey: .actions)
+        actions = try c.decode([RecoveryActionID].self, forKey: .actions)
         emergencyTemplate = try c.decodeIfPresent(String.self, forKey: .emergencyTemplate)
     }
 

@@ -65,10 +65,10 @@ public struct StepState: Sendable, Codable, Equatable {
 
 /// A single-use permission, held by a verified flow, to perform one recovery action before `expiresAt`.
 public struct ActionGrant: Sendable, Codable, Equatable {
-    public var action: RecoveryAction
+    public var action: RecoveryActionID
     public var expiresAt: Date
     public var usedAt: Date?
-    public init(action: RecoveryAction, expiresAt: Date, usedAt: Date? = nil) { self.action = action; self.expiresAt = expiresAt; self.usedAt = usedAt }
+    public init(action: RecoveryActionID, expiresAt: Date, usedAt: Date? = nil) { self.action = action; self.expiresAt = expiresAt; self.usedAt = usedAt }
 }
 
 /// A message for the client: an id from the string catalog, its kind and arguments.

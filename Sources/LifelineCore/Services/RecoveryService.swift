@@ -28,6 +28,8 @@ public struct RecoveryService: Sendable {
     let secrets: StableSecret
     /// The verification methods flows may use.
     let methods: MethodRegistry
+    /// The recovery actions verified flows can use (``ActionRegistry/standard``; tests add their own).
+    public var actions: ActionRegistry = .standard
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,

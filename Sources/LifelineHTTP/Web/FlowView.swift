@@ -12,8 +12,8 @@ struct FlowView {
     /// Messages added by the web layer (a missing field, a concurrent change).
     var extraErrors: [String] = []
 
-    /// Actions that take input on a page of their own before they act.
-    static let pageActions: Set<String> = [RecoveryAction.resetPassword.rawValue, RecoveryAction.cardUnblock.rawValue]
+    /// Actions that take input on a page of their own before they act (those with fields).
+    var pageActions: Set<String> = ActionRegistry.standard.formActionIDs
 
     /// The page title for the flow's state.
     var title: String { renderer.text("title_\(doc.state)", lang) }
@@ -39,7 +39,7 @@ struct FlowView {
             "actions": doc.actions.map { a -> [String: Any] in
                 // Reset and card unblock open a form page (a link); the others act at once (a post). An action that
                 // is not available (used, expired, an account that is not locked) is a disabled button with the reason.
-                let page = a.available && FlowView.pageActions.contains(a.id)
+                let page = a.available && pageActions.contains(a.id)
                 let note = a.note?.text ?? ""
                 return ["id": a.id, "label": a.label, "disabled": !a.available, "is_page": page, "posts": !page,
                         "note": note, "has_note": !note.isEmpty]

@@ -6,16 +6,17 @@ import LifelineCore
 /// The pages of the recovery actions: a form page for those that take input (reset password, card unblock),
 /// a result page for those that show something once (cryptogram, emergency code), and the card tool's deep link.
 extension WebController {
+    /// One route pair for every action: its form page (actions with fields) and its post; the card tool's deep link.
     func addActionRoutes(to web: RouterGroup<AppRequestContext>) {
         web.get("/recover/action/:action") { request, context in
             let name = try context.parameters.require("action")
-            guard let action = RecoveryAction(rawValue: name), FlowView.pageActions.contains(name) else { return WebRenderer.redirect("/recover/flow") }
+            guard let action = recovery.actions.action(named: name), !action.fields.isEmpty else { return WebRenderer.redirect("/recover/flow") }
             let session = webSession(request)
             let doc = try await recovery.document(flowID: try flowID(session), language: session.language)
             guard doc.state == "verified", doc.actions.contains(where: { $0.id == name && $0.available }) else {
                 throw LifelineError(.actionUnavailable, "this action is not available")
             }
-            if action == .cardUnblock, let link = DeepLink(cookie: request.cookies[cookies.unblockName]?.value) {
+            if action.id == .cardUnblock, let link = DeepLink(cookie: request.cookies[cookies.unblockName]?.value) {
                 // A deep link's values are only pre-filled: the page asks the user to check them against the card
                 // tool and confirm (see `afterVerification`).
                 return await actionPage(action, doc, session, values: ["serial": link.serial, "challenge": link.challenge], confirmLink: true)
@@ -26,15 +27,10 @@ extension WebController {
             let form = try await checkedForm(request)
             let name = try context.parameters.require("action")
             // An action this version does not know is "not available", like one the flow did not unlock.
-            guard let action = RecoveryAction(rawValue: name) else { throw LifelineError(.actionUnavailable, "no such action") }
+            guard let action = recovery.actions.action(named: name) else { throw LifelineError(.actionUnavailable, "no such action") }
             let session = webSession(request)
-            let input: ActionInput = switch action {
-            case .resetPassword: .password(new: form["password"] ?? "", confirmation: form["confirmation"] ?? "")
-            case .cardUnblock: .card(serial: form["serial"] ?? "", challenge: form["challenge"] ?? "")
-            default: .none
-            }
-            return try await perform(action, input: input, session: session, request: request, context: context,
-                                     typed: ["serial": form["serial"] ?? "", "challenge": form["challenge"] ?? ""])
+            let input = ActionInput(Dictionary(uniqueKeysWithValues: action.fields.map { ($0.name, form[$0.name] ?? "") }))
+            return try await perform(action, input: input, session: session, request: request, context: context)
         }
         // The card tool's deep link (a QR code): remember serial and challenge, then verify as usual; after the
         // verification the card form shows them pre-filled for the user to confirm (see `afterVerification`).
@@ -47,7 +43,7 @@ extension WebController {
             // A browser that is already verified for card unblock goes to the filled-in form.
             var target = "/recover" + (q.get("tenant").map { "?tenant=" + WebRenderer.queryEscape(String($0)) } ?? "")
             if let id = session.flowID, let doc = try? await recovery.document(flowID: id),
-               doc.state == "verified", doc.actions.contains(where: { $0.id == RecoveryAction.cardUnblock.rawValue && $0.available }) {
+               doc.state == "verified", doc.actions.contains(where: { $0.id == RecoveryActionID.cardUnblock.rawValue && $0.available }) {
                 target = "/recover/action/card-unblock"
             }
             var response = WebRenderer.redirect(target)
@@ -57,13 +53,12 @@ extension WebController {
     }
 
     /// Performs an action and answers with its result, or with its form (and what to fix) when it was refused.
-    func perform(_ action: RecoveryAction, input: ActionInput, session: WebSession, request: Request, context: AppRequestContext,
-                 typed: [String: String]) async throws -> Response {
+    func perform(_ action: any RecoveryAction, input: ActionInput, session: WebSession, request: Request, context: AppRequestContext) async throws -> Response {
         let id = try flowID(session)
         do {
-            let outcome = try await recovery.useAction(flowID: id, action: action.rawValue, input: input, source: context.sourceAddress)
-            var response = outcomePage(outcome, session)
-            if action == .cardUnblock { response.setCookie(cookies.clearUnblock()) }
+            let result = try await recovery.useAction(flowID: id, action: action.id.rawValue, input: input, source: context.sourceAddress)
+            var response = resultPage(result, session)
+            if action.id == .cardUnblock { response.setCookie(cookies.clearUnblock()) }
             return response
         } catch let e as LifelineError where e.code == .invalidRequest || e.code == .unavailable || e.code == .conflict
             || (e.code == .actionUnavailable && !e.details.isEmpty) {
@@ -75,9 +70,9 @@ extension WebController {
             case .conflict, .actionUnavailable: .conflict
             default: .badRequest
             }
-            if FlowView.pageActions.contains(action.rawValue), doc.state == "verified" {
-                // Passwords are never sent back into a page; serial and challenge are, to correct one group.
-                let values = action == .cardUnblock ? typed : [:]
+            if !action.fields.isEmpty, doc.state == "verified" {
+                // Passwords are never sent back into a page; the other fields are (serial and challenge, to correct one group).
+                let values = Dictionary(uniqueKeysWithValues: action.fields.filter { $0.type != "password" }.map { ($0.name, input[$0.name]) })
                 return await actionPage(action, doc, session, values: values, errors: errors, status: status,
                                         invalidField: Self.field(of: e.details.first?.id))
             }
@@ -93,7 +88,7 @@ extension WebController {
     /// with the CSRF token, after they saw the serial and challenge, computes a cryptogram.
     func afterVerification(_ doc: FlowDocument, request: Request, context: AppRequestContext, session: WebSession) async throws -> Response? {
         guard doc.state == "verified", DeepLink(cookie: request.cookies[cookies.unblockName]?.value) != nil,
-              doc.actions.contains(where: { $0.id == RecoveryAction.cardUnblock.rawValue && $0.available }) else { return nil }
+              doc.actions.contains(where: { $0.id == RecoveryActionID.cardUnblock.rawValue && $0.available }) else { return nil }
         return WebRenderer.redirect("/recover/action/card-unblock")
     }
 
@@ -108,77 +103,65 @@ extension WebController {
         return detail.hasPrefix("password.") || detail.hasPrefix("directory.password") ? "password" : nil
     }
 
-    func actionPage(_ action: RecoveryAction, _ doc: FlowDocument, _ session: WebSession, values: [String: String] = [:],
+    /// The form page of an action with fields, rendered from its ``RecoveryAction/fields`` and ``RecoveryAction/formRules(_:)``.
+    func actionPage(_ action: any RecoveryAction, _ doc: FlowDocument, _ session: WebSession, values: [String: String] = [:],
                     errors: [String] = [], status: HTTPResponse.Status = .ok, invalidField: String? = nil,
                     confirmLink: Bool = false) async -> Response {
         let lang = session.language
-        var rules: [String] = []
-        var fields: [[String: Any]]
+        let name = action.id.rawValue
+        let rules = await formRules(action, tenant: doc.tenant, lang: lang)
         // With an error, the field it is about (else every field) is marked invalid and gets the focus.
-        func field(_ name: String, _ type: String, _ autocomplete: String, hint: String? = nil, first: Bool = false) -> [String: Any] {
-            let id = "f-\(name)"
-            let invalid = !errors.isEmpty && (invalidField == nil || invalidField == name)
-            let focus = invalidField.map { !errors.isEmpty && $0 == name } ?? first
+        let fields: [[String: Any]] = action.fields.enumerated().map { index, f in
+            let id = "f-\(f.name)"
+            let first = index == 0
+            let invalid = !errors.isEmpty && (invalidField == nil || invalidField == f.name)
+            let focus = invalidField.map { !errors.isEmpty && $0 == f.name } ?? first
+            let hint = f.hint.map { renderer.text($0, lang) }
             var describedby = [String]()
             if invalid { describedby.append("errors") }
             if hint != nil { describedby.append("\(id)-hint") }
-            if name == "password", !rules.isEmpty { describedby.append("rules") }
-            return ["name": name, "id": id, "type": type, "autocomplete": autocomplete, "label": renderer.text("field_\(name)", lang),
-                    "value": values[name] ?? "", "autofocus": focus, "invalid": invalid, "describedby": describedby.joined(separator: " "),
+            if first, !rules.isEmpty { describedby.append("rules") }
+            return ["name": f.name, "id": id, "type": f.type, "autocomplete": f.autocomplete, "label": renderer.text("field_\(f.name)", lang),
+                    "value": values[f.name] ?? "", "autofocus": focus, "invalid": invalid, "describedby": describedby.joined(separator: " "),
                     "has_hint": hint != nil, "hint": hint ?? ""]
         }
-        switch action {
-        case .cardUnblock:
-            fields = [field("serial", "text", "off", first: true),
-                      field("challenge", "text", "off", hint: renderer.text("challenge_hint", lang))]
-        default:
-            rules = await passwordRules(tenant: doc.tenant, lang: lang)
-            fields = [field("password", "password", "new-password", first: true), field("confirmation", "password", "new-password")]
-        }
-        return renderer.page("action", title: renderer.text("title_\(action.rawValue)", lang), session: session,
-                             next: "/recover/action/\(action.rawValue)", status: status, context: [
+        return renderer.page("action", title: renderer.text("title_\(name)", lang), session: session,
+                             next: "/recover/action/\(name)", status: status, context: [
                                  "account": renderer.text("flow_for", lang, ["username": doc.username]),
-                                 "intro": renderer.text((confirmLink ? "confirm_" : "intro_") + action.rawValue, lang), "action": action.rawValue,
+                                 "intro": renderer.text((confirmLink ? "confirm_" : "intro_") + name, lang), "action": name,
                                  "errors": errors, "has_errors": !errors.isEmpty, "fields": fields,
                                  "rules": rules, "has_rules": !rules.isEmpty, "rules_title": renderer.text("rules_title", lang),
-                                 "submit": renderer.text((confirmLink ? "submit_confirm_" : "submit_") + action.rawValue, lang),
+                                 "submit": renderer.text((confirmLink ? "submit_confirm_" : "submit_") + name, lang),
                              ])
     }
 
-    /// The tenant's password rules as sentences, shown before the user types.
-    func passwordRules(tenant: String, lang: String) async -> [String] {
+    /// The action's rules for the tenant (the password rules) as sentences, shown before the user types.
+    func formRules(_ action: any RecoveryAction, tenant: String, lang: String) async -> [String] {
         guard let config = try? await recovery.recoveryConfig(tenantName: tenant) else { return [] }
-        let p = config.passwordPolicy
-        var out = [renderer.catalog.text("password.rule_length", lang, ["min": String(p.minLength), "max": String(p.maxLength)])]
-        if p.minClasses > 0 { out.append(renderer.catalog.text("password.classes", lang, ["count": String(p.minClasses)])) }
-        if p.forbidUsername { out.append(renderer.catalog.text("password.rule_username", lang)) }
-        out.append(renderer.catalog.text("password.rule_common", lang))
-        return out
+        return action.formRules(config).map { renderer.catalog.text($0.id, lang, Self.args($0.args)) }
     }
 
-    /// The page after an action succeeded.
-    func outcomePage(_ outcome: ActionOutcome, _ session: WebSession) -> Response {
+    /// The page after an action succeeded: its redirect, its result page (a value shown once), or the actions page,
+    /// which shows the action's notice and what is left to do.
+    func resultPage(_ result: ActionResult, _ session: WebSession) -> Response {
+        if let url = result.redirect { return WebRenderer.redirect(url) }
+        guard let page = result.page else { return WebRenderer.redirect("/recover/flow") }
         let lang = session.language
-        switch outcome {
-        case .redirect(let url):
-            return WebRenderer.redirect(url)
-        case .passwordReset, .unlocked, .authenticatorUnlocked:
-            // The actions page shows the confirmation (a notice of the flow) and what is left to do.
-            return WebRenderer.redirect("/recover/flow")
-        case .cardResponse(let serial, let cryptogram, let format):
-            return renderer.page("result", title: renderer.text("title_card_result", lang), session: session, next: "/recover/flow", context: [
-                "account": renderer.text("card_serial", lang, ["serial": serial]),
-                "intro": renderer.text("intro_card_result", lang), "value": cryptogram,
-                "lines": [renderer.text(format == "decimal" ? "card_result_decimal" : "card_result_hex", lang)],
-            ])
-        case .emergencyCode(let code, let expiresAt, let maxUses):
-            var lines: [String] = []
-            if let expiresAt { lines.append(renderer.text("code_expires", lang, ["time": Self.timeText(expiresAt)])) }
-            if let maxUses { lines.append(renderer.text(maxUses == 1 ? "code_uses_one" : "code_uses", lang, ["count": String(maxUses)])) }
-            lines.append(renderer.text("code_once", lang))
-            return renderer.page("result", title: renderer.text("title_code_result", lang), session: session, next: "/recover/flow", context: [
-                "account": "", "intro": renderer.text("intro_code_result", lang), "value": code, "lines": lines,
-            ])
+        func text(_ t: ActionText) -> String { renderer.text(t.id, lang, Self.args(t.args)) }
+        return renderer.page("result", title: renderer.text(page.title, lang), session: session, next: "/recover/flow", context: [
+            "account": page.context.map(text) ?? "", "intro": renderer.text(page.intro, lang), "value": page.value,
+            "lines": page.lines.map(text),
+        ])
+    }
+
+    /// A text's arguments as the page shows them (times in UTC).
+    static func args(_ args: [String: ActionValue]) -> [String: String] {
+        args.mapValues { value in
+            switch value {
+            case .text(let s): s
+            case .number(let n): String(n)
+            case .time(let d): timeText(d)
+            }
         }
     }
 

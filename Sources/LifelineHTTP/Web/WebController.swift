@@ -143,6 +143,7 @@ struct WebController {
         guard doc.state != "expired" else { throw LifelineError(.expired, "this recovery flow has expired") }
         var view = FlowView(doc: doc, lang: session.language, renderer: renderer, now: now())
         view.extraErrors = errors
+        view.pageActions = recovery.actions.formActionIDs
         let target = doc.state == "verified" ? await selfserviceOrigin(tenant: doc.tenant) : nil
         return renderer.page("flow", title: view.title, session: session, next: "/recover/flow", status: status, context: view.context, formTarget: target)
     }
