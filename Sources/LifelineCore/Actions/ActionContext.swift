@@ -16,7 +16,7 @@ public struct ActionContext: Sendable {
     /// The client's address, for audit records.
     public let source: String
 
-    var storage: any LifelineStorage { service.storage }
+    var storage: any RecoveryService.Storage { service.storage }
 
     /// An audit record of this action (`recovery.<id>`).
     public func audit(_ outcome: String, _ reason: String) -> AuditRecord {
@@ -45,7 +45,7 @@ public struct ActionCheck: Sendable {
     public let user: User
     let directoryLookup: DirectoryAccountLookup
 
-    var storage: any LifelineStorage { service.storage }
+    var storage: any RecoveryService.Storage { service.storage }
 
     /// The user's account in the tenant's directory: nil when there is none; throws when the directory cannot be reached.
     func directoryAccount() async throws -> DirectoryAccount? {

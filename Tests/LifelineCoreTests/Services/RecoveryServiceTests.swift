@@ -70,14 +70,15 @@ struct RecoveryServiceTests {
         let flowID = try #require(UUID(uuidString: doc.id))
 
         let issued = try await h.recovery.useAction(flowID: flowID, action: "emergency-code", source: "127.0.0.1")
-        guard case .emergencyCode(let code, _, let maxUses) = issued else {
+        #expect(issued.result == "emergency_code")
+        guard let codeItem = issued.items.first(where: { $0.key == "code" }), case .text(let code) = codeItem.value else {
             Issue.record("not an emergency code: \(issued)")
             return
         }
-        #expect(maxUses == 5)
+        #expect(issued.items.first { $0.key == "max_uses" }?.value == .number(5))
         #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli))
 
-        #expect(try await h.recovery.useAction(flowID: flowID, action: "unlock-authenticator", source: "127.0.0.1") == .authenticatorUnlocked)
+        #expect(try await h.recovery.useAction(flowID: flowID, action: "unlock-authenticator", source: "127.0.0.1").result == "authenticator_unlocked")
         let token = try await h.token(tokenID)
         #expect(token.state == .active && token.failCount == 0)
         // The rule of EmergencyCodeRules, composed in the core: a token active again ends the emergency code.
