@@ -138,4 +138,4 @@ public protocol HealthProbe: Sendable {
 
 /// Everything the core needs from storage.
 public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore & DirectoryAccountStore
-    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore
+    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore & RecoveryCodeStore
