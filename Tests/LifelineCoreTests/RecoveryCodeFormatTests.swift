@@ -5,10 +5,18 @@ import Testing
 /// The printed form of saved recovery codes, how typed codes are read, and how a set is drawn.
 @Suite("Recovery code format")
 struct RecoveryCodeFormatTests {
-    /// Counts up from a seed: a "random" source whose bytes are known.
-    final class CountingRandom: RandomSource, @unchecked Sendable {
-        var next: UInt8 = 0
-        func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in next &+= 7; return next } }
+    /// A seeded generator (SplitMix64): "random" bytes that are the same on every run.
+    final class SeededRandom: RandomSource, @unchecked Sendable {
+        var state: UInt64 = 42
+        func bytes(_ count: Int) -> [UInt8] {
+            (0..<count).map { _ in
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return UInt8(truncatingIfNeeded: z ^ (z >> 31))
+            }
+        }
     }
 
     @Test func readsTheCodeAsPrintedWithOrWithoutSeparatorsInAnyCase() {
@@ -32,7 +40,7 @@ struct RecoveryCodeFormatTests {
         #expect(RecoveryCodeFormat.alphabet.count == 32, "5 bits a character")
         #expect(RecoveryCodeFormat.length * 5 == 80)
         #expect((RecoveryCodeFormat.length - RecoveryCodeFormat.lookupLength) * 5 >= 64, "the secret part alone has at least 64 bits")
-        let set = RecoveryCodeFormat.newSet(random: CountingRandom())
+        let set = RecoveryCodeFormat.newSet(random: SeededRandom())
         #expect(set.count == 10)
         #expect(Set(set.map(RecoveryCodeFormat.lookup)).count == 10)
         for code in set {
