@@ -5,7 +5,8 @@ struct CredentialDependencies: Sendable {
     let storage: any LifelineStorage
     let vault: any KeyVault
     let verifier: OTPVerifier
-    let hashPool: SlowHashPool
+    /// The pool for slow hashes, asked at each use.
+    let hashPool: @Sendable () -> SlowHashPool
     /// Called after notices were queued in the outbox (wakes the dispatcher).
     let onQueued: @Sendable () -> Void
 }

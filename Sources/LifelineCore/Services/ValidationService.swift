@@ -28,12 +28,14 @@ public struct ValidationService: Sendable {
     let verifier: OTPVerifier
     let registry: CredentialRegistry
 
-    /// `hashPool` runs the recovery codes' slow hashes; `onQueued` is called after a notice was queued in the outbox.
+    /// `hashPool` runs the recovery codes' slow hashes (nil: ``SlowHashPool/shared`` as it is at each use, so a pool the
+    /// composition root configures after making this service is the one used); `onQueued` is called after a notice was
+    /// queued in the outbox.
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, policy: OTPPolicy,
-                hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {
+                hashPool: SlowHashPool? = nil, onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.clock = clock; self.verifier = OTPVerifier(policy: policy)
-        self.registry = CredentialRegistry(CredentialDependencies(storage: storage, vault: vault, verifier: verifier, hashPool: hashPool,
-                                                                  onQueued: onQueued))
+        self.registry = CredentialRegistry(CredentialDependencies(storage: storage, vault: vault, verifier: verifier,
+                                                                  hashPool: { hashPool ?? .shared }, onQueued: onQueued))
     }
 
     /// Validates `code` for `username` of `tenantName`. Returns only accept/reject to the caller; the reason is

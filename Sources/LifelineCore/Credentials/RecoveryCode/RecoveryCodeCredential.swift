@@ -10,7 +10,7 @@ struct RecoveryCodeCredential: CredentialType {
     let kind = CredentialKind.recoveryCode
     let storage: any LifelineStorage
     let notices: RecoveryCodeNotices
-    let hashPool: SlowHashPool
+    let hashPool: @Sendable () -> SlowHashPool
     let maxFailures: Int
     let onQueued: @Sendable () -> Void
 
@@ -29,7 +29,7 @@ struct RecoveryCodeCredential: CredentialType {
         let input = RecoveryCodeFormat.hashInput(code: code, userID: userID)
         // Why refusable: anyone with a validate key can send codes; when the pool's queue is full the request is refused
         // with 503 at once instead of piling up scrypt jobs.
-        let matches = try await SlowHash.offloaded(pool: hashPool, refusable: true) {
+        let matches = try await SlowHash.offloaded(pool: hashPool(), refusable: true) {
             if let candidate { return SlowHash.verify(input, against: candidate.hash) }
             return SlowHash.decoyVerify(input)
         }

@@ -9,11 +9,12 @@ public struct RecoveryCodeService: Sendable {
     let clock: any LifelineClock
     let random: any RandomSource
     let policy: OTPPolicy
-    let hashPool: SlowHashPool
+    /// nil: ``SlowHashPool/shared`` as it is at each use.
+    let hashPool: SlowHashPool?
     let onQueued: @Sendable () -> Void
 
     public init(storage: any LifelineStorage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy,
-                hashPool: SlowHashPool = .shared, onQueued: @escaping @Sendable () -> Void = {}) {
+                hashPool: SlowHashPool? = nil, onQueued: @escaping @Sendable () -> Void = {}) {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.policy = policy
         self.hashPool = hashPool; self.onQueued = onQueued
     }
@@ -32,7 +33,7 @@ public struct RecoveryCodeService: Sendable {
         for code in codes {
             let input = RecoveryCodeFormat.hashInput(code: code, userID: user.id)
             // Each hash with its own 16-byte salt from the CSPRNG; not refusable: an administrator's request waits its turn.
-            let hash = try await SlowHash.offloaded(pool: hashPool) { [random] in try SlowHash.hash(input, random: random) }
+            let hash = try await SlowHash.offloaded(pool: hashPool ?? .shared) { [random] in try SlowHash.hash(input, random: random) }
             rows.append(StoredRecoveryCode(lookup: RecoveryCodeFormat.lookup(code), hash: hash))
         }
         let set = RecoveryCodeSet(userID: user.id, tenantID: tenant.id, setID: random.uuid(), issuedAt: now, total: codes.count, remaining: codes.count)
