@@ -115,6 +115,19 @@ struct RecoveryCodeTests {
         }
     }
 
+    @Test func theNoticeIsInTheUsersLanguage() async throws {
+        try await Fixture.with { fx in
+            try await fx.tenant()
+            var new = AdminService.NewUser(username: "kari")
+            new.language = "nb-NO"
+            _ = try await fx.runtime.admin.createUser(tenantName: "acme", new, caller: .cli)
+            _ = try await fx.runtime.admin.addContact(tenantName: "acme", username: "kari", kind: .email, value: "kari@example.com", verified: true, caller: .cli)
+            _ = try await fx.runtime.admin.issueRecoveryCodes(tenantName: "acme", username: "kari", caller: .cli)
+            let messages = try await fx.runtime.store.recentMessages(limit: 10)
+            #expect(messages.map(\.subject) == ["ACME: nye gjenopprettingskoder"])
+        }
+    }
+
     @Test func aTenantKeyCannotIssueForAnotherTenant() async throws {
         try await Fixture.with { fx in
             try await fx.seedAlice()

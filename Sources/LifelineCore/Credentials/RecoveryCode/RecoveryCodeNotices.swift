@@ -20,13 +20,15 @@ struct RecoveryCodeNotices: Sendable {
 
     private func messages(user: User, tenant: Tenant, now: Date, kind: String, args extra: [String: String]) async throws -> [OutboxMessage] {
         let catalog = MessageCatalog.catalog
+        // The user's language as a catalog language (`nb-NO` → `nb`, `no` → `nb`, unknown → `en`).
+        let lang = catalog.resolve(user.language)
         var args = ["tenant": tenant.displayName, "time": ISO8601DateFormatter().string(from: now)]
         args.merge(extra) { $1 }
         var out: [OutboxMessage] = []
         for contact in try await storage.contacts(userID: user.id) where contact.verified {
             let channel: MessageChannel = contact.kind == .phone ? .sms : .email
-            let subject = channel == .sms ? "" : catalog.text("message.recovery_codes_\(kind)_subject", user.language, args)
-            let text = catalog.text("message.recovery_codes_\(kind)_\(channel == .sms ? "sms" : "body")", user.language, args)
+            let subject = channel == .sms ? "" : catalog.text("message.recovery_codes_\(kind)_subject", lang, args)
+            let text = catalog.text("message.recovery_codes_\(kind)_\(channel == .sms ? "sms" : "body")", lang, args)
             // The id from Foundation's UUID (the system CSPRNG): a message id is no secret, it only has to be unique.
             var m = OutboxMessage(id: UUID(), tenant: tenant.name, channel: channel, recipient: contact.value, subject: subject, body: nil,
                                   nextAttemptAt: now, createdAt: now)
