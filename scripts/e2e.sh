@@ -456,6 +456,51 @@ check_rotate() {
     check "rotate: server stops with exit 0" "$([ "$STOP_RC" = 0 ] || echo "exit $STOP_RC")"
 }
 
+# --- 3b. saved recovery codes (issue 14 item 9): CLI issue, validate with and without separators, once --------
+check_recovery_codes() {
+    local port base pid reason result first second plain
+    cli recovery-codes issue --tenant acme --user alice --data-dir "$SQLITE_DIR"
+    reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif [ "$(line_count "$OUT")" -ne 10 ] || [ "$(grep -Ec '^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$' "$OUT")" -ne 10 ]; then
+        reason="expected 10 codes XXXX-XXXX-XXXX-XXXX, got: $(tr '\n' '|' <"$OUT" | cut -c1-200)"
+    fi
+    check "recovery codes: issue prints 10 grouped codes, one a line" "$reason"
+    first="$(sed -n 1p "$OUT")"
+    second="$(sed -n 2p "$OUT")"
+    plain="$(printf '%s' "$second" | tr -d '-' | tr 'A-Z' 'a-z')"
+    cli recovery-codes status --tenant acme --user alice --data-dir "$SQLITE_DIR"
+    expect_success "recovery codes: status prints 10" '^10$'
+
+    port="$(py free-port)"
+    base="http://127.0.0.1:$port"
+    start_server codes-server serve --data-dir "$SQLITE_DIR" --port "$port"
+    pid="$SERVER_PID"
+    reason="$(wait_ready "$base" "$pid")"
+    check "recovery codes: server ready" "$reason"
+    if [ -z "$reason" ]; then
+        result="$(py validate "$base" "$VALIDATE_KEY" acme alice "$first")"
+        check "recovery codes: validate accepts a code as printed" "$([ "$result" = accept ] || echo "$result")"
+        result="$(py validate "$base" "$VALIDATE_KEY" acme alice "$plain")"
+        check "recovery codes: validate accepts a code without separators, in lower case" "$([ "$result" = accept ] || echo "$result")"
+        result="$(py validate "$base" "$VALIDATE_KEY" acme alice "$first")"
+        check "recovery codes: a second use of a code is rejected" "$([ "$result" = reject ] || echo "$result")"
+    fi
+    stop_server "$pid" TERM
+
+    cli recovery-codes status --tenant acme --user alice --data-dir "$SQLITE_DIR"
+    expect_success "recovery codes: status prints 8 after two uses" '^8$'
+    cli recovery-codes revoke --tenant acme --user alice --data-dir "$SQLITE_DIR"
+    expect_success "recovery codes: revoke"
+    cli recovery-codes status --tenant acme --user alice --data-dir "$SQLITE_DIR"
+    expect_success "recovery codes: status prints 0 after revoke" '^0$'
+    cli recovery-codes issue --tenant acme --user nobody --data-dir "$SQLITE_DIR"
+    expect_one_line_error "recovery codes: issue for an unknown user fails with one line"
+    cli audit verify --data-dir "$SQLITE_DIR"
+    expect_success "recovery codes: audit verify ok" '^audit chain ok: [0-9]+ events in [0-9]+ chains$'
+}
+
 # --- 4. two servers on one PostgreSQL database -----------------------------------------------------------
 check_postgres() {
     local url="${LIFELINE_TEST_POSTGRES_URL:-}" base query pg_url reason secret key kek port1 port2 pid1 pid2 b1 b2
@@ -861,6 +906,7 @@ check_modes "after enroll"
 dmode="$(stat -c %a "$SQLITE_DIR" 2>/dev/null || echo missing)"
 check "seeds: data folder is mode 700" "$([ "$dmode" = 700 ] || echo "mode $dmode")"
 check_rotate
+check_recovery_codes
 check_postgres
 check_shutdown
 check_demo

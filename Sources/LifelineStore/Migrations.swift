@@ -171,6 +171,21 @@ enum Migrations {
             "INSERT INTO audit_heads (chain, seq, hash) SELECT 'legacy', seq, hash FROM audit_head WHERE id = 1 AND seq > 0",
             "DROP TABLE audit_head",
         ]),
+        // Saved recovery codes (issue 14 item 9): one set per user (issuing replaces it), each code as its lookup (two
+        // characters, in the clear, unique within the set) and a salted scrypt hash. Why the lookup: validation reads the
+        // one code an input can be and runs one slow hash, not ten (docs/recovery-codes.md).
+        Migration(version: 14, name: "recovery codes", statements: [
+            """
+            CREATE TABLE recovery_code_sets (user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), set_id TEXT NOT NULL UNIQUE, issued_at BIGINT NOT NULL, total BIGINT NOT NULL,
+              status TEXT NOT NULL, fail_count BIGINT NOT NULL, revoked_at BIGINT, revoked_reason TEXT)
+            """,
+            """
+            CREATE TABLE recovery_codes (set_id TEXT NOT NULL, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              lookup TEXT NOT NULL, code_hash TEXT NOT NULL, used_at BIGINT, PRIMARY KEY (set_id, lookup))
+            """,
+            "CREATE INDEX recovery_codes_user ON recovery_codes (user_id)",
+        ]),
         // Why (issue 14 item 4): a key has a role (validate, admin, helpdesk, auditor) instead of a scope. The two
         // scopes were the roles of the same names, so the values stay and only the column's name says what it holds.
         // (Version 14 belongs to the recovery codes.)

@@ -30,6 +30,8 @@ public final class InMemoryStore: Sendable {
         var budgets: [String: (key: GuessBudgetKey, state: GuessBudgetState, updatedAt: Date)] = [:]
         var passes: [String: BudgetPass] = [:]
         var secrets: [String: SealedSecret] = [:]
+        var recoveryCodeSets: [UUID: RecoveryCodeSet] = [:]
+        var recoveryCodes: [UUID: [String: StoredRecoveryCode]] = [:]
     }
 
     let state = Mutex(State())

@@ -17,5 +17,11 @@ extension MessageCatalog {
         "message.paused_sms": "{tenant}: obnova vašeho účtu je po příliš mnoha chybných odpovědích pozastavena do {time}. Pokud jste to nebyli vy, nic se nezměnilo; prohlížeč, ve kterém jste obnovu už dokončili, může pokračovat, nebo se obraťte na helpdesk.",
         "message.paused_subject": "{tenant}: obnova účtu pozastavena",
         "message.paused_body": "Obnova vašeho účtu je po příliš mnoha chybných odpovědích pozastavena do {time}.\n\nPokud jste to byli vy, zkuste to znovu po této době. Prohlížeč, ve kterém jste obnovu už dříve dokončili, může pokračovat hned a helpdesk může pozastavení zrušit.\n\nPokud jste to nebyli vy, někdo se možná snaží dostat do vašeho účtu. Nic se nezměnilo a pozastavení vás chrání.",
+        "message.recovery_codes_issued_sms": "{tenant}: pro váš účet byla vydána nová sada {count} záložních kódů ({time}); staré kódy už neplatí. Pokud jste to nebyli vy, ihned kontaktujte helpdesk.",
+        "message.recovery_codes_issued_subject": "{tenant}: nové záložní kódy",
+        "message.recovery_codes_issued_body": "Dobrý den,\n\npro váš účet byla právě vydána nová sada {count} záložních kódů ({time}). Staré kódy už neplatí.\n\nPokud jste to nebyli vy, ihned kontaktujte helpdesk, aby kódy zrušil.\n\n{tenant}",
+        "message.recovery_codes_used_sms": "{tenant}: právě byl použit jeden z vašich záložních kódů ({time}); zbývá {remaining}. Pokud jste to nebyli vy, ihned kontaktujte helpdesk.",
+        "message.recovery_codes_used_subject": "{tenant}: byl použit záložní kód",
+        "message.recovery_codes_used_body": "Dobrý den,\n\njeden z vašich záložních kódů byl právě použit k přihlášení ({time}). Zbývá kódů: {remaining}.\n\nPokud jste to nebyli vy, někdo může mít vaše kódy: ihned kontaktujte helpdesk, aby je zrušil.\n\n{tenant}",
     ]
 }

@@ -17,5 +17,11 @@ extension MessageCatalog {
         "message.paused_sms": "{tenant}: account recovery for your account is paused until {time} after too many wrong answers. If this was not you, nothing has changed; a browser where you recovered before can still continue, or ask your helpdesk.",
         "message.paused_subject": "{tenant}: account recovery paused",
         "message.paused_body": "Account recovery for your account is paused until {time} after too many wrong answers.\n\nIf this was you, try again after that time. A browser in which you completed a recovery before can continue at once, and your helpdesk can lift the pause.\n\nIf this was not you, someone may be trying to get into your account. Nothing has been changed, and the pause protects you.",
+        "message.recovery_codes_issued_sms": "{tenant}: a new set of {count} recovery codes was issued for your account ({time}); your old codes no longer work. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_issued_subject": "{tenant}: new recovery codes",
+        "message.recovery_codes_issued_body": "Hello,\n\na new set of {count} recovery codes was just issued for your account ({time}). Your old codes no longer work.\n\nIf this was not you, contact your helpdesk now so the codes can be revoked.\n\n{tenant}",
+        "message.recovery_codes_used_sms": "{tenant}: one of your recovery codes was just used ({time}); {remaining} remain. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_used_subject": "{tenant}: a recovery code was used",
+        "message.recovery_codes_used_body": "Hello,\n\none of your recovery codes was just used to sign in ({time}). {remaining} codes remain.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
     ]
 }

@@ -17,5 +17,11 @@ extension MessageCatalog {
         "message.paused_sms": "{tenant}: gjenoppretting av kontoen din er satt på pause til {time} etter for mange feil svar. Var det ikke deg, er ingenting endret; en nettleser der du har gjenopprettet før, kan fortsette, eller kontakt brukerstøtten.",
         "message.paused_subject": "{tenant}: gjenoppretting satt på pause",
         "message.paused_body": "Gjenoppretting av kontoen din er satt på pause til {time} etter for mange feil svar.\n\nVar det deg, prøv igjen etter dette tidspunktet. En nettleser der du tidligere har fullført en gjenoppretting, kan fortsette med en gang, og brukerstøtten kan oppheve pausen.\n\nVar det ikke deg, prøver kanskje noen å komme inn på kontoen din. Ingenting er endret, og pausen beskytter deg.",
+        "message.recovery_codes_issued_sms": "{tenant}: et nytt sett med {count} gjenopprettingskoder ble utstedt for kontoen din ({time}); de gamle kodene virker ikke lenger. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_issued_subject": "{tenant}: nye gjenopprettingskoder",
+        "message.recovery_codes_issued_body": "Hei,\n\net nytt sett med {count} gjenopprettingskoder ble nettopp utstedt for kontoen din ({time}). De gamle kodene virker ikke lenger.\n\nVar det ikke deg, kontakt brukerstøtten straks, så kodene kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_used_sms": "{tenant}: en av gjenopprettingskodene dine ble nettopp brukt ({time}); {remaining} gjenstår. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_used_subject": "{tenant}: en gjenopprettingskode ble brukt",
+        "message.recovery_codes_used_body": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt til å logge inn ({time}). {remaining} koder gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
     ]
 }

@@ -97,17 +97,19 @@ public enum Validation {
         return code
     }
 
-    /// What `POST /validate` accepts as a code: an OTP (6–8 ASCII digits, as typed) or an emergency access code
-    /// (``EmergencyCodeFormat/normalize(_:)``: 10–32 digits or 8–32 of the alphanumeric alphabet, any case, spaces and
-    /// dashes ignored). An 8-digit code may be both and is then tried as both. Checked before any lookup, so the
-    /// answer is the same for every user.
+    /// What `POST /validate` accepts as a code: an OTP (6–8 ASCII digits, as typed), a saved recovery code
+    /// (``RecoveryCodeFormat/normalize(_:)``: 16 characters of Crockford's base32, any case, spaces and dashes ignored)
+    /// or an emergency access code (``EmergencyCodeFormat/normalize(_:)``: 10–32 digits or 8–32 of the alphanumeric
+    /// alphabet, any case, spaces and dashes ignored). A code that may be several is tried as each. Checked before any
+    /// lookup, so the answer is the same for every user.
     public static func validationCode(_ code: String) throws(LifelineError) -> SubmittedCode {
         let otp = try? otpCode(code)
         let emergency = EmergencyCodeFormat.normalize(code)
-        guard otp != nil || emergency != nil else {
-            throw LifelineError(.invalidRequest, "code must be 6 to 8 digits, or an emergency code (8 to 32 letters and digits)")
+        let recovery = RecoveryCodeFormat.normalize(code)
+        guard otp != nil || emergency != nil || recovery != nil else {
+            throw LifelineError(.invalidRequest, "code must be 6 to 8 digits, a recovery code (16 letters and digits), or an emergency code (8 to 32 letters and digits)")
         }
-        return SubmittedCode(otp: otp, emergency: emergency)
+        return SubmittedCode(otp: otp, emergency: emergency, recovery: recovery)
     }
 }
 
@@ -117,6 +119,8 @@ public struct SubmittedCode: Sendable, Equatable {
     public var otp: String?
     /// The code normalized as an emergency code, or nil when it cannot be one.
     public var emergency: String?
+    /// The code normalized as a saved recovery code, or nil when it cannot be one.
+    public var recovery: String?
 
-    public init(otp: String?, emergency: String?) { self.otp = otp; self.emergency = emergency }
+    public init(otp: String?, emergency: String?, recovery: String? = nil) { self.otp = otp; self.emergency = emergency; self.recovery = recovery }
 }

@@ -7,7 +7,7 @@ import Foundation
 extension ValidationService {
     /// What a validation reads and writes: the user with their tokens, the emergency code (a wrong guess at it is
     /// counted through the transaction port), the audit log.
-    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & AuditLog & TransactionStore
+    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & RecoveryCodeStore & AuditLog & TransactionStore
 }
 
 extension EmergencyCodeService {
@@ -24,7 +24,7 @@ extension AdminService {
     /// The administration of tenants, users, tokens, API keys, cards, emergency codes, recovery configurations and
     /// guessing budgets, with the transaction port for changes that revoke an emergency code, and the built-in
     /// directory (checked when a configuration is applied).
-    public typealias Storage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & RecoveryStore & CardStore
+    public typealias Storage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & RecoveryStore & CardStore & RecoveryCodeStore
         & GuessBudgetStore & EmergencyCodeStore & BuiltinDirectory.Storage & TransactionStore
 }
 
@@ -33,4 +33,10 @@ extension RecoveryService {
     /// (the actions), the stable server secret (decoys), and the transaction port (unlock-authenticator).
     public typealias Storage = TenantStore & UserStore & TokenStore & AuditLog & RecoveryStore & CardStore & GuessBudgetStore
         & EmergencyCodeStore & BuiltinDirectory.Storage & ServerSecretStore & TransactionStore
+}
+
+extension RecoveryCodeService {
+    /// The user (active, in the tenant) and their recovery-code set, written with its outbox notices and audit record;
+    /// a use is a validation restricted to recovery codes, so it needs what validation needs.
+    public typealias Storage = ValidationService.Storage
 }

@@ -1,0 +1,129 @@
+import Foundation
+
+/// The user's OTP tokens (TOTP and HOTP) as a credential type: checks an OTP under ``OTPPolicy``, consumes the accepted
+/// step atomically, and counts wrong codes on the tokens (throttle, then lock at `max_fail`).
+struct OTPTokenCredential: CredentialType {
+    let kind = CredentialKind.otpToken
+    let storage: any ValidationService.Storage
+    let vault: any KeyVault
+    let verifier: OTPVerifier
+    /// A fixed dummy secret used when no token was checked, so that unknown users cost the same HMAC work as real ones.
+    private let decoySecret: [UInt8] = Array(repeating: 0x5a, count: 20)
+
+    init(_ d: CredentialDependencies) { storage = d.storage; vault = d.vault; verifier = d.verifier }
+
+    func check(_ attempt: CredentialAttempt) async throws -> CredentialVerdict {
+        // "" when the input cannot be an OTP: the tokens are still read (their lock or throttle is the audited reason),
+        // and no token computes a code for it.
+        let code = attempt.request.input.otp ?? ""
+        let checked = try await checkTokens(attempt.tokens, code: code, now: attempt.now, unix: attempt.unixTime) { attempt.audit("accept", $0) }
+        if checked.accepted { return .accepted(reason: "token") }
+        // The same HMAC work when no token was checked (none, or all locked, disabled or throttled), so timing does not tell.
+        if !checked.checkedAny { _ = decoyWork(code: code, unix: attempt.unixTime) }
+        let (result, reason) = checked.result(noTokens: attempt.tokens.isEmpty)
+        var miss = CredentialMiss(result: result, reason: reason, throttledUntil: checked.throttledUntil)
+        // An input that can be an OTP of a token that checks it (active, not throttled, of its length) is a guess at the
+        // tokens and counts there; otherwise (all locked or throttled) it counts on a later credential, so no input that
+        // could match something goes uncounted.
+        let couldBeOTP = !code.isEmpty && attempt.allTokens.contains {
+            $0.token.state == .active && !$0.token.isThrottled(at: attempt.now) && $0.token.digits == code.utf8.count
+        }
+        if attempt.user != nil && couldBeOTP {
+            let failures = checked.failures
+            miss.guess = { [storage] audit in
+                if failures.isEmpty { try await storage.append(audit) } else { try await storage.recordFailure(failures, audit: audit) }
+            }
+        }
+        return .miss(miss)
+    }
+
+    /// What checking a code against a user's tokens found.
+    struct TokenCheck {
+        var accepted = false
+        /// Whether the code was checked against at least one token (HMAC work was done).
+        var checkedAny = false
+        var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
+        /// The earliest end of a throttle among the tokens skipped for it (nil: none was throttled).
+        var throttledUntil: Date? = nil
+        /// The failures to record (tokens the code was checked against and did not match).
+        var failures: [TokenFailure] = []
+
+        /// The detailed result and the audit reason, when nothing was accepted.
+        func result(noTokens: Bool) -> (CheckResult, String) {
+            if sawReplay { return (.replay, "replayed code") }
+            if sawResync { return (.resyncNeeded, "code matches outside the window: resync needed") }
+            if failures.isEmpty && sawLocked { return (.locked, "token locked") }
+            if failures.isEmpty, let until = throttledUntil { return (.throttled, "token throttled until \(until.formatted(.iso8601))") }
+            if failures.isEmpty && sawDisabled { return (.disabled, "token disabled") }
+            if noTokens { return (.reject, "no token") }
+            return (.reject, "wrong code")
+        }
+    }
+
+    /// Checks `code` against `stored` and consumes it on the token that accepts it (whose accept record `acceptAudit`
+    /// makes from the reason). Locked, disabled and throttled tokens are skipped unchecked; a token whose length the
+    /// code does not have gets no failure (the input is no guess at it).
+    func checkTokens(_ stored: [StoredToken], code: String, now: Date, unix: Int64,
+                     acceptAudit: (String) -> AuditRecord) async throws -> TokenCheck {
+        var out = TokenCheck()
+        for entry in stored {
+            let token = entry.token
+            switch token.state {
+            case .locked: out.sawLocked = true; continue
+            case .disabled: out.sawDisabled = true; continue
+            case .active: break
+            }
+            // Why unchecked: a throttled token accepts nothing, so checking would give a guesser nothing but time;
+            // and the refusal is not counted, so waiting out the delay is all a legitimate user has to do.
+            if token.isThrottled(at: now), let until = token.throttledUntil {
+                out.throttledUntil = min(out.throttledUntil ?? until, until)
+                continue
+            }
+            let secret = try await vault.open(entry.secret, context: token.id.uuidString)
+            out.checkedAny = true
+            switch verifier.check(code: code, token: token, secret: secret, unixTime: unix) {
+            case .accept(let step, let drift):
+                if try await storage.consume(tokenID: token.id, step: step, drift: drift, seenFailCount: token.failCount, now: now,
+                                             audit: acceptAudit("token \(token.id.uuidString.lowercased())")) {
+                    out.accepted = true
+                    return out
+                }
+                // Lost the race to a concurrent request with the same code (or a failure recorded meanwhile): a replay.
+                out.sawReplay = true
+            case .replay:
+                // Refused but not counted (issue 13 item 2): a replay is a code the user just used, not a guess; counting
+                // it let 19 racing replays of one valid code lock the token. A guess hits a used step with odds of about
+                // 2/10^6, so leaving these uncounted gives a guesser nothing.
+                out.sawReplay = true
+            case .resyncNeeded: out.sawResync = true; out.failures.append(failure(of: token, now: now))
+            case .reject:
+                // Why every checked token counts: otherwise an attacker could spread guesses over a user's tokens and
+                // multiply the attempts allowed.
+                if code.utf8.count == token.digits { out.failures.append(failure(of: token, now: now)) }
+            }
+        }
+        return out
+    }
+
+    /// One more consecutive failure on `token`: the throttle it starts and whether it locks (NIST SP 800-63B-4 §3.2.2).
+    func failure(of token: Token, now: Date) -> TokenFailure {
+        let failures = token.failCount.addingReportingOverflow(1).overflow ? Int.max : token.failCount + 1
+        let delay = verifier.policy.throttleDelay(afterFailures: failures)
+        let limit = min(max(token.maxFail, 1), OTPPolicy.maxFailLimit)
+        return TokenFailure(tokenID: token.id, seenFailCount: token.failCount,
+                            throttledUntil: delay.map { now.addingTimeInterval(TimeInterval($0)) } ?? token.throttledUntil,
+                            lock: failures >= limit)
+    }
+
+    /// The HMAC work of checking a TOTP window, on a decoy secret (none for a code that cannot be an OTP: a token
+    /// would not compute one for it either).
+    private func decoyWork(code: String, unix: Int64) -> Bool {
+        guard (6...8).contains(code.utf8.count) else { return false }
+        let token = Token(id: UUID(uuid: nullUUIDBytes), tenantID: UUID(uuid: nullUUIDBytes), userID: UUID(uuid: nullUUIDBytes),
+                          type: .totp, algorithm: .sha1, digits: code.utf8.count, period: 30, createdAt: Date(timeIntervalSince1970: 0))
+        return verifier.check(code: code, token: token, secret: decoySecret, unixTime: unix) == .reject
+    }
+}
+
+/// The nil UUID's bytes (decoy ids).
+let nullUUIDBytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
