@@ -62,7 +62,7 @@ struct RecoveryServiceTests {
         policy.maxFail = 2
         let h = try ServiceHarness(policy: policy)
         let tokenID = try await h.seed(config: try ServiceHarness.recoveryConfig())
-        for _ in 0..<2 { _ = try await h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .cli) }
+        for _ in 0..<2 { _ = try await h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .validateKey) }
         #expect(try await h.token(tokenID).state == .locked)
 
         let doc = try await Self.walk(h, username: "alice")
@@ -76,7 +76,7 @@ struct RecoveryServiceTests {
             return
         }
         #expect(issued.items.first { $0.key == "max_uses" }?.value == .number(5))
-        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli))
+        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .validateKey))
 
         #expect(try await h.recovery.useAction(flowID: flowID, action: "unlock-authenticator", source: "127.0.0.1").result == "authenticator_unlocked")
         let token = try await h.token(tokenID)
@@ -85,7 +85,7 @@ struct RecoveryServiceTests {
         let events = h.store.auditEvents().map { "\($0.record.event) \($0.record.reason)" }
         #expect(events.contains("token.unlock recovery action unlock-authenticator"))
         #expect(events.contains("emergency_code.revoke token activated"))
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli), "the revoked code is refused")
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .validateKey), "the revoked code is refused")
         #expect(try await h.store.verifyChain().broken == nil)
     }
 }

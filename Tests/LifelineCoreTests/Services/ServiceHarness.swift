@@ -115,3 +115,8 @@ struct CSPRNG: RandomSource {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
     }
 }
+
+extension Principal {
+    /// A login system's validate key: the one role that may call `validate` (the CLI is an administrator, not a login system).
+    static let validateKey = Principal(.apiKey(id: "test"), roles: [.validate])
+}

@@ -11,8 +11,8 @@ struct ValidationServiceTests {
         let h = try ServiceHarness()
         try await h.seed()
         let code = h.totp()
-        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli))
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli))
+        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .validateKey))
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .validateKey))
         #expect(h.auditTrail().suffix(2) == ["validate accept", "validate reject"])
         #expect(try await h.store.verifyChain().broken == nil)
     }
@@ -24,7 +24,7 @@ struct ValidationServiceTests {
         let code = h.totp()
         let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<50 {
-                group.addTask { try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .cli) }
+                group.addTask { try await h.validation.validate(tenantName: "demo", username: "alice", code: code, caller: .validateKey) }
             }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
@@ -36,7 +36,7 @@ struct ValidationServiceTests {
     func reject() async throws {
         let h = try ServiceHarness()
         let id = try await h.seed()
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .cli))
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .validateKey))
         #expect(try await h.token(id).failCount == 1)
         #expect(h.auditTrail().last == "validate reject")
     }
@@ -45,8 +45,8 @@ struct ValidationServiceTests {
     func unknownUser() async throws {
         let h = try ServiceHarness()
         try await h.seed()
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "mallory", code: h.totp(), caller: .cli))
-        #expect(try await !h.validation.validate(tenantName: "nowhere", username: "alice", code: h.totp(), caller: .cli))
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "mallory", code: h.totp(), caller: .validateKey))
+        #expect(try await !h.validation.validate(tenantName: "nowhere", username: "alice", code: h.totp(), caller: .validateKey))
         #expect(h.auditTrail().suffix(2) == ["validate reject", "validate reject"])
     }
 
@@ -57,11 +57,11 @@ struct ValidationServiceTests {
         policy.throttleBase = 30
         let h = try ServiceHarness(policy: policy)
         let id = try await h.seed()
-        for _ in 0..<3 { #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .cli)) }
+        for _ in 0..<3 { #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .validateKey)) }
         #expect(try await h.token(id).throttledUntil != nil)
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .cli), "throttled: refused unchecked")
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .validateKey), "throttled: refused unchecked")
         h.clock.advance(by: 31)
-        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .cli))
+        #expect(try await h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .validateKey))
         let token = try await h.token(id)
         #expect(token.failCount == 0 && token.throttledUntil == nil)
     }
@@ -73,8 +73,8 @@ struct ValidationServiceTests {
         policy.throttleAfter = 10
         let h = try ServiceHarness(policy: policy)
         let id = try await h.seed()
-        for _ in 0..<4 { #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .cli)) }
+        for _ in 0..<4 { #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.wrongCode(), caller: .validateKey)) }
         #expect(try await h.token(id).state == .locked)
-        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .cli))
+        #expect(try await !h.validation.validate(tenantName: "demo", username: "alice", code: h.totp(), caller: .validateKey))
     }
 }
