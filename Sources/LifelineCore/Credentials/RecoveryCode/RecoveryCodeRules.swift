@@ -7,9 +7,9 @@ public enum RecoveryCodeRules {
     public enum Trigger: String, Sendable {
         /// A new set replaces an active one. Why: one set per user; the old codes must not stay valid beside the new ones.
         case replaced = "replaced by a new set"
-        /// Wrong guesses at the codes reached the limit (the OTP policy's `max_fail`). Why: the codes are long-lived
-        /// secrets, so online guessing must end before it can find one: with `max_fail` = 10 and 70 secret bits per code,
-        /// the odds of a hit before the set is revoked stay below 10 × 2^-70 (the lookup picks the one code a guess can be).
+        /// Wrong guesses at the codes reached the limit (the OTP policy's `max_fail`, 100 by default). Why: the codes are
+        /// long-lived secrets, so online guessing must end before it can find one: 100 guesses at 70 secret bits succeed
+        /// with odds below 100 / 2^70 ≈ 8·10⁻¹⁹ even for a guesser who knows the lookups (docs/security.md).
         case tooManyFailures = "too many wrong codes"
     }
 
