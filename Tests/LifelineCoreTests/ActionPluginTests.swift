@@ -1,5 +1,6 @@
 import Foundation
 import LifelineCore
+import LifelineTestStore
 import Testing
 
 /// A recovery action registered only in a test is held to its own assurance, not to the standard registry's default:
@@ -36,5 +37,26 @@ struct ActionPluginTests {
         #expect(Self.config.problems().map(\.description) == [
             "flows.0.actions: a flow whose only step is questions cannot unlock leave-note: \(ActionAssurance.twoFactors.rule)",
         ])
+    }
+
+    @Test("RecoveryService grants it with its own registry after a one-step flow (the standard one would hold it to two factors)")
+    func theServiceUsesItsRegistry() async throws {
+        let h = try ServiceHarness()
+        try await h.seed()
+        // Stored as is: the admin service checks configurations against the standard registry, which does not know it.
+        var config = try ServiceHarness.recoveryConfig(actions: ["leave-note"])
+        config.flows[0].steps = ["sms"]
+        let tenantID = try await h.admin.tenant("demo", caller: .cli).id
+        let audit = AuditRecord(time: ServiceHarness.start, tenant: "demo", actor: "cli", subject: "demo", event: "recovery.config", outcome: "success")
+        #expect(try await h.store.putRecoveryConfig(tenantID: tenantID, config: config, audit: audit))
+        var recovery = h.recovery
+        recovery.actions = Self.actions
+        var doc = try await recovery.createFlow(tenantName: "demo", username: "alice", language: "en", source: "127.0.0.1")
+        let flowID = try #require(UUID(uuidString: doc.id))
+        doc = try await recovery.submit(flowID: flowID, fields: ["contact": "0", "number": "+420777123789"], language: "en", source: "127.0.0.1")
+        let code = try #require(try await h.sentCode(to: "+420777123789"))
+        doc = try await recovery.submit(flowID: flowID, fields: ["code": code], language: "en", source: "127.0.0.1")
+        #expect(doc.state == "verified")
+        #expect(doc.actions.map(\.id) == ["leave-note"])
     }
 }
