@@ -3,40 +3,6 @@ import LifelineCore
 import SQLKit
 
 extension SQLStore: RecoveryCodeStore {
-    public func putRecoveryCodes(_ set: RecoveryCodeSet, codes: [StoredRecoveryCode], outbox: [OutboxMessage], audit: AuditRecord) async throws {
-        try await backend.write(lane: audit.chain) { db in
-            let replaced = try await db.raw("""
-                SELECT user_id FROM recovery_code_sets WHERE user_id = \(bind: Row.id(set.userID)) AND status = 'active'
-                """).first() != nil
-            // An upsert first: on PostgreSQL it locks the user's set row, so a concurrent issue waits here and then deletes
-            // this set's codes in turn (each statement sees the rows committed before it); the user always ends with one
-            // whole set, never a mix of two.
-            try await db.raw("""
-                INSERT INTO recovery_code_sets (user_id, tenant_id, set_id, issued_at, total, status, fail_count, revoked_at, revoked_reason)
-                VALUES (\(bind: Row.id(set.userID)), \(bind: Row.id(set.tenantID)), \(bind: Row.id(set.setID)), \(bind: Row.millis(set.issuedAt)),
-                  \(bind: Int64(set.total)), \(bind: set.status.rawValue), \(bind: Int64(set.failCount)), NULL, NULL)
-                ON CONFLICT (user_id) DO UPDATE SET tenant_id = excluded.tenant_id, set_id = excluded.set_id, issued_at = excluded.issued_at,
-                  total = excluded.total, status = excluded.status, fail_count = excluded.fail_count, revoked_at = NULL, revoked_reason = NULL
-                """).run()
-            try await db.raw("""
-                DELETE FROM recovery_codes WHERE user_id = \(bind: Row.id(set.userID)) AND set_id <> \(bind: Row.id(set.setID))
-                """).run()
-            for code in codes {
-                try await db.raw("""
-                    INSERT INTO recovery_codes (set_id, user_id, lookup, code_hash, used_at)
-                    VALUES (\(bind: Row.id(set.setID)), \(bind: Row.id(set.userID)), \(bind: code.lookup), \(bind: code.hash), NULL)
-                    """).run()
-            }
-            if replaced {
-                try await self.appendAudit(AuditRecord(time: audit.time, tenant: audit.tenant, actor: audit.actor, subject: audit.subject,
-                                                       event: "recovery_codes.revoke", outcome: "success", reason: "replaced by a new set",
-                                                       source: audit.source), in: db)
-            }
-            try await self.appendAudit(audit, in: db)
-            for m in outbox { try await Self.insert(message: m, in: db) }
-        }
-    }
-
     public func recoveryCodeSet(userID: UUID) async throws -> RecoveryCodeSet? {
         try await backend.read { db in
             try await db.raw("""
@@ -62,53 +28,68 @@ extension SQLStore: RecoveryCodeStore {
         }
     }
 
-    public func useRecoveryCode(userID: UUID, setID: UUID, lookup: String, now: Date, outbox: [OutboxMessage], audit: AuditRecord) async throws -> Bool {
-        try await backend.write(lane: audit.chain) { db in
-            // The single-use guard: one conditional UPDATE. Concurrent requests queue on the row (PostgreSQL re-checks
-            // `used_at IS NULL` on the row as the previous writer left it; SQLite runs one writer at a time), so exactly one
-            // of them matches. The set must still be the user's active one (not revoked or replaced).
-            let used = try await self.changeThenAudit("""
-                UPDATE recovery_codes SET used_at = \(bind: Row.millis(now))
-                WHERE set_id = \(bind: Row.id(setID)) AND lookup = \(bind: lookup) AND used_at IS NULL
-                  AND EXISTS (SELECT 1 FROM recovery_code_sets s WHERE s.user_id = \(bind: Row.id(userID)) AND s.set_id = \(bind: Row.id(setID))
-                              AND s.status = 'active')
-                RETURNING lookup
-                """, audit: audit, in: db)
-            guard used else { return false }
-            try await db.raw("UPDATE recovery_code_sets SET fail_count = 0 WHERE user_id = \(bind: Row.id(userID)) AND fail_count <> 0").run()
-            for m in outbox { try await Self.insert(message: m, in: db) }
-            return true
+    // MARK: the steps of the unit of work (SQLStore+Transaction); the rules and audit records are the core's (RecoveryCodeRules)
+
+    /// ``UnitOfWork/Operation/putRecoveryCodes(_:codes:)``: the set row as given, the earlier set's codes deleted, the new
+    /// codes inserted.
+    static func insertRecoveryCodeSet(_ set: RecoveryCodeSet, codes: [StoredRecoveryCode], in db: any SQLDatabase) async throws {
+        // An upsert, then the delete: on PostgreSQL the upsert locks the user's set row (if the revocation before it in
+        // the unit did not already), so a concurrent issue waits and then deletes this set's codes in turn (each statement
+        // sees the rows committed before it); the user always ends with one whole set, never a mix of two.
+        try await db.raw("""
+            INSERT INTO recovery_code_sets (user_id, tenant_id, set_id, issued_at, total, status, fail_count, revoked_at, revoked_reason)
+            VALUES (\(bind: Row.id(set.userID)), \(bind: Row.id(set.tenantID)), \(bind: Row.id(set.setID)), \(bind: Row.millis(set.issuedAt)),
+              \(bind: Int64(set.total)), \(bind: set.status.rawValue), \(bind: Int64(set.failCount)), NULL, NULL)
+            ON CONFLICT (user_id) DO UPDATE SET tenant_id = excluded.tenant_id, set_id = excluded.set_id, issued_at = excluded.issued_at,
+              total = excluded.total, status = excluded.status, fail_count = excluded.fail_count, revoked_at = NULL, revoked_reason = NULL
+            """).run()
+        try await db.raw("""
+            DELETE FROM recovery_codes WHERE user_id = \(bind: Row.id(set.userID)) AND set_id <> \(bind: Row.id(set.setID))
+            """).run()
+        for code in codes {
+            try await db.raw("""
+                INSERT INTO recovery_codes (set_id, user_id, lookup, code_hash, used_at)
+                VALUES (\(bind: Row.id(set.setID)), \(bind: Row.id(set.userID)), \(bind: code.lookup), \(bind: code.hash), NULL)
+                """).run()
         }
     }
 
-    public func recordRecoveryCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
-        try await backend.write(lane: audit.chain) { db in
-            let limit = Int64(maxFailures)
-            let row = try await db.raw("""
-                UPDATE recovery_code_sets SET fail_count = fail_count + 1,
-                  status = CASE WHEN fail_count + 1 >= \(bind: limit) THEN 'revoked' ELSE status END,
-                  revoked_at = CASE WHEN fail_count + 1 >= \(bind: limit) THEN \(bind: Row.millis(now)) ELSE revoked_at END,
-                  revoked_reason = CASE WHEN fail_count + 1 >= \(bind: limit) THEN 'too many wrong codes' ELSE revoked_reason END
-                WHERE user_id = \(bind: Row.id(userID)) AND status = 'active'
-                RETURNING status
-                """).first()
-            try await self.appendAudit(audit, in: db)
-            if let row, try row.decode(column: "status", as: String.self) == RecoveryCodeSetStatus.revoked.rawValue {
-                try await self.appendAudit(AuditRecord(time: audit.time, tenant: audit.tenant, actor: audit.actor, subject: audit.subject,
-                                                       event: "recovery_codes.revoke", outcome: "success", reason: "too many wrong codes",
-                                                       source: audit.source), in: db)
-            }
-        }
+    /// ``UnitOfWork/Operation/useRecoveryCode(userID:setID:lookup:at:)``: whether the code was marked used.
+    static func markRecoveryCodeUsed(userID: UUID, setID: UUID, lookup: String, at now: Date, in db: any SQLDatabase) async throws -> Bool {
+        // The single-use guard: one conditional UPDATE. Concurrent requests queue on the row (PostgreSQL re-checks
+        // `used_at IS NULL` on the row as the previous writer left it; SQLite runs one writer at a time), so exactly one
+        // of them matches. The set must still be the user's active one (not revoked or replaced).
+        try await db.raw("""
+            UPDATE recovery_codes SET used_at = \(bind: Row.millis(now))
+            WHERE set_id = \(bind: Row.id(setID)) AND lookup = \(bind: lookup) AND used_at IS NULL
+              AND EXISTS (SELECT 1 FROM recovery_code_sets s WHERE s.user_id = \(bind: Row.id(userID)) AND s.set_id = \(bind: Row.id(setID))
+                          AND s.status = 'active')
+            RETURNING lookup
+            """).first() != nil
     }
 
-    public func revokeRecoveryCodes(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool {
-        try await backend.write(lane: audit.chain) { db in
-            try await self.changeThenAudit("""
-                UPDATE recovery_code_sets SET status = 'revoked', revoked_at = \(bind: Row.millis(audit.time)), revoked_reason = \(bind: reason)
-                WHERE user_id = \(bind: Row.id(userID)) AND status = 'active'
-                RETURNING user_id
-                """, audit: audit, in: db)
-        }
+    /// ``UnitOfWork/Operation/resetRecoveryCodeFailures(userID:)``: whether a count was cleared.
+    static func resetRecoveryCodeFailCount(userID: UUID, in db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("""
+            UPDATE recovery_code_sets SET fail_count = 0 WHERE user_id = \(bind: Row.id(userID)) AND fail_count <> 0 RETURNING user_id
+            """).first() != nil
+    }
+
+    /// ``UnitOfWork/Operation/countRecoveryCodeFailure(userID:)``: the active set's fail count afterwards (nil: none).
+    static func countRecoveryCodeFailure(userID: UUID, in db: any SQLDatabase) async throws -> Int? {
+        try await db.raw("""
+            UPDATE recovery_code_sets SET fail_count = fail_count + 1 WHERE user_id = \(bind: Row.id(userID)) AND status = 'active'
+            RETURNING fail_count
+            """).first().map { Int(try $0.decode(column: "fail_count", as: Int64.self)) }
+    }
+
+    /// ``UnitOfWork/Operation/revokeRecoveryCodes(userID:reason:at:)``: whether the active set was revoked.
+    static func revokeRecoveryCodeSet(userID: UUID, reason: String, at now: Date, in db: any SQLDatabase) async throws -> Bool {
+        try await db.raw("""
+            UPDATE recovery_code_sets SET status = 'revoked', revoked_at = \(bind: Row.millis(now)), revoked_reason = \(bind: reason)
+            WHERE user_id = \(bind: Row.id(userID)) AND status = 'active'
+            RETURNING user_id
+            """).first() != nil
     }
 
     static func recoveryCodeSet(from row: any SQLRow) throws -> RecoveryCodeSet {

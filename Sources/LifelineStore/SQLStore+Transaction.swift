@@ -54,6 +54,21 @@ extension SQLStore: TransactionStore {
         case .countEmergencyCodeFailure(let userID, let at, let maxFailures):
             let (counted, revoked) = try await Self.countFailure(userID: userID, at: at, maxFailures: maxFailures, in: db)
             return .init(changed: counted ? 1 : 0, reachedLimit: revoked)
+        case .putRecoveryCodes(let set, let codes):
+            try await Self.insertRecoveryCodeSet(set, codes: codes, in: db)
+            return .init(changed: 1)
+        case .useRecoveryCode(let userID, let setID, let lookup, let at):
+            return .init(changed: try await Self.markRecoveryCodeUsed(userID: userID, setID: setID, lookup: lookup, at: at, in: db) ? 1 : 0)
+        case .resetRecoveryCodeFailures(let userID):
+            return .init(changed: try await Self.resetRecoveryCodeFailCount(userID: userID, in: db) ? 1 : 0)
+        case .countRecoveryCodeFailure(let userID):
+            let count = try await Self.countRecoveryCodeFailure(userID: userID, in: db)
+            return .init(changed: count == nil ? 0 : 1, failCount: count)
+        case .revokeRecoveryCodes(let userID, let reason, let at):
+            return .init(changed: try await Self.revokeRecoveryCodeSet(userID: userID, reason: reason, at: at, in: db) ? 1 : 0)
+        case .queueMessage(let message):
+            try await Self.insert(message: message, in: db)
+            return .init(changed: 1)
         case .appendAudit(let record):
             try await appendAudit(record, in: db)
             return .init(changed: 1)

@@ -168,11 +168,11 @@ struct EmergencyCodeRuleTests {
     }
 
     @Test func validateInputRule() throws {
-        #expect(try Validation.validationCode("123456") == SubmittedCode(otp: "123456", emergency: nil))
-        #expect(try Validation.validationCode("12345678") == SubmittedCode(otp: "12345678", emergency: nil))
-        #expect(try Validation.validationCode("23456789") == SubmittedCode(otp: "23456789", emergency: "23456789"))
-        #expect(try Validation.validationCode("12345 67890") == SubmittedCode(otp: nil, emergency: "1234567890"))
-        #expect(try Validation.validationCode("k7mq-9xhd") == SubmittedCode(otp: nil, emergency: "K7MQ9XHD"))
+        #expect(try Validation.validationCode("123456") == SubmittedCode([.otpToken: "123456"]))
+        #expect(try Validation.validationCode("12345678") == SubmittedCode([.otpToken: "12345678"]))
+        #expect(try Validation.validationCode("23456789") == SubmittedCode([.otpToken: "23456789", .emergencyCode: "23456789"]))
+        #expect(try Validation.validationCode("12345 67890") == SubmittedCode([.emergencyCode: "1234567890"]))
+        #expect(try Validation.validationCode("k7mq-9xhd") == SubmittedCode([.emergencyCode: "K7MQ9XHD"]))
         for bad in ["12345", "123456789", "12ab56", " 123456", "", "１２３４５６", "K7MQ9XH", String(repeating: "9", count: 33)] {
             #expect(throws: LifelineError.self, "\(bad)") { try Validation.validationCode(bad) }
         }

@@ -50,9 +50,9 @@ struct RecoveryCodeFormatTests {
 
     @Test func theValidateInputRuleAcceptsRecoveryCodes() throws {
         let submitted = try Validation.validationCode("7kq2-m9xd-4hpt-r0cw")
-        #expect(submitted.recovery == "7KQ2M9XD4HPTR0CW")
-        #expect(submitted.otp == nil)
+        #expect(submitted[.recoveryCode] == "7KQ2M9XD4HPTR0CW")
+        #expect(submitted[.otpToken] == nil)
         // An OTP is never a recovery code.
-        #expect(try Validation.validationCode("123456").recovery == nil)
+        #expect(try Validation.validationCode("123456")[.recoveryCode] == nil)
     }
 }

@@ -3,24 +3,6 @@ import LifelineCore
 
 /// The in-memory form of ``RecoveryCodeStore``: one set per user with its codes, under the store's one lock.
 extension InMemoryStore: RecoveryCodeStore {
-    public func putRecoveryCodes(_ set: RecoveryCodeSet, codes: [StoredRecoveryCode], outbox: [OutboxMessage], audit: AuditRecord) async throws {
-        let key = try await auditKey()
-        write { s in
-            let replaced = s.recoveryCodeSets[set.userID]?.status == .active
-            var stored = set
-            stored.revokedAt = nil; stored.revokedReason = nil
-            s.recoveryCodeSets[set.userID] = stored
-            s.recoveryCodes[set.userID] = codes.map { ($0.lookup, $0) }.reduce(into: [:]) { $0[$1.0] = $1.1 }
-            if replaced {
-                Self.append(AuditRecord(time: audit.time, tenant: audit.tenant, actor: audit.actor, subject: audit.subject,
-                                        event: "recovery_codes.revoke", outcome: "success", reason: "replaced by a new set", source: audit.source),
-                            key: key, to: &s)
-            }
-            Self.append(audit, key: key, to: &s)
-            s.outbox.append(contentsOf: outbox)
-        }
-    }
-
     public func recoveryCodeSet(userID: UUID) async throws -> RecoveryCodeSet? {
         read { s in s.recoveryCodeSets[userID].map { Self.counted($0, s) } }
     }
@@ -32,51 +14,48 @@ extension InMemoryStore: RecoveryCodeStore {
         }
     }
 
-    public func useRecoveryCode(userID: UUID, setID: UUID, lookup: String, now: Date, outbox: [OutboxMessage], audit: AuditRecord) async throws -> Bool {
-        let key = try await auditKey()
-        return write { s in
-            // The single-use guard: unused, and the set still the user's active one.
-            guard var set = s.recoveryCodeSets[userID], set.setID == setID, set.status == .active,
-                  var code = s.recoveryCodes[userID]?[lookup], code.usedAt == nil else { return false }
-            code.usedAt = now
-            s.recoveryCodes[userID]?[lookup] = code
-            set.failCount = 0
-            s.recoveryCodeSets[userID] = set
-            Self.append(audit, key: key, to: &s)
-            s.outbox.append(contentsOf: outbox)
-            return true
-        }
+    // MARK: the steps of the unit of work (InMemoryStore+Transaction), as the SQL store runs them
+
+    /// ``UnitOfWork/Operation/putRecoveryCodes(_:codes:)``.
+    static func putRecoveryCodeSet(_ set: RecoveryCodeSet, codes: [StoredRecoveryCode], in s: inout State) {
+        var stored = set
+        stored.revokedAt = nil; stored.revokedReason = nil
+        s.recoveryCodeSets[set.userID] = stored
+        s.recoveryCodes[set.userID] = codes.reduce(into: [:]) { $0[$1.lookup] = $1 }
     }
 
-    public func recordRecoveryCodeFailure(userID: UUID, now: Date, maxFailures: Int, audit: AuditRecord) async throws {
-        let key = try await auditKey()
-        write { s in
-            var revoked = false
-            if var set = s.recoveryCodeSets[userID], set.status == .active {
-                set.failCount += 1
-                if set.failCount >= maxFailures {
-                    set.status = .revoked; set.revokedAt = now; set.revokedReason = "too many wrong codes"; revoked = true
-                }
-                s.recoveryCodeSets[userID] = set
-            }
-            Self.append(audit, key: key, to: &s)
-            if revoked {
-                Self.append(AuditRecord(time: audit.time, tenant: audit.tenant, actor: audit.actor, subject: audit.subject,
-                                        event: "recovery_codes.revoke", outcome: "success", reason: "too many wrong codes", source: audit.source),
-                            key: key, to: &s)
-            }
-        }
+    /// ``UnitOfWork/Operation/useRecoveryCode(userID:setID:lookup:at:)``: the single-use guard (unused, and the set still
+    /// the user's active one).
+    static func markRecoveryCodeUsed(userID: UUID, setID: UUID, lookup: String, at now: Date, in s: inout State) -> Bool {
+        guard let set = s.recoveryCodeSets[userID], set.setID == setID, set.status == .active,
+              var code = s.recoveryCodes[userID]?[lookup], code.usedAt == nil else { return false }
+        code.usedAt = now
+        s.recoveryCodes[userID]?[lookup] = code
+        return true
     }
 
-    public func revokeRecoveryCodes(userID: UUID, reason: String, audit: AuditRecord) async throws -> Bool {
-        let key = try await auditKey()
-        return write { s in
-            guard var set = s.recoveryCodeSets[userID], set.status == .active else { return false }
-            set.status = .revoked; set.revokedAt = audit.time; set.revokedReason = reason
-            s.recoveryCodeSets[userID] = set
-            Self.append(audit, key: key, to: &s)
-            return true
-        }
+    /// ``UnitOfWork/Operation/resetRecoveryCodeFailures(userID:)``.
+    static func resetRecoveryCodeFailCount(userID: UUID, in s: inout State) -> Bool {
+        guard var set = s.recoveryCodeSets[userID], set.failCount != 0 else { return false }
+        set.failCount = 0
+        s.recoveryCodeSets[userID] = set
+        return true
+    }
+
+    /// ``UnitOfWork/Operation/countRecoveryCodeFailure(userID:)``: the count afterwards (nil: no active set).
+    static func countRecoveryCodeFailure(userID: UUID, in s: inout State) -> Int? {
+        guard var set = s.recoveryCodeSets[userID], set.status == .active else { return nil }
+        set.failCount += 1
+        s.recoveryCodeSets[userID] = set
+        return set.failCount
+    }
+
+    /// ``UnitOfWork/Operation/revokeRecoveryCodes(userID:reason:at:)``.
+    static func revokeRecoveryCodeSet(userID: UUID, reason: String, at now: Date, in s: inout State) -> Bool {
+        guard var set = s.recoveryCodeSets[userID], set.status == .active else { return false }
+        set.status = .revoked; set.revokedAt = now; set.revokedReason = reason
+        s.recoveryCodeSets[userID] = set
+        return true
     }
 
     /// The set with its count of unused codes, as the SQL store reads it.

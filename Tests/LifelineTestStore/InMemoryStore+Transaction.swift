@@ -48,6 +48,21 @@ extension InMemoryStore: TransactionStore {
         case .countEmergencyCodeFailure(let userID, let at, let maxFailures):
             let (counted, revoked) = countFailure(userID: userID, at: at, maxFailures: maxFailures, in: &s)
             return .init(changed: counted ? 1 : 0, reachedLimit: revoked)
+        case .putRecoveryCodes(let set, let codes):
+            putRecoveryCodeSet(set, codes: codes, in: &s)
+            return .init(changed: 1)
+        case .useRecoveryCode(let userID, let setID, let lookup, let at):
+            return .init(changed: markRecoveryCodeUsed(userID: userID, setID: setID, lookup: lookup, at: at, in: &s) ? 1 : 0)
+        case .resetRecoveryCodeFailures(let userID):
+            return .init(changed: resetRecoveryCodeFailCount(userID: userID, in: &s) ? 1 : 0)
+        case .countRecoveryCodeFailure(let userID):
+            let count = countRecoveryCodeFailure(userID: userID, in: &s)
+            return .init(changed: count == nil ? 0 : 1, failCount: count)
+        case .revokeRecoveryCodes(let userID, let reason, let at):
+            return .init(changed: revokeRecoveryCodeSet(userID: userID, reason: reason, at: at, in: &s) ? 1 : 0)
+        case .queueMessage(let message):
+            s.outbox.append(message)
+            return .init(changed: 1)
         case .appendAudit(let record):
             append(record, key: key, to: &s)
             return .init(changed: 1)

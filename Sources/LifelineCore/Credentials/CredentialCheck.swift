@@ -1,19 +1,13 @@
 import Foundation
 
 /// A kind of credential that validation can check. The order in which kinds are tried is the registry's
-/// (``CredentialRegistry``), not the order a caller lists them in.
+/// (``CredentialRegistry``), not the order a caller lists them in. Each type's folder declares its own constant in an
+/// extension (`CredentialKind.otpToken`, `.recoveryCode`, `.emergencyCode`).
 public struct CredentialKind: Hashable, Sendable, CustomStringConvertible {
     /// The stable id (audit reasons, docs).
     public let id: String
     public init(_ id: String) { self.id = id }
     public var description: String { id }
-
-    /// The user's OTP tokens (TOTP and HOTP).
-    public static let otpToken = CredentialKind("otp_token")
-    /// The user's saved recovery codes (docs/recovery-codes.md).
-    public static let recoveryCode = CredentialKind("recovery_code")
-    /// The user's emergency access code (docs/emergency-codes.md).
-    public static let emergencyCode = CredentialKind("emergency_code")
 }
 
 /// What a caller asks ``ValidationService/check(_:tenant:caller:)`` to check: which credentials, of whom, and how
@@ -49,7 +43,8 @@ public struct CredentialCheck: Sendable {
     public var subject: Subject
     /// The kinds to try (in registry order).
     public var kinds: Set<CredentialKind>
-    /// The input in every form it may have (``Validation/validationCode(_:)``).
+    /// The input in the form of each kind that accepts it (``Validation/validationCode(_:)``, ``SubmittedCode/init(typed:)``,
+    /// or one form: ``SubmittedCode/init(_:_:)``).
     public var input: SubmittedCode
     public var tokens: TokenScope
     public var guesses: Guesses

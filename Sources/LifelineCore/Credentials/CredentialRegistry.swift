@@ -19,13 +19,35 @@ struct CredentialDependencies: Sendable {
 /// so they never take an OTP's input); then the emergency code, the helpdesk's temporary stand-in. A wrong input counts
 /// on the first of them that it could be.
 struct CredentialRegistry: Sendable {
+    /// The registered types, in the order they are tried.
+    static var registered: [any CredentialType.Type] {
+        [
+            OTPTokenCredential.self,
+            RecoveryCodeCredential.self,
+            EmergencyCodeCredential.self,
+        ]
+    }
+
+    /// Every registered kind (what `POST /validate` tries).
+    static var kinds: Set<CredentialKind> { Set(registered.map { $0.kind }) }
+
+    /// `typed` in the form of every registered type that accepts it (``CredentialType/normalize(_:)``).
+    static func forms(of typed: String) -> [CredentialKind: String] {
+        var forms: [CredentialKind: String] = [:]
+        for type in registered { if let form = type.normalize(typed) { forms[type.kind] = form } }
+        return forms
+    }
+
+    /// What the registered types accept, in order, as one phrase: "A, B, or C".
+    static var inputDescription: String {
+        let parts = registered.map { $0.inputDescription }
+        guard parts.count > 1 else { return parts.first ?? "" }
+        return parts.dropLast().joined(separator: ", ") + (parts.count > 2 ? ", or " : " or ") + parts.last!
+    }
+
     let types: [any CredentialType]
 
     init(_ d: CredentialDependencies) {
-        types = [
-            OTPTokenCredential(d),
-            RecoveryCodeCredential(d),
-            EmergencyCodeCredential(d),
-        ]
+        types = Self.registered.map { $0.init(d) }
     }
 }

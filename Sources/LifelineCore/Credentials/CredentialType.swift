@@ -10,8 +10,21 @@ import Foundation
 ///   record with it. It never records a failure itself: a wrong input counts on at most one credential, chosen by
 ///   ``ValidationService`` (the first ``CredentialMiss/guess`` in registry order).
 protocol CredentialType: Sendable {
-    var kind: CredentialKind { get }
+    /// The type's kind (its folder declares the constant in an extension of ``CredentialKind``).
+    static var kind: CredentialKind { get }
+    /// The type's own input form: `typed` as this type reads it (canonical: case, separators), or nil when it cannot be
+    /// one of its credentials. Pure and cheap (no lookup), so the answer is the same for every user.
+    static func normalize(_ typed: String) -> String?
+    /// What the type accepts, for the refusal of an input no type accepts ("6 to 8 digits", "a recovery code (…)").
+    static var inputDescription: String { get }
+
+    init(_ dependencies: CredentialDependencies)
+    /// Checks the input's form of this type (``CredentialAttempt/input``; nil: the input cannot be one of its credentials).
     func check(_ attempt: CredentialAttempt) async throws -> CredentialVerdict
+}
+
+extension CredentialType {
+    var kind: CredentialKind { Self.kind }
 }
 
 /// One check of one input for one user, as each credential type sees it.
@@ -28,6 +41,9 @@ struct CredentialAttempt: Sendable {
     let audit: @Sendable (_ outcome: String, _ reason: String) -> AuditRecord
 
     var unixTime: Int64 { Int64(now.timeIntervalSince1970.rounded(.down)) }
+
+    /// The input in the form of `type`, or nil when it cannot be one of its credentials.
+    func input<T: CredentialType>(for type: T) -> String? { request.input[T.kind] }
 }
 
 /// What one credential type found.

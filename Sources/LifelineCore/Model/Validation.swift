@@ -97,30 +97,16 @@ public enum Validation {
         return code
     }
 
-    /// What `POST /validate` accepts as a code: an OTP (6–8 ASCII digits, as typed), a saved recovery code
-    /// (``RecoveryCodeFormat/normalize(_:)``: 16 characters of Crockford's base32, any case, spaces and dashes ignored)
-    /// or an emergency access code (``EmergencyCodeFormat/normalize(_:)``: 10–32 digits or 8–32 of the alphanumeric
-    /// alphabet, any case, spaces and dashes ignored). A code that may be several is tried as each. Checked before any
-    /// lookup, so the answer is the same for every user.
+    /// What `POST /validate` accepts as a code: the input in the form of each registered credential type that accepts it
+    /// (``CredentialRegistry``: an OTP of 6–8 ASCII digits as typed; a saved recovery code, 16 characters of Crockford's
+    /// base32; an emergency access code, 10–32 digits or 8–32 of the alphanumeric alphabet; codes in any case, spaces and
+    /// dashes ignored). A code that may be several is tried as each. Checked before any lookup, so the answer is the
+    /// same for every user.
     public static func validationCode(_ code: String) throws(LifelineError) -> SubmittedCode {
-        let otp = try? otpCode(code)
-        let emergency = EmergencyCodeFormat.normalize(code)
-        let recovery = RecoveryCodeFormat.normalize(code)
-        guard otp != nil || emergency != nil || recovery != nil else {
-            throw LifelineError(.invalidRequest, "code must be 6 to 8 digits, a recovery code (16 letters and digits), or an emergency code (8 to 32 letters and digits)")
+        let submitted = SubmittedCode(typed: code)
+        guard !submitted.isEmpty else {
+            throw LifelineError(.invalidRequest, "code must be \(CredentialRegistry.inputDescription)")
         }
-        return SubmittedCode(otp: otp, emergency: emergency, recovery: recovery)
+        return submitted
     }
-}
-
-/// A code submitted for validation, in the forms it may have.
-public struct SubmittedCode: Sendable, Equatable {
-    /// The code as an OTP, or nil when it cannot be one.
-    public var otp: String?
-    /// The code normalized as an emergency code, or nil when it cannot be one.
-    public var emergency: String?
-    /// The code normalized as a saved recovery code, or nil when it cannot be one.
-    public var recovery: String?
-
-    public init(otp: String?, emergency: String?, recovery: String? = nil) { self.otp = otp; self.emergency = emergency; self.recovery = recovery }
 }

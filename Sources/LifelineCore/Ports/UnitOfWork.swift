@@ -25,6 +25,8 @@ public struct UnitOfWork: Sendable {
         case reactivated(Ref)
         /// Only if the referenced ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)`` revoked the code.
         case reachedLimit(Ref)
+        /// Only if the referenced ``Operation/countRecoveryCodeFailure(userID:)`` left the fail count at `limit` or above.
+        case failCountReached(Ref, limit: Int)
     }
 
     /// The typed writes an adapter executes.
@@ -48,6 +50,21 @@ public struct UnitOfWork: Sendable {
         /// (`revoked_at` = `at`, reason "too many wrong codes") when the count reaches `maxFailures`: then the result's
         /// `reachedLimit` is true.
         case countEmergencyCodeFailure(userID: UUID, at: Date, maxFailures: Int)
+        /// Makes `set` the user's recovery-code set with `codes`, replacing any earlier set (any status; its codes are
+        /// deleted). The set is stored as given, with no revocation.
+        case putRecoveryCodes(RecoveryCodeSet, codes: [StoredRecoveryCode])
+        /// The single-use guard of a recovery code, one conditional update: marks the code `lookup` of set `setID` used
+        /// at `at`, only if it is unused and that set is still the user's active one. Changes 0 rows otherwise.
+        case useRecoveryCode(userID: UUID, setID: UUID, lookup: String, at: Date)
+        /// Sets the fail count of the user's set to 0 (0 rows when it already is, or there is no set).
+        case resetRecoveryCodeFailures(userID: UUID)
+        /// Adds one to the fail count of the user's active set (0 rows: none); the result's `failCount` is the new count.
+        case countRecoveryCodeFailure(userID: UUID)
+        /// Revokes the user's active recovery-code set: status `revoked`, `revoked_at` = `at`, `revoked_reason` =
+        /// `reason`. Changes 0 rows when the user has no active set.
+        case revokeRecoveryCodes(userID: UUID, reason: String, at: Date)
+        /// Queues a message in the outbox.
+        case queueMessage(OutboxMessage)
         /// Appends an audit record to its chain.
         case appendAudit(AuditRecord)
     }
@@ -107,6 +124,36 @@ public struct UnitOfWork: Sendable {
     }
 
     @discardableResult
+    public mutating func putRecoveryCodes(_ set: RecoveryCodeSet, codes: [StoredRecoveryCode], if condition: Condition = .always) -> Ref {
+        record(.putRecoveryCodes(set, codes: codes), if: condition)
+    }
+
+    @discardableResult
+    public mutating func useRecoveryCode(userID: UUID, setID: UUID, lookup: String, at: Date, if condition: Condition = .always) -> Ref {
+        record(.useRecoveryCode(userID: userID, setID: setID, lookup: lookup, at: at), if: condition)
+    }
+
+    @discardableResult
+    public mutating func resetRecoveryCodeFailures(userID: UUID, if condition: Condition = .always) -> Ref {
+        record(.resetRecoveryCodeFailures(userID: userID), if: condition)
+    }
+
+    @discardableResult
+    public mutating func countRecoveryCodeFailure(userID: UUID, if condition: Condition = .always) -> Ref {
+        record(.countRecoveryCodeFailure(userID: userID), if: condition)
+    }
+
+    @discardableResult
+    public mutating func revokeRecoveryCodes(userID: UUID, reason: String, at: Date, if condition: Condition = .always) -> Ref {
+        record(.revokeRecoveryCodes(userID: userID, reason: reason, at: at), if: condition)
+    }
+
+    @discardableResult
+    public mutating func queue(_ message: OutboxMessage, if condition: Condition = .always) -> Ref {
+        record(.queueMessage(message), if: condition)
+    }
+
+    @discardableResult
     public mutating func append(_ audit: AuditRecord, if condition: Condition = .always) -> Ref {
         record(.appendAudit(audit), if: condition)
     }
@@ -128,9 +175,12 @@ public struct UnitOfWork: Sendable {
         public var token: Token?
         /// ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)``: whether the code was revoked.
         public var reachedLimit: Bool
+        /// ``Operation/countRecoveryCodeFailure(userID:)``: the set's fail count afterwards (nil: no set was counted).
+        public var failCount: Int?
 
-        public init(changed: Int, reactivated: Int = 0, token: Token? = nil, reachedLimit: Bool = false) {
+        public init(changed: Int, reactivated: Int = 0, token: Token? = nil, reachedLimit: Bool = false, failCount: Int? = nil) {
             self.changed = changed; self.reactivated = reactivated; self.token = token; self.reachedLimit = reachedLimit
+            self.failCount = failCount
         }
     }
 
@@ -152,6 +202,7 @@ public struct UnitOfWork: Sendable {
             case .changed(let ref): return changed(ref) > 0
             case .reactivated(let ref): return (results[ref.index]?.reactivated ?? 0) > 0
             case .reachedLimit(let ref): return results[ref.index]?.reachedLimit ?? false
+            case .failCountReached(let ref, let limit): return (results[ref.index]?.failCount).map { $0 >= limit } ?? false
             }
         }
     }

@@ -17,11 +17,11 @@ public enum ActionAssurance: String, Sendable, CaseIterable, Comparable {
     case possession
     case twoFactors = "two-factors"
 
-    /// The assurance `action` (an action id) needs: what the action of ``ActionRegistry/standard`` declares
-    /// (``RecoveryAction/assurance``, with its reason next to it). Why an unknown id needs ``twoFactors``: an id no
-    /// action of this version has is refused with weak flows rather than guessed at.
-    public static func required(for action: String) -> ActionAssurance {
-        ActionRegistry.standard.action(RecoveryActionID(rawValue: action))?.assurance ?? .twoFactors
+    /// The assurance `action` (an action id) needs: what the action of `actions` declares (``RecoveryAction/assurance``,
+    /// with its reason next to it). Why an unknown id needs ``twoFactors``: an id no registered action has is refused
+    /// with weak flows rather than guessed at.
+    public static func required(for action: String, actions: ActionRegistry = .standard) -> ActionAssurance {
+        actions.action(RecoveryActionID(rawValue: action))?.assurance ?? .twoFactors
     }
 
     /// The factor kind a passed step of `type` proves (the method's ``VerificationMethod/factor``); nil for questions

@@ -60,10 +60,13 @@ public struct FlowStateMachine: Sendable {
     public let config: RecoveryConfig
     public let profile: RecoveryProfile
     public let methods: MethodRegistry
+    /// The recovery actions whose assurance decides the grants (the service's registry; tests add their own).
+    public let actions: ActionRegistry
     public private(set) var flow: RecoveryFlow
 
-    public init(config: RecoveryConfig, profile: RecoveryProfile, flow: RecoveryFlow, methods: MethodRegistry = .standard) {
-        self.config = config; self.profile = profile; self.flow = flow; self.methods = methods
+    public init(config: RecoveryConfig, profile: RecoveryProfile, flow: RecoveryFlow, methods: MethodRegistry = .standard,
+                actions: ActionRegistry = .standard) {
+        self.config = config; self.profile = profile; self.flow = flow; self.methods = methods; self.actions = actions
     }
 
     /// Starts a new flow: with a single flow definition, its first step is entered at once.
@@ -123,7 +126,7 @@ public struct FlowStateMachine: Sendable {
             let until = inputs.now.addingTimeInterval(TimeInterval(config.limits.grantLifetime))
             // Why filtered: a configuration stored before the assurance rules must not grant more than the steps prove.
             let reached = ActionAssurance.reached(by: def.steps.compactMap { config.method($0)?.type }, methods: methods)
-            flow.grants = def.actions.filter { reached >= $0.assurance }.map { ActionGrant(action: $0, expiresAt: until) }
+            flow.grants = def.actions.filter { reached >= ActionAssurance.required(for: $0.rawValue, actions: actions) }.map { ActionGrant(action: $0, expiresAt: until) }
             // A verified flow lives as long as its grants.
             flow.expiresAt = until
             return [.audit(event: "recovery.verified", outcome: "success", reason: def.actions.map(\.rawValue).joined(separator: ",")), .notifyVerified]

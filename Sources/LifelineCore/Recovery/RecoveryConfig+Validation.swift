@@ -11,8 +11,9 @@ public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 extension RecoveryConfig {
-    /// Every problem of this configuration; empty when it is safe to apply.
-    public func problems(methods: MethodRegistry = .standard) -> [ConfigProblem] {
+    /// Every problem of this configuration; empty when it is safe to apply. `methods` and `actions`: the registries
+    /// the configuration is checked against (the service's own, where tests add theirs).
+    public func problems(methods: MethodRegistry = .standard, actions: ActionRegistry = .standard) -> [ConfigProblem] {
         var out: [ConfigProblem] = []
         func bad(_ path: [String], _ reason: String) { out.append(ConfigProblem(path: path, reason: reason)) }
         let idPattern = { (s: String) in !s.isEmpty && s.count <= 63 && s.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d || $0 == 0x5f } }
@@ -49,8 +50,9 @@ extension RecoveryConfig {
                 let kinds = Set(types)
                 let who = reached == .any && kinds.count == 1 ? "a flow whose only step is \(kinds.first!)"
                     : "a flow whose steps prove \(reached == .any ? "no factor" : reached == .possession ? "one factor kind" : "two factor kinds")"
-                for a in f.actions where reached < a.assurance {
-                    bad(p + ["actions"], "\(who) cannot unlock \(a.rawValue): \(a.assurance.rule)")
+                for a in f.actions {
+                    let needed = ActionAssurance.required(for: a.rawValue, actions: actions)
+                    if reached < needed { bad(p + ["actions"], "\(who) cannot unlock \(a.rawValue): \(needed.rule)") }
                 }
             }
             if f.actions.contains(.selfservice), selfserviceURL == nil { bad(p + ["actions"], "selfservice needs selfservice_url") }

@@ -68,7 +68,7 @@ public struct RecoveryService: Sendable {
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))
         flow.profile = profile
         flow.budgetScope = scope
-        var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
+        var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods, actions: actions)
         // Starting never sends (at most it enters the first step), so the hourly send count is not needed.
         let inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey, needsSendCount: false)
         let effects = machine.start(inputs)
@@ -128,7 +128,7 @@ public struct RecoveryService: Sendable {
             // Read by phase, never by user, so real and decoy flows do the same work.
             var inputs = try await inputs(now: now, tenant: tenant, usernameKey: usernameKey,
                                           needsSendCount: method?.maySend(flow.phase) ?? false)
-            var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
+            var machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods, actions: actions)
             var effects = machine.handle(event, inputs)
             if let charge, effects.contains(.wrongAnswer), charge.notifies, let until = charge.after.pausedUntil {
                 effects.append(.notifyPaused(until: until))
@@ -146,7 +146,7 @@ public struct RecoveryService: Sendable {
                 // A concurrent request took the user's last send of the hour between our read and our write: the
                 // same transition again as at the limit (it refuses the send), so at most the limit is ever sent.
                 inputs.sendsThisHour = Int.max
-                machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods)
+                machine = FlowStateMachine(config: config, profile: profile, flow: flow, methods: methods, actions: actions)
                 effects = machine.handle(event, inputs)
                 written = try await perform(effects, flow: machine.flow, profile: profile, tenant: tenant, config: config, usernameKey: usernameKey,
                                             now: now, source: source)

@@ -54,7 +54,7 @@ public struct ValidationService: Sendable {
         let tenant = try await storage.tenant(named: tenantName)
         // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
         try Authorizer().requireScope(caller, tenant: tenant)
-        let request = CredentialCheck(subject: .username(username), kinds: [.otpToken, .recoveryCode, .emergencyCode],
+        let request = CredentialCheck(subject: .username(username), kinds: CredentialRegistry.kinds,
                                       input: submitted, event: "validate")
         return try await check(request, tenant: tenant, caller: caller).result == .accept
     }
@@ -68,7 +68,7 @@ public struct ValidationService: Sendable {
               let user = try await storage.user(id: stored.token.userID) else {
             throw LifelineError(.notFound, "no such token")
         }
-        let request = CredentialCheck(subject: .username(user.username), kinds: [.otpToken], input: SubmittedCode(otp: code, emergency: nil),
+        let request = CredentialCheck(subject: .username(user.username), kinds: [.otpToken], input: SubmittedCode(.otpToken, code),
                                       tokens: .only(tokenID), event: "token.check")
         return try await check(request, tenant: tenant, caller: caller).result
     }
@@ -81,7 +81,7 @@ public struct ValidationService: Sendable {
     /// A throttled or locked token is not checked here either, and says so (the flow decides what to show).
     public func checkRecoveryTOTP(tenant: Tenant, userID: UUID?, username: String, code: String, caller: Caller) async throws -> RecoveryTOTPResult {
         let request = CredentialCheck(subject: .flowUser(userID, username: username), kinds: [.otpToken],
-                                      input: SubmittedCode(otp: code, emergency: nil), tokens: .totp, guesses: .uncounted, event: "recovery.totp")
+                                      input: SubmittedCode(.otpToken, code), tokens: .totp, guesses: .uncounted, event: "recovery.totp")
         let outcome = try await check(request, tenant: tenant, caller: caller)
         switch outcome.result {
         case .accept: return .accepted

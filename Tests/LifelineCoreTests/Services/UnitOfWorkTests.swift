@@ -30,6 +30,37 @@ struct UnitOfWorkTests {
                                      outcome: "success", reason: "contact added", source: "127.0.0.1"))
     }
 
+    @Test("RecoveryCodeRules counts a guess, then revokes the set only when the count reaches the limit, with its own record")
+    func recoveryCodeRuleComposition() {
+        var work = UnitOfWork()
+        let userID = UUID()
+        let guess = AuditRecord(time: Self.t0, tenant: "demo", actor: "key", subject: "alice", event: "validate", outcome: "reject",
+                                reason: "wrong code", source: "192.0.2.1")
+        let revokedAt = Self.t0.addingTimeInterval(1)
+        RecoveryCodeRules.countFailure(in: &work, userID: userID, now: revokedAt, maxFailures: 3, audit: guess)
+        #expect(work.steps.count == 4)
+        guard case .countRecoveryCodeFailure(let counted) = work.steps[0].operation, counted == userID,
+              case .appendAudit(let first) = work.steps[1].operation, first == guess,
+              case .revokeRecoveryCodes(_, let reason, let at) = work.steps[2].operation,
+              case .appendAudit(let record) = work.steps[3].operation else {
+            Issue.record("unexpected steps")
+            return
+        }
+        #expect(reason == "too many wrong codes" && at == revokedAt)
+        guard case .failCountReached(let countRef, let limit) = work.steps[2].condition, case .changed(let revokeRef) = work.steps[3].condition else {
+            Issue.record("the revocation or its record is not conditional")
+            return
+        }
+        #expect(countRef.index == 0 && limit == 3 && revokeRef.index == 2)
+        #expect(record == AuditRecord(time: Self.t0, tenant: "demo", actor: "key", subject: "alice", event: "recovery_codes.revoke",
+                                      outcome: "success", reason: "too many wrong codes", source: "192.0.2.1"))
+        // The condition: at the limit or above, not below, and not when no set was counted.
+        let reached = work.steps[2].condition
+        #expect(UnitOfWork.Outcome(results: [.init(changed: 1, failCount: 3)]).holds(reached))
+        #expect(!UnitOfWork.Outcome(results: [.init(changed: 1, failCount: 2)]).holds(reached))
+        #expect(!UnitOfWork.Outcome(results: [.init(changed: 0)]).holds(reached))
+    }
+
     @Test("a step whose condition does not hold is skipped, and so is everything conditional on it")
     func conditions() async throws {
         let h = try ServiceHarness()

@@ -1,18 +1,27 @@
 import Foundation
 
+extension CredentialKind {
+    /// The user's emergency access code (docs/emergency-codes.md).
+    public static let emergencyCode = CredentialKind("emergency_code")
+}
+
 /// The user's emergency access code (docs/emergency-codes.md) as a credential type: accepted in place of the OTP while
 /// it is usable, also when the user's tokens are locked or the user has none; wrong guesses count on the code
 /// (revoked at `max_fail`).
 struct EmergencyCodeCredential: CredentialType {
-    let kind = CredentialKind.emergencyCode
+    static let kind = CredentialKind.emergencyCode
+    static let inputDescription = "an emergency code (8 to 32 letters and digits)"
     let storage: any ValidationService.Storage
     let vault: any KeyVault
     let maxFailures: Int
 
     init(_ d: CredentialDependencies) { storage = d.storage; vault = d.vault; maxFailures = d.verifier.policy.maxFail }
 
+    /// 10–32 digits or 8–32 of the alphanumeric alphabet, any case, spaces and dashes ignored (``EmergencyCodeFormat/normalize(_:)``).
+    static func normalize(_ typed: String) -> String? { EmergencyCodeFormat.normalize(typed) }
+
     func check(_ attempt: CredentialAttempt) async throws -> CredentialVerdict {
-        guard let code = attempt.request.input.emergency else { return .miss(.notApplicable) }
+        guard let code = attempt.input(for: self) else { return .miss(.notApplicable) }
         let userID = attempt.user?.id
         switch try await match(code, tenantID: attempt.tenant?.id, userID: userID, now: attempt.now) {
         case .usable(let hash):

@@ -1,9 +1,15 @@
 import Foundation
 
+extension CredentialKind {
+    /// The user's OTP tokens (TOTP and HOTP).
+    public static let otpToken = CredentialKind("otp_token")
+}
+
 /// The user's OTP tokens (TOTP and HOTP) as a credential type: checks an OTP under ``OTPPolicy``, consumes the accepted
 /// step atomically, and counts wrong codes on the tokens (throttle, then lock at `max_fail`).
 struct OTPTokenCredential: CredentialType {
-    let kind = CredentialKind.otpToken
+    static let kind = CredentialKind.otpToken
+    static let inputDescription = "6 to 8 digits"
     let storage: any ValidationService.Storage
     let vault: any KeyVault
     let verifier: OTPVerifier
@@ -12,10 +18,13 @@ struct OTPTokenCredential: CredentialType {
 
     init(_ d: CredentialDependencies) { storage = d.storage; vault = d.vault; verifier = d.verifier }
 
+    /// An OTP as typed: 6–8 ASCII digits (``Validation/otpCode(_:)``).
+    static func normalize(_ typed: String) -> String? { try? Validation.otpCode(typed) }
+
     func check(_ attempt: CredentialAttempt) async throws -> CredentialVerdict {
         // "" when the input cannot be an OTP: the tokens are still read (their lock or throttle is the audited reason),
         // and no token computes a code for it.
-        let code = attempt.request.input.otp ?? ""
+        let code = attempt.input(for: self) ?? ""
         let checked = try await checkTokens(attempt.tokens, code: code, now: attempt.now, unix: attempt.unixTime) { attempt.audit("accept", $0) }
         if checked.accepted { return .accepted(reason: "token") }
         // The same HMAC work when no token was checked (none, or all locked, disabled or throttled), so timing does not tell.

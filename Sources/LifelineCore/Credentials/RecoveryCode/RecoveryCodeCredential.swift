@@ -1,5 +1,10 @@
 import Foundation
 
+extension CredentialKind {
+    /// The user's saved recovery codes (docs/recovery-codes.md).
+    public static let recoveryCode = CredentialKind("recovery_code")
+}
+
 /// The user's saved recovery codes as a credential type: a code is accepted once, in place of the OTP; wrong guesses
 /// count on the set (revoked at `max_fail`, like the emergency code), never on the tokens.
 ///
@@ -7,7 +12,8 @@ import Foundation
 /// and when there is none (no such lookup, no set, unknown user) the same scrypt runs on a dummy, so timing tells
 /// nothing. An input that cannot be a recovery code (an OTP) costs nothing here.
 struct RecoveryCodeCredential: CredentialType {
-    let kind = CredentialKind.recoveryCode
+    static let kind = CredentialKind.recoveryCode
+    static let inputDescription = "a recovery code (16 letters and digits)"
     let storage: any ValidationService.Storage
     let notices: RecoveryCodeNotices
     let hashPool: @Sendable () -> SlowHashPool
@@ -19,8 +25,11 @@ struct RecoveryCodeCredential: CredentialType {
         maxFailures = d.verifier.policy.maxFail; onQueued = d.onQueued
     }
 
+    /// 16 characters of Crockford's base32, any case, spaces and dashes ignored (``RecoveryCodeFormat/normalize(_:)``).
+    static func normalize(_ typed: String) -> String? { RecoveryCodeFormat.normalize(typed) }
+
     func check(_ attempt: CredentialAttempt) async throws -> CredentialVerdict {
-        guard let code = attempt.request.input.recovery else { return .miss(.notApplicable) }
+        guard let code = attempt.input(for: self) else { return .miss(.notApplicable) }
         let lookup = RecoveryCodeFormat.lookup(code)
         // For an unknown user the same query runs on a random id, like the emergency code's.
         let userID = attempt.user?.id ?? UUID()

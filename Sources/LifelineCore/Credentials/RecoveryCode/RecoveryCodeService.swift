@@ -78,7 +78,7 @@ public struct RecoveryCodeService: Sendable {
         guard let normalized = RecoveryCodeFormat.normalize(code) else { return .rejected }
         let validation = ValidationService(storage: storage, vault: vault, clock: clock, policy: policy, hashPool: hashPool, onQueued: onQueued)
         let request = CredentialCheck(subject: .flowUser(userID, username: username), kinds: [.recoveryCode],
-                                      input: SubmittedCode(otp: nil, emergency: nil, recovery: normalized), guesses: guesses, event: event)
+                                      input: SubmittedCode(.recoveryCode, normalized), guesses: guesses, event: event)
         return try await validation.check(request, tenant: tenant, caller: caller).result == .accept ? .accepted : .rejected
     }
 }
