@@ -130,6 +130,7 @@ enum DTO {
                 case .text(let s): try c.encode(s, forKey: AnyKey(item.key))
                 case .number(let n): try c.encode(n, forKey: AnyKey(item.key))
                 case .time(let d): try c.encode(d, forKey: AnyKey(item.key))
+                case .texts(let list): try c.encode(list, forKey: AnyKey(item.key))
                 }
             }
         }

@@ -10,6 +10,7 @@ public struct ActionRegistry: Sendable {
         EmergencyCodeAction(),
         UnlockAuthenticatorAction(),
         SelfserviceAction(),
+        NewRecoveryCodesAction(),
     ])
 
     private let byID: [RecoveryActionID: any RecoveryAction]

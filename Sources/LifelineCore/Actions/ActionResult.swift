@@ -45,6 +45,8 @@ public enum ActionValue: Sendable, Equatable {
     case text(String)
     case number(Int)
     case time(Date)
+    /// A list of texts (the API writes a JSON array; a page, the texts one a line).
+    case texts([String])
 }
 
 /// A text by catalog id with its arguments.

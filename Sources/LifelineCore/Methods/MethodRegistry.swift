@@ -18,6 +18,7 @@ public struct MethodRegistry: Sendable {
         EmailMethod(),
         QuestionsMethod(),
         TOTPMethod(),
+        RecoveryCodeMethod(),
     ])
 
     /// This registry with `methods` added.

@@ -16,13 +16,24 @@ public struct StepEnvironment: Sendable {
     public var checkTOTP: @Sendable (_ code: String) async throws -> RecoveryTOTPResult
     /// Resynchronizes the user's authenticator with two consecutive codes.
     public var resyncTOTP: @Sendable (_ code1: String, _ code2: String) async throws -> Bool
+    /// Checks `input` (as typed) against the flow's user's credential of `kind` through the credential registry
+    /// (``ValidationService/check(_:tenant:caller:)``): accepted once (consumed, audited, notified as the credential
+    /// does), wrong inputs counted on no credential (``CredentialCheck/Guesses/uncounted``: an anonymous flow must not
+    /// be able to revoke or lock a user's credentials; the flow's own limits bound the guesses). A decoy step or flow
+    /// checks for no user: the same slow work on dummies, never accepted. The one hook for every credential-based
+    /// method, so the next one needs no change outside its folder.
+    public var checkCredential: @Sendable (_ kind: CredentialKind, _ input: String) async throws -> CredentialOutcome
 
     public init(fields: [String: String], flow: RecoveryFlow, decoy: Bool,
                 verifyAnswers: @escaping @Sendable ([(id: String, answer: String)]) async throws -> Bool = { _ in false },
                 checkTOTP: @escaping @Sendable (String) async throws -> RecoveryTOTPResult = { _ in .rejected },
-                resyncTOTP: @escaping @Sendable (String, String) async throws -> Bool = { _, _ in false }) {
+                resyncTOTP: @escaping @Sendable (String, String) async throws -> Bool = { _, _ in false },
+                checkCredential: @escaping @Sendable (CredentialKind, String) async throws -> CredentialOutcome = { _, _ in
+                    CredentialOutcome(result: .reject, reason: "wrong code")
+                }) {
         self.fields = fields; self.flow = flow; self.decoy = decoy
         self.verifyAnswers = verifyAnswers; self.checkTOTP = checkTOTP; self.resyncTOTP = resyncTOTP
+        self.checkCredential = checkCredential
     }
 
     /// The most UTF-8 bytes of one submitted field (an answer, a typed number or address, a code).

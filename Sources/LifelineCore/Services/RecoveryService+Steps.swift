@@ -42,7 +42,16 @@ extension RecoveryService {
                 let caller = Caller(actor: "anonymous", source: source, scope: .validate)
                 return try await validation.checkRecoveryTOTP(tenant: tenant, userID: flow.userID, username: flow.username, code: code, caller: caller)
             },
-            resyncTOTP: { code1, code2 in try await resync(flow: flow, code1: code1, code2: code2, tenant: tenant, source: source) })
+            resyncTOTP: { code1, code2 in try await resync(flow: flow, code1: code1, code2: code2, tenant: tenant, source: source) },
+            checkCredential: { kind, input in
+                let caller = Caller(actor: "anonymous", source: source, scope: .validate)
+                // Why no user for a decoy step: it must never consume (or pass with) a real credential; the check then
+                // does the same work on dummies. An input of no credential's shape is checked by none (and rejected).
+                guard let submitted = try? Validation.validationCode(input) else { return CredentialOutcome(result: .reject, reason: "wrong code") }
+                let request = CredentialCheck(subject: .flowUser(decoy ? nil : flow.userID, username: flow.username), kinds: [kind],
+                                              input: submitted, guesses: .uncounted, event: "recovery.\(kind.id)")
+                return try await validation.check(request, tenant: tenant, caller: caller)
+            })
     }
 
     /// Resynchronizes the user's authenticator with two consecutive codes (the foundation's rule).

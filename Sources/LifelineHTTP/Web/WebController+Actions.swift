@@ -161,6 +161,7 @@ extension WebController {
             case .text(let s): s
             case .number(let n): String(n)
             case .time(let d): timeText(d)
+            case .texts(let list): list.joined(separator: "\n")
             }
         }
     }
