@@ -22,6 +22,6 @@ extension MessageCatalog {
         "message.recovery_codes_issued_body": "Dobrý den,\n\npro váš účet byla právě vydána nová sada {count} záložních kódů ({time}). Staré kódy už neplatí.\n\nPokud jste to nebyli vy, ihned kontaktujte helpdesk, aby kódy zrušil.\n\n{tenant}",
         "message.recovery_codes_used_sms": "{tenant}: právě byl použit jeden z vašich záložních kódů ({time}); zbývá {remaining}. Pokud jste to nebyli vy, ihned kontaktujte helpdesk.",
         "message.recovery_codes_used_subject": "{tenant}: byl použit záložní kód",
-        "message.recovery_codes_used_body": "Dobrý den,\n\njeden z vašich záložních kódů byl právě použit k přihlášení ({time}). Zbývá kódů: {remaining}.\n\nPokud jste to nebyli vy, někdo může mít vaše kódy: ihned kontaktujte helpdesk, aby je zrušil.\n\n{tenant}",
+        "message.recovery_codes_used_body": "Dobrý den,\n\njeden z vašich záložních kódů byl právě použit ({time}), k přihlášení nebo k obnovení účtu. Zbývá kódů: {remaining}.\n\nPokud jste to nebyli vy, někdo může mít vaše kódy: ihned kontaktujte helpdesk, aby je zrušil.\n\n{tenant}",
     ]
 }

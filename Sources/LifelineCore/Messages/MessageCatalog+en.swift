@@ -22,6 +22,6 @@ extension MessageCatalog {
         "message.recovery_codes_issued_body": "Hello,\n\na new set of {count} recovery codes was just issued for your account ({time}). Your old codes no longer work.\n\nIf this was not you, contact your helpdesk now so the codes can be revoked.\n\n{tenant}",
         "message.recovery_codes_used_sms": "{tenant}: one of your recovery codes was just used ({time}); {remaining} remain. If this was not you, contact your helpdesk now.",
         "message.recovery_codes_used_subject": "{tenant}: a recovery code was used",
-        "message.recovery_codes_used_body": "Hello,\n\none of your recovery codes was just used to sign in ({time}). {remaining} codes remain.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
+        "message.recovery_codes_used_body": "Hello,\n\none of your recovery codes was just used ({time}), to sign in or to recover your account. {remaining} codes remain.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
     ]
 }

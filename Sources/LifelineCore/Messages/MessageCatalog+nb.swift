@@ -22,6 +22,6 @@ extension MessageCatalog {
         "message.recovery_codes_issued_body": "Hei,\n\net nytt sett med {count} gjenopprettingskoder ble nettopp utstedt for kontoen din ({time}). De gamle kodene virker ikke lenger.\n\nVar det ikke deg, kontakt brukerstøtten straks, så kodene kan trekkes tilbake.\n\n{tenant}",
         "message.recovery_codes_used_sms": "{tenant}: en av gjenopprettingskodene dine ble nettopp brukt ({time}); {remaining} gjenstår. Var det ikke deg, kontakt brukerstøtten straks.",
         "message.recovery_codes_used_subject": "{tenant}: en gjenopprettingskode ble brukt",
-        "message.recovery_codes_used_body": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt til å logge inn ({time}). {remaining} koder gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_used_body": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt ({time}), til å logge inn eller gjenopprette kontoen. {remaining} koder gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
     ]
 }

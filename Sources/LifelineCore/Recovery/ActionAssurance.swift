@@ -7,8 +7,8 @@ import Foundation
 /// | assurance | actions | the flow's passed steps must include |
 /// |---|---|---|
 /// | `any` | `selfservice`, `unlock-account` | any step (questions alone included) |
-/// | `possession` | `reset-password`, `card-unblock` | one `sms`, `email` or `totp` step |
-/// | `two-factors` | `emergency-code`, `unlock-authenticator`, and every action that does not say otherwise | two steps of different kinds among `sms` (a verified phone), `email` (a verified mailbox) and `totp` (the authenticator) |
+/// | `possession` | `reset-password`, `card-unblock` | one `sms`, `email`, `totp` or `recovery_code` step |
+/// | `two-factors` | `emergency-code`, `unlock-authenticator`, and every action that does not say otherwise | two steps of different kinds among `sms` (a verified phone), `email` (a verified mailbox), `totp` (the authenticator) and `recovery_code` (the printed codes) |
 ///
 /// Questions never count as a factor: answers are often researchable or guessable (SP 800-63B does not accept
 /// them as an authenticator). Two steps of one kind (two SMS methods) are one factor: one SIM swap passes both.
@@ -43,8 +43,8 @@ public enum ActionAssurance: String, Sendable, CaseIterable, Comparable {
     public var rule: String {
         switch self {
         case .any: "any step"
-        case .possession: "it needs at least one sms, email or totp step (questions do not count)"
-        case .twoFactors: "it replaces or bypasses a factor, so it needs two steps of different kinds among sms, email and totp (questions do not count; two of one kind are one factor)"
+        case .possession: "it needs at least one step that proves a factor: sms, email, totp or recovery_code (questions do not count)"
+        case .twoFactors: "it replaces or bypasses a factor, so it needs two steps of different kinds among sms, email, totp and recovery_code (questions do not count; two of one kind are one factor)"
         }
     }
 
