@@ -39,7 +39,7 @@ public struct RecoveryService: Sendable {
         self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.validation = validation
         self.verifier = OTPVerifier(policy: policy); self.catalog = catalog; self.messages = messages; self.onQueued = onQueued; self.budget = budget
         self.directories = directories ?? BuiltinDirectoryResolver(storage: storage, random: random, clock: clock)
-        self.questionLimits = QuestionStepLimiter(policy: questions); self.hashPool = hashPool
+        self.questionLimits = QuestionStepLimiter(policy: questions, clock: clock); self.hashPool = hashPool
         self.secrets = StableSecret(store: storage, vault: vault, random: random)
         self.methods = methods
     }

@@ -21,7 +21,8 @@ public final class KeyedRateLimiter: Sendable {
         return buckets.withLock { b in
             if b[key] == nil, b.count >= capacity { Self.evict(&b, keep: capacity * 3 / 4, now: now) }
             var bucket = b[key] ?? Bucket(tokens: Double(perMinute), last: now)
-            let elapsed = Double((now - bucket.last).components.seconds) + Double((now - bucket.last).components.attoseconds) / 1e18
+            // Never negative: an instant before the bucket's last one (a caller's clock set back) refills nothing.
+            let elapsed = max(0, Double((now - bucket.last).components.seconds) + Double((now - bucket.last).components.attoseconds) / 1e18)
             bucket.tokens = min(Double(perMinute), bucket.tokens + elapsed * Double(perMinute) / 60)
             bucket.last = now
             if bucket.tokens >= 1 {

@@ -20,16 +20,32 @@ public struct QuestionStepPolicy: Sendable, Equatable {
 public final class QuestionStepLimiter: Sendable {
     private let byAddress: KeyedRateLimiter
     private let byFlow: KeyedRateLimiter
+    /// Where the buckets' time comes from: the service's clock, mapped onto the monotonic clock from when the limiter
+    /// was made. Why the service's clock: the buckets then follow the same time as everything else the service does,
+    /// and a test's frozen clock makes them refill only when the test says so (a slow machine is not a refill).
+    private let clock: (any LifelineClock)?
+    private let epoch: (instant: ContinuousClock.Instant, date: Date)
 
-    public init(policy: QuestionStepPolicy = QuestionStepPolicy()) {
+    /// `clock` nil: the monotonic clock.
+    public init(policy: QuestionStepPolicy = QuestionStepPolicy(), clock: (any LifelineClock)? = nil) {
         byAddress = KeyedRateLimiter(perMinute: policy.perAddressPerMinute)
         byFlow = KeyedRateLimiter(perMinute: policy.perFlowPerMinute)
+        self.clock = clock
+        epoch = (.now, clock?.now() ?? Date())
+    }
+
+    /// The buckets' current instant.
+    private var now: ContinuousClock.Instant {
+        guard let clock else { return .now }
+        // A clock set back before the limiter was made counts as its start (never a negative time).
+        return epoch.instant.advanced(by: .milliseconds(Int64(max(0, clock.now().timeIntervalSince(epoch.date)) * 1000)))
     }
 
     /// Takes one submission of `flow` from `source` (an IPv6 client counted by its /64); throws `rateLimited` with
     /// the seconds to wait when either limit is spent. The flow's bucket is checked first, so one flow's retries do
     /// not spend the address's share.
-    public func admit(flow: UUID, source: String, now: ContinuousClock.Instant = .now) throws {
+    public func admit(flow: UUID, source: String, now: ContinuousClock.Instant? = nil) throws {
+        let now = now ?? self.now
         if let wait = byFlow.take(flow.uuidString, now: now) {
             throw LifelineError(.rateLimited, "too many answers for this recovery; try again in \(wait) s", retryAfter: wait)
         }
