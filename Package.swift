@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "LifelineDeliveryTests",
             dependencies: [
-                "LifelineCore", "LifelineDelivery", "LifelineTestSupport",
+                "LifelineCore", "LifelineDelivery", "LifelineTestSupport", "LifelineTestStore",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import LifelineCore
 import LifelineDelivery
+import LifelineTestStore
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing

@@ -20,16 +20,14 @@ struct CredentialDependencies: Sendable {
 /// on the first of them that it could be.
 struct CredentialRegistry: Sendable {
     /// The registered types, in the order they are tried.
-    static var registered: [any CredentialType.Type] {
-        [
-            OTPTokenCredential.self,
-            RecoveryCodeCredential.self,
-            EmergencyCodeCredential.self,
-        ]
-    }
+    static let registered: [any CredentialType.Type] = [
+        OTPTokenCredential.self,
+        RecoveryCodeCredential.self,
+        EmergencyCodeCredential.self,
+    ]
 
-    /// Every registered kind (what `POST /validate` tries).
-    static var kinds: Set<CredentialKind> { Set(registered.map { $0.kind }) }
+    /// Every registered kind (what `POST /validate` tries), made once: validate asks for it on every request.
+    static let kinds: Set<CredentialKind> = Set(registered.map { $0.kind })
 
     /// `typed` in the form of every registered type that accepts it (``CredentialType/normalize(_:)``).
     static func forms(of typed: String) -> [CredentialKind: String] {
@@ -39,11 +37,11 @@ struct CredentialRegistry: Sendable {
     }
 
     /// What the registered types accept, in order, as one phrase: "A, B, or C".
-    static var inputDescription: String {
+    static let inputDescription: String = {
         let parts = registered.map { $0.inputDescription }
         guard parts.count > 1 else { return parts.first ?? "" }
         return parts.dropLast().joined(separator: ", ") + (parts.count > 2 ? ", or " : " or ") + parts.last!
-    }
+    }()
 
     let types: [any CredentialType]
 

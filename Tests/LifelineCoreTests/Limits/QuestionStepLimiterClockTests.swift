@@ -1,5 +1,6 @@
 import Foundation
 import LifelineCore
+import LifelineTestStore
 import Testing
 
 /// The questions step's buckets follow the service's clock, so a slow machine is never taken for the time that refills
@@ -9,7 +10,7 @@ import Testing
     func followsTheServiceClock() throws {
         var policy = QuestionStepPolicy()
         policy.perAddressPerMinute = 4
-        let clock = SteppingClock(Date(timeIntervalSince1970: 1_800_000_000))
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_800_000_000))
         let limiter = QuestionStepLimiter(policy: policy, clock: clock)
         for _ in 0..<4 { try limiter.admit(flow: UUID(), source: "192.0.2.1") }
         #expect(throws: LifelineError.self) { try limiter.admit(flow: UUID(), source: "192.0.2.1") }

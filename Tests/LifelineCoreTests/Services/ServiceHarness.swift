@@ -1,15 +1,14 @@
 import Foundation
 import LifelineCore
 import LifelineTestStore
-import Synchronization
 import Testing
 
 /// The services over the in-memory store: no database, no network. The outbox is the store's (a fake: messages are
 /// read back and opened, never sent).
 struct ServiceHarness {
     let store: InMemoryStore
-    let vault: FixedVault
-    let clock: SteppingClock
+    let vault: FixedKeyVault
+    let clock: ManualClock
     let admin: AdminService
     let validation: ValidationService
     let recovery: RecoveryService
@@ -20,9 +19,9 @@ struct ServiceHarness {
     static let secret: [UInt8] = Array(0..<20)
 
     init(policy: OTPPolicy = OTPPolicy()) throws {
-        vault = try FixedVault()
+        vault = try FixedKeyVault()
         store = InMemoryStore(vault: vault)
-        clock = SteppingClock(Self.start)
+        clock = ManualClock(Self.start)
         let random = CSPRNG()
         admin = AdminService(storage: store, vault: vault, clock: clock, random: random, policy: policy)
         validation = ValidationService(storage: store, vault: vault, clock: clock, policy: policy)
@@ -87,25 +86,6 @@ struct ServiceHarness {
             """
         return try JSONDecoder().decode(RecoveryConfig.self, from: Data(json.utf8))
     }
-}
-
-/// A clock the test moves by hand.
-final class SteppingClock: LifelineClock {
-    private let current: Mutex<Date>
-    init(_ start: Date) { current = Mutex(start) }
-    func now() -> Date { current.withLock { $0 } }
-    func advance(by seconds: TimeInterval) { current.withLock { $0 += seconds } }
-}
-
-/// A key vault over one fixed key (the real AES-GCM ``KeyRing``).
-struct FixedVault: KeyVault {
-    let keyRing: KeyRing
-    init() throws {
-        let key = (0..<32).map { UInt8($0 &* 7 &+ 3) }
-        keyRing = try KeyRing(currentID: KeyRing.deriveID(for: key), keys: [KeyRing.deriveID(for: key): key])
-    }
-    func ring() async throws -> KeyRing { keyRing }
-    func refreshed() async throws -> KeyRing { keyRing }
 }
 
 /// The system's CSPRNG.
