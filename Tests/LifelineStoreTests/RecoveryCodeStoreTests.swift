@@ -142,7 +142,7 @@ struct RecoveryCodeStoreTests {
             let clock = StoreTestClock(now: Fixture.time(1000))
             let (tenant, user) = try await Fixture.seedUser(store)
             let pool = SlowHashPool(threads: 2, maxQueued: 1000)
-            let codes = try await RecoveryCodeService(storage: store, vault: vault, clock: clock, random: SystemRandom(), policy: OTPPolicy(), hashPool: pool)
+            let codes = try await RecoveryCodeService(storage: store, vault: vault, clock: clock, random: SystemRandom(), hashPool: pool)
                 .issue(tenant: tenant, user: user, actor: "cli")
             #expect(codes.count == 10)
             let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: OTPPolicy(), hashPool: pool)

@@ -36,7 +36,7 @@ extension RecoveryService {
 }
 
 extension RecoveryCodeService {
-    /// The user (active, in the tenant) and their recovery-code set, written with its outbox notices and audit record;
-    /// a use is a validation restricted to recovery codes, so it needs what validation needs.
-    public typealias Storage = ValidationService.Storage
+    /// The user (active, in the tenant) and their recovery-code set, written with its outbox notices and audit record
+    /// through the transaction port.
+    public typealias Storage = UserStore & RecoveryCodeStore & TransactionStore
 }

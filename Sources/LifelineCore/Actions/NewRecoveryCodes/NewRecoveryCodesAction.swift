@@ -28,10 +28,10 @@ struct NewRecoveryCodesAction: RecoveryAction {
 }
 
 extension ActionContext {
-    /// The user's recovery codes, on the service's ports (a use or an issue needs what validation needs).
+    /// The user's recovery codes, on the service's ports.
     var recoveryCodes: RecoveryCodeService {
         let s = service
-        return RecoveryCodeService(storage: s.validation.storage, vault: s.vault, clock: s.clock, random: s.random, policy: s.verifier.policy,
+        return RecoveryCodeService(storage: s.validation.storage, vault: s.vault, clock: s.clock, random: s.random,
                                    hashPool: s.hashPool, onQueued: s.onQueued)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 extension AdminService {
-    var recoveryCodes: RecoveryCodeService { RecoveryCodeService(storage: storage, vault: vault, clock: clock, random: random, policy: policy) }
+    var recoveryCodes: RecoveryCodeService { RecoveryCodeService(storage: storage, vault: vault, clock: clock, random: random) }
 
     /// Issues a new set of recovery codes for a user (replacing the old set) and returns the codes in printed form: the
     /// only time they are shown. Audited as `recovery_codes.issue`. Throws `notFound` for an unknown tenant or user and

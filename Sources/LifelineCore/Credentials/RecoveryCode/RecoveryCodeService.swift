@@ -1,21 +1,20 @@
 import Foundation
 
-/// Issues, reads, revokes and uses a user's saved recovery codes (docs/recovery-codes.md). The admin API, the CLI and
-/// (through the registry) `POST /validate` use it; the flow method and the recovery action of item 9 call
-/// ``issue(tenant:user:actor:source:)`` and ``use(code:tenant:userID:username:caller:guesses:)``.
+/// Issues, reads and revokes a user's saved recovery codes (docs/recovery-codes.md), for the admin API, the CLI and the
+/// `new-recovery-codes` action. A code is *used* through the credential registry (``RecoveryCodeCredential``), by
+/// `POST /validate` and by the `recovery_code` flow method alike.
 public struct RecoveryCodeService: Sendable {
     let storage: any RecoveryCodeService.Storage
     let vault: any KeyVault
     let clock: any LifelineClock
     let random: any RandomSource
-    let policy: OTPPolicy
     /// nil: ``SlowHashPool/shared`` as it is at each use.
     let hashPool: SlowHashPool?
     let onQueued: @Sendable () -> Void
 
-    public init(storage: any RecoveryCodeService.Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource, policy: OTPPolicy,
+    public init(storage: any RecoveryCodeService.Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
                 hashPool: SlowHashPool? = nil, onQueued: @escaping @Sendable () -> Void = {}) {
-        self.storage = storage; self.vault = vault; self.clock = clock; self.random = random; self.policy = policy
+        self.storage = storage; self.vault = vault; self.clock = clock; self.random = random
         self.hashPool = hashPool; self.onQueued = onQueued
     }
 
@@ -60,25 +59,5 @@ public struct RecoveryCodeService: Sendable {
         let audit = AuditRecord(time: clock.now(), tenant: tenant.name, actor: actor, subject: user.username, event: "recovery_codes.revoke",
                                 outcome: "success", reason: reason, source: source)
         return try await storage.revokeRecoveryCodes(userID: user.id, reason: reason, audit: audit)
-    }
-
-    /// What using a code found.
-    public enum Outcome: Sendable, Equatable {
-        case accepted
-        /// Not accepted (wrong, used, revoked, no set, unknown user: one answer).
-        case rejected
-    }
-
-    /// Uses `code` (as typed) for the user `userID` (nil: a decoy flow; the same slow hash runs on a dummy): accepted
-    /// once, audited as `event` (reason `recovery code (n left)`), with a notice to the user's verified contacts.
-    /// `guesses`: whether a wrong code counts on the set (default: not, as in the recovery flow's TOTP step — an anonymous
-    /// flow must not be able to revoke a user's codes).
-    public func use(code: String, tenant: Tenant, userID: UUID?, username: String, caller: Caller, event: String = "recovery.recovery_code",
-                    guesses: CredentialCheck.Guesses = .uncounted) async throws -> Outcome {
-        guard let normalized = RecoveryCodeFormat.normalize(code) else { return .rejected }
-        let validation = ValidationService(storage: storage, vault: vault, clock: clock, policy: policy, hashPool: hashPool, onQueued: onQueued)
-        let request = CredentialCheck(subject: .flowUser(userID, username: username), kinds: [.recoveryCode],
-                                      input: SubmittedCode(.recoveryCode, normalized), guesses: guesses, event: event)
-        return try await validation.check(request, tenant: tenant, caller: caller).result == .accept ? .accepted : .rejected
     }
 }
