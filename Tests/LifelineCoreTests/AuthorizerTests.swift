@@ -14,12 +14,19 @@ struct AuthorizerTests {
 
     @Test("the table of docs/security.md, permission by permission")
     func table() {
+        let helpdesk: Set<Permission> = [.tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead, .emergencyCodesRead,
+                                         .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
+                                         .callersVerify, .helpdeskCodesIssue]
+        let useradmin = helpdesk.union([.usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage])
         let expected: [Role: Set<Permission>] = [
             .validate: [.validate],
             .auditor: [.tenantsRead, .usersRead, .tokensRead, .cardsRead, .emergencyCodesRead, .recoveryCodesRead,
                        .recoveryBudgetsRead, .auditRead],
-            .helpdesk: [.tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead, .emergencyCodesRead,
-                        .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift],
+            .helpdesk: helpdesk,
+            .useradmin: useradmin,
+            .tenantAdmin: useradmin.union([.auditRead, .configRead, .configWrite, .apiKeysManage, .operatorsRead,
+                                           .operatorsManage, .directorySync]),
+            .superuser: Set(Permission.allCases).subtracting([.validate]),
             .admin: Set(Permission.allCases).subtracting([.validate]),
         ]
         for role in Role.allCases {
@@ -61,6 +68,26 @@ struct AuthorizerTests {
             #expect(error.message.contains("users.write"))
         }
         #expect(throws: Never.self) { try authorizer.require(.tokensManage, Self.key(.helpdesk)) }
+    }
+
+    @Test("an operator of two organizations reaches both and no third, and is not global")
+    func severalTenants() {
+        let both = Principal(.operator(name: "olga"), roles: [.tenantAdmin], tenants: [Self.acme.id, Self.other.id])
+        #expect(!both.isGlobal)
+        #expect(both.singleTenant == nil)
+        #expect(throws: Never.self) { try authorizer.requireScope(both, tenant: Self.acme) }
+        #expect(throws: Never.self) { try authorizer.requireScope(both, tenant: Self.other) }
+        let third = Tenant(id: UUID(), name: "third", displayName: "Third", createdAt: Date(timeIntervalSince1970: 0))
+        #expect(throws: LifelineError.self) { try authorizer.requireScope(both, tenant: third) }
+        #expect(throws: LifelineError.self) { try authorizer.require(.tenantsManage, both) }
+        #expect(throws: LifelineError.self) { try authorizer.require(.serverManage, both) }
+    }
+
+    @Test("operator roles rank lowest first; the API-key roles have no rank")
+    func ranks() {
+        #expect(Role.operatorRoles.compactMap(\.operatorRank) == [0, 1, 2, 3, 4])
+        #expect(Role.validate.operatorRank == nil && Role.admin.operatorRank == nil)
+        #expect(Role.tenantAdmin.rawValue == "tenant-admin")
     }
 
     @Test("creating a tenant needs a global principal, even an admin")

@@ -23,9 +23,13 @@ struct RolePermissionTests {
         var description: String { "\(method) \(path)" }
     }
 
-    static let readers: Set<Role> = [.admin, .helpdesk, .auditor]
-    static let helpers: Set<Role> = [.admin, .helpdesk]
-    static let admins: Set<Role> = [.admin]
+    static let readers: Set<Role> = [.admin, .helpdesk, .auditor, .useradmin, .tenantAdmin, .superuser]
+    static let helpers: Set<Role> = [.admin, .helpdesk, .useradmin, .tenantAdmin, .superuser]
+    /// Who creates and edits users, contacts, tokens and cards.
+    static let writers: Set<Role> = [.admin, .useradmin, .tenantAdmin, .superuser]
+    /// Who runs an organization: configuration, API keys, the audit log.
+    static let tenantAdmins: Set<Role> = [.admin, .tenantAdmin, .superuser]
+    static let admins: Set<Role> = [.admin, .superuser]
 
     /// The table of docs/security.md, route by route. The changes that destroy something come last, so that the
     /// routes before them find what they name.
@@ -41,9 +45,9 @@ struct RolePermissionTests {
         Route(.get, "/tenants/{t}/users/alice/cards", readers),
         Route(.get, "/tenants/{t}/users/alice/emergency-code", readers),
         Route(.get, "/tenants/{t}/users/alice/recovery-budget", readers),
-        Route(.get, "/audit?tenant={t}", [.admin, .auditor]),
-        Route(.get, "/tenants/{t}/recovery", admins),
-        Route(.get, "/apikeys", admins),
+        Route(.get, "/audit?tenant={t}", [.admin, .auditor, .tenantAdmin, .superuser]),
+        Route(.get, "/tenants/{t}/recovery", tenantAdmins),
+        Route(.get, "/apikeys", tenantAdmins),
         Route(.post, "/tenants/{t}/tokens/{token}/disable", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/enable", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/reset", helpers),
@@ -51,17 +55,17 @@ struct RolePermissionTests {
         Route(.delete, "/tenants/{t}/users/alice/emergency-code", helpers),
         Route(.delete, "/tenants/{t}/users/alice/recovery-budget", helpers),
         Route(.post, "/tenants", #"{"name":"made-{run}"}"#, admins),
-        Route(.post, "/tenants/{t}/users", #"{"username":"made-{run}"}"#, admins),
-        Route(.patch, "/tenants/{t}/users/alice", #"{"display_name":"Alice {run}"}"#, admins),
-        Route(.post, "/tenants/{t}/users/alice/contacts", #"{"kind":"email","value":"a{run}@example.com"}"#, admins),
-        Route(.put, "/tenants/{t}/users/alice/answers", #"{"answers":{}}"#, admins),
-        Route(.post, "/tenants/{t}/users/alice/tokens", #"{"type":"totp"}"#, admins),
-        Route(.post, "/tenants/{t}/tokens/{token}/check", #"{"code":"000000"}"#, admins),
-        Route(.post, "/tenants/{t}/users/alice/cards", #"{"serial":"C-{run}","algorithm":"aes128","key":"00112233445566778899aabbccddeeff"}"#, admins),
-        Route(.delete, "/tenants/{t}/cards/C-{run}", admins),
-        Route(.put, "/tenants/{t}/recovery", "{}", admins),
-        Route(.delete, "/apikeys/{key}", admins),
-        Route(.delete, "/tenants/{t}/tokens/{token}", admins),
+        Route(.post, "/tenants/{t}/users", #"{"username":"made-{run}"}"#, writers),
+        Route(.patch, "/tenants/{t}/users/alice", #"{"display_name":"Alice {run}"}"#, writers),
+        Route(.post, "/tenants/{t}/users/alice/contacts", #"{"kind":"email","value":"a{run}@example.com"}"#, writers),
+        Route(.put, "/tenants/{t}/users/alice/answers", #"{"answers":{}}"#, writers),
+        Route(.post, "/tenants/{t}/users/alice/tokens", #"{"type":"totp"}"#, writers),
+        Route(.post, "/tenants/{t}/tokens/{token}/check", #"{"code":"000000"}"#, writers),
+        Route(.post, "/tenants/{t}/users/alice/cards", #"{"serial":"C-{run}","algorithm":"aes128","key":"00112233445566778899aabbccddeeff"}"#, writers),
+        Route(.delete, "/tenants/{t}/cards/C-{run}", writers),
+        Route(.put, "/tenants/{t}/recovery", "{}", tenantAdmins),
+        Route(.delete, "/apikeys/{key}", tenantAdmins),
+        Route(.delete, "/tenants/{t}/tokens/{token}", writers),
     ]
 
     /// Everything a refused request could change: the audit log (every change is audited in its transaction) and

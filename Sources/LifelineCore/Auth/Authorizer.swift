@@ -17,6 +17,10 @@ public struct Authorizer: Sendable {
         case .admin: Self.admin
         case .helpdesk: Self.helpdesk
         case .auditor: Self.auditor
+        case .useradmin: Self.useradmin
+        case .tenantAdmin: Self.tenantAdmin
+        // Why everything: the superuser runs the server; it is global (``globalOnly`` refuses a scoped one).
+        case .superuser: Self.superuser
         }
     }
 
@@ -31,7 +35,7 @@ public struct Authorizer: Sendable {
             throw LifelineError(.forbidden, "this \(Self.noun(principal)) lacks the '\(permission.rawValue)' permission")
         }
         // Why: creating a tenant widens the server; a principal limited to one tenant must not make others.
-        if Self.globalOnly.contains(permission), principal.tenantID != nil {
+        if Self.globalOnly.contains(permission), !principal.isGlobal {
             throw LifelineError(.forbidden, "only a global \(Self.noun(principal)) may \(permission.rawValue)")
         }
     }
@@ -40,7 +44,7 @@ public struct Authorizer: Sendable {
     /// Why 403 for every other tenant, existing or not: a tenant-scoped key must not learn which other tenants
     /// exist (a global principal gets its "not found" from the caller instead).
     public func requireScope(_ principal: Principal, tenant: Tenant?) throws(LifelineError) {
-        guard principal.tenantID != nil else { return }
+        guard !principal.isGlobal else { return }
         guard let tenant, principal.mayAccess(tenant.id) else {
             throw LifelineError(.forbidden, "this \(Self.noun(principal)) is limited to another tenant")
         }
@@ -72,7 +76,22 @@ public struct Authorizer: Sendable {
     static let helpdesk: Set<Permission> = [
         .tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead,
         .emergencyCodesRead, .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
+        .callersVerify, .helpdeskCodesIssue,
     ]
+
+    /// Why these: the helpdesk's, plus creating and editing users, contacts, tokens, cards and saved recovery
+    /// codes. Still no configuration, operators, directory or audit log: those belong to the tenant's administrator.
+    static let useradmin: Set<Permission> = helpdesk.union([
+        .usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage,
+    ])
+
+    /// Why these: everything within its organizations — configuration, directory, API keys, operators of lower
+    /// roles, the audit log — but nothing that widens the server (creating tenants, server settings).
+    static let tenantAdmin: Set<Permission> = useradmin.union(auditor).union([
+        .configRead, .configWrite, .apiKeysManage, .operatorsRead, .operatorsManage, .directorySync,
+    ])
+
+    static let superuser = Set(Permission.allCases).subtracting(validate)
 
     /// Why these: an auditor checks what happened and what state users are in, and changes nothing. Read access to
     /// the tenants' names (to find the users), users, their tokens and credentials' state (never a secret), and the
@@ -83,7 +102,7 @@ public struct Authorizer: Sendable {
     ]
 
     /// The permissions only a global principal may use.
-    static let globalOnly: Set<Permission> = [.tenantsManage]
+    static let globalOnly: Set<Permission> = [.tenantsManage, .serverManage]
 
     private static func noun(_ principal: Principal) -> String {
         switch principal.identity {

@@ -43,4 +43,16 @@ public enum Permission: String, Sendable, CaseIterable {
     case auditRead = "audit.read"
     /// List, create and revoke API keys.
     case apiKeysManage = "api_keys.manage"
+    /// Send a caller-verification code to one of a user's verified contacts and check it (helpdesk).
+    case callersVerify = "callers.verify"
+    /// Issue a helpdesk emergency access code (bounded by the tenant's template).
+    case helpdeskCodesIssue = "helpdesk_codes.issue"
+    /// See the console's operators (of the principal's tenants).
+    case operatorsRead = "operators.read"
+    /// Create, change, disable operators of a lower role, and end their sessions.
+    case operatorsManage = "operators.manage"
+    /// Run or configure the sync of users from the tenant's directory, and import users.
+    case directorySync = "directory.sync"
+    /// Server-level settings (global principals only).
+    case serverManage = "server.manage"
 }

@@ -8,7 +8,7 @@ public struct Principal: Sendable, Equatable {
     public enum Identity: Sendable, Equatable {
         /// An API key, by its public id.
         case apiKey(id: String)
-        /// An operator of the console, by username (issue 15; nothing creates one yet).
+        /// An operator of the console, by username.
         case `operator`(name: String)
         /// The person in a recovery flow (anonymous until the flow proves who they are).
         case flowUser
@@ -25,14 +25,25 @@ public struct Principal: Sendable, Equatable {
     public let actor: String
     /// The client address, or empty.
     public var source: String
-    /// The tenant the principal is limited to, or nil for a global one.
-    public var tenantID: UUID?
+    /// The tenants the principal is limited to, or nil for a global one. An API key has at most one; an operator
+    /// may be scoped to several organizations (issue 15).
+    public var tenants: Set<UUID>?
+    /// Whether the principal may act in every tenant (and on server-level things).
+    public var isGlobal: Bool { tenants == nil }
+    /// The one tenant of a principal limited to exactly one, else nil. Why not "nil means global": an operator of
+    /// two organizations has no single tenant but is not global; ask ``isGlobal`` or ``mayAccess(_:)``.
+    public var singleTenant: UUID? { tenants.flatMap { $0.count == 1 ? $0.first : nil } }
     /// What the principal may do, through ``Authorizer``.
     public var roles: Set<Role>
 
     public init(_ identity: Identity, source: String = "", roles: Set<Role>, tenantID: UUID? = nil) {
+        self.init(identity, source: source, roles: roles, tenants: tenantID.map { [$0] })
+    }
+
+    /// A principal limited to `tenants` (nil: global).
+    public init(_ identity: Identity, source: String = "", roles: Set<Role>, tenants: Set<UUID>?) {
         self.identity = identity; self.actor = Self.actor(of: identity)
-        self.source = source; self.roles = roles; self.tenantID = tenantID
+        self.source = source; self.roles = roles; self.tenants = tenants
     }
 
     /// A principal from an audit actor string and one role: the form callers used before principals (`Caller(actor:
@@ -54,7 +65,7 @@ public struct Principal: Sendable, Equatable {
     public static let cli = Principal(.commandLine, roles: [.admin])
 
     /// Whether this principal may act on `tenant` (its own, or any for a global principal).
-    public func mayAccess(_ tenant: UUID) -> Bool { tenantID == nil || tenantID == tenant }
+    public func mayAccess(_ tenant: UUID) -> Bool { tenants?.contains(tenant) ?? true }
 
     static func actor(of identity: Identity) -> String {
         switch identity {

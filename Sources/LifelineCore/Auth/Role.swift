@@ -1,7 +1,7 @@
 /// A named bundle of permissions that a principal holds (``Authorizer`` maps each role to its permissions).
 ///
-/// API keys hold exactly one role. The console of the next issue adds operator roles (`useradmin`, `tenant-admin`,
-/// `superuser`) as further cases; the permission table in ``Authorizer`` and docs/security.md grows with them.
+/// API keys hold exactly one role. Operators of the console (issue 15) hold one of ``operatorRoles``, scoped to one
+/// or more tenants (superuser: all); the permission table is in ``Authorizer`` and docs/security.md.
 public enum Role: String, Sendable, Codable, CaseIterable {
     /// A login system: calls `POST /api/v1/validate`, nothing else.
     case validate
@@ -12,6 +12,20 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case helpdesk
     /// Reads users, tokens and the audit log; changes nothing.
     case auditor
+    /// The helpdesk, and also creates and edits users, contacts, tokens and cards.
+    case useradmin
+    /// Everything within its organizations: recovery configuration, directory, and operators of lower roles.
+    case tenantAdmin = "tenant-admin"
+    /// Every organization and the server-level settings.
+    case superuser
+
+    /// The roles an operator of the console may hold, lowest first.
+    public static let operatorRoles: [Role] = [.auditor, .helpdesk, .useradmin, .tenantAdmin, .superuser]
+
+    /// The rank of an operator role (higher acts on lower, never the reverse); nil for the API-key-only roles.
+    /// Why a rank and not the permission sets: "never act on an operator of a higher role" is about the role's
+    /// place, and each role's permissions include those of the ones below it.
+    public var operatorRank: Int? { Self.operatorRoles.firstIndex(of: self) }
 
     /// The API a key of this role calls, as the `scope` field shows it: `validate` for the validation API, `admin`
     /// for the admin API (every role but `validate`). Kept so that clients reading `scope` see what they always saw.

@@ -13,7 +13,7 @@ extension AdminService {
         try authorizer.requireGrant(role, by: caller)
         var tenantID: UUID? = nil
         if let tenantName { tenantID = try await tenant(tenantName, caller: caller).id }
-        guard caller.tenantID == nil || caller.tenantID == tenantID else { throw LifelineError(.forbidden, "a tenant key may only create keys of its tenant") }
+        guard caller.isGlobal || (tenantID.map(caller.mayAccess) ?? false) else { throw LifelineError(.forbidden, "a tenant key may only create keys of its tenant") }
         let now = clock.now()
         if let expiresAt {
             guard expiresAt > now else { throw LifelineError(.invalidRequest, "the expiry must lie in the future") }
@@ -51,8 +51,10 @@ extension AdminService {
         let keys: [APIKey]
         if let tenantName {
             keys = try await storage.apiKeys(tenantID: try await tenant(tenantName, caller: caller).id)
-        } else if let own = caller.tenantID {
-            keys = try await storage.apiKeys(tenantID: own)
+        } else if let own = caller.tenants {
+            var mine: [APIKey] = []
+            for tenant in own.sorted(by: { $0.uuidString < $1.uuidString }) { mine += try await storage.apiKeys(tenantID: tenant) }
+            keys = mine
         } else {
             keys = try await storage.apiKeys(tenantID: nil)
         }
@@ -68,7 +70,7 @@ extension AdminService {
         try authorizer.require(.apiKeysManage, caller)
         guard APIKey.isValidID(id) else { throw LifelineError(.invalidRequest, "an API key id is 12 letters and digits (the part between ll_ and the next _)") }
         // The tenant of a key never changes, so a cached row is good enough to authorize the revocation.
-        guard let key = try await storage.apiKey(id: id), key.tenantID == caller.tenantID || caller.tenantID == nil else {
+        guard let key = try await storage.apiKey(id: id), caller.isGlobal || (key.tenantID.map(caller.mayAccess) ?? false) else {
             throw LifelineError(.notFound, "no such API key")
         }
         let owner = try await tenantName(key.tenantID)

@@ -8,7 +8,7 @@ extension AdminService {
         var name = tenantName
         if let tenantName {
             name = try await tenant(tenantName, caller: caller).name
-        } else if caller.tenantID != nil {
+        } else if !caller.isGlobal {
             throw LifelineError(.invalidRequest, "a tenant key must name its tenant")
         }
         return try await storage.recentEvents(tenant: name, limit: limit)
