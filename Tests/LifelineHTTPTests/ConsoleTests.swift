@@ -282,4 +282,23 @@ struct ConsoleTests {
             }
         }
     }
+
+    @Test("server.publicURL is the base of enrolment links; a URL that is not http(s) or has a query is refused at start")
+    func publicURL() async throws {
+        let bad = ["ftp://x.example", "https://x.example/?a=1", "lifeline.example.org"]
+        for value in bad {
+            await #expect(throws: LifelineError.self, "\(value)") {
+                _ = try await LifelineConfiguration.load(flags: ["server.publicURL": value], configFile: nil, environment: [:])
+            }
+        }
+        try await Fixture.with(configure: { $0.publicURL = "https://lifeline.example.org/" }) { fx in
+            try await fx.tenant()
+            try await fx.app().test(.router) { client in
+                let created = try jsonObject(try await client.send(.post, "/api/v1/admin/operators", key: fx.adminKey,
+                                                                   json: ["name": "ann", "role": "helpdesk", "tenants": ["acme"]]))
+                #expect((created["enrolment_url"] as? String)?.hasPrefix("https://lifeline.example.org/console/enrol/") == true)
+            }
+            #expect(fx.runtime.publicBaseURL == "https://lifeline.example.org")
+        }
+    }
 }
