@@ -301,4 +301,22 @@ struct ConsoleTests {
             #expect(fx.runtime.publicBaseURL == "https://lifeline.example.org")
         }
     }
+
+    @Test("serve --demo prints 'operator NAME: password=… totp=…' for helpdesk and admin; the credentials work after every start")
+    func demoOperators() async throws {
+        try await Fixture.with { fx in
+            for start in 1...2 {
+                let banner = try await DemoSeeder(runtime: fx.runtime).seed(baseURL: "http://127.0.0.1:8080")
+                let found = banner.split(separator: "\n").compactMap { $0.wholeMatch(of: /operator (\S+): password=(\S+) totp=([A-Z2-7]+)/) }
+                #expect(found.map { String($0.1) } == ["helpdesk", "admin"], "start \(start)")
+                for m in found {
+                    let secret = try #require(Base32.decode(String(m.3)))
+                    fx.clock.advance(seconds: 30)
+                    let login = try await fx.runtime.operators.login(name: String(m.1), password: String(m.2), code: fx.totp(secret: secret),
+                                                                     source: "", userAgent: "")
+                    #expect(login.op.role == (m.1 == "helpdesk" ? .helpdesk : .tenantAdmin), "start \(start)")
+                }
+            }
+        }
+    }
 }
