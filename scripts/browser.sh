@@ -7,7 +7,7 @@
 #
 # Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_ARTIFACTS (default ./artifacts):
 # screenshots go to $LIFELINE_ARTIFACTS/browser/NN-name.png, logs to $LIFELINE_ARTIFACTS/browser/logs/.
-# Installs what is missing: chromium, chromium-driver, oathtool (Debian), selenium, aiosmtpd (PyPI).
+# Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd (PyPI).
 # Everything listens on 127.0.0.1 in a temporary folder and is stopped by pid on exit.
 set -euo pipefail
 
@@ -39,6 +39,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v oathtool >/dev/null 2>&1 || need_apt+=(oathtool)
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     log "installing ${need_apt[*]}"
     apt-get update -qq
@@ -102,6 +103,12 @@ set +e
 python3 scripts/browser/test_web.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
     --server-log "$LOGS/server.out" "$@"
 rc=$?
+# The console's browser tests (docs/console.md), one file per area, on the same server (scripts/browser/console_support.py).
+for test in scripts/browser/test_console_*.py; do
+    [ -e "$test" ] || continue
+    python3 "$test" --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
+        --server-log "$LOGS/server.out" "$@" || rc=1
+done
 set -e
 cp "$WORK/mail.jsonl" "$WORK/sms.jsonl" "$LOGS/" 2>/dev/null || true
 log "screenshots: $ART"
