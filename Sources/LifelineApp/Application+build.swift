@@ -18,6 +18,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
+    deps.configText = TenantFileText()
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)

@@ -20,6 +20,8 @@ public struct HTTPDependencies: Sendable {
     public var metricsOnMainListener = true
     /// Proxies whose forwarding headers name the client (`server.trustedProxies`).
     public var trustedProxies: [ClientAddress.Prefix] = []
+    /// A tenant's recovery configuration as YAML for the console's settings (nil: those operations answer 404).
+    public var configText: (any RecoveryConfigText)?
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -52,6 +54,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
+    let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
+    AdminConsoleController(console: console).addRoutes(to: admin)
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
