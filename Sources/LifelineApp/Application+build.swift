@@ -19,6 +19,8 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     deps.configText = TenantFileText()
+    deps.operators = runtime.operators
+    deps.publicURL = runtime.config.publicURL
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)
