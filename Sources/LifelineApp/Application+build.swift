@@ -18,6 +18,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
+    deps.configText = TenantFileText()
     deps.operators = runtime.operators
     deps.publicURL = runtime.config.publicURL
     deps.listenerScheme = runtime.config.scheme

@@ -125,4 +125,4 @@ public protocol HealthProbe: Sendable {
 /// Everything the core needs from storage: what the composition root hands out. Each service declares the narrower
 /// set it uses (e.g. ``AdminService/Storage``).
 public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore & DirectoryAccountStore
-    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore & TransactionStore & RecoveryCodeStore
+    & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore & TransactionStore & RecoveryCodeStore & ConsoleQueryStore

@@ -14,6 +14,7 @@ enum ConsoleNav {
         Entry(path: "/console", label: "shell_nav_dashboard", permission: nil),
         Entry(path: "/console/users", label: "shell_nav_users", permission: .usersRead),
         Entry(path: "/console/audit", label: "shell_nav_audit", permission: .auditRead),
+        Entry(path: "/console/settings", label: "pages_nav_settings", permission: .configRead),
         Entry(path: "/console/operators", label: "shell_nav_operators", permission: .operatorsRead),
         Entry(path: "/console/sessions", label: "shell_nav_sessions", permission: nil),
     ]

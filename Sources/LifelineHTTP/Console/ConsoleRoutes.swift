@@ -18,5 +18,9 @@ enum ConsoleRoutes {
         ConsoleShellPages(env: env).addRoutes(to: pages)
         ConsoleSessionsPage(env: env).addRoutes(to: pages)
         ConsoleOperatorsPage(env: env).addRoutes(to: pages)
+        ConsoleDashboardPage(env: env).addRoutes(to: pages)
+        ConsoleUserPages(env: env).addRoutes(to: pages)
+        ConsoleAuditPage(env: env).addRoutes(to: pages)
+        ConsoleSettingsPage(env: env).addRoutes(to: pages)
     }
 }

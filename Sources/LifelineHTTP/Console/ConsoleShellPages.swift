@@ -2,19 +2,13 @@ import Foundation
 import Hummingbird
 import LifelineCore
 
-/// The shell's own pages behind login: the placeholder dashboard (`/console`), logout, and re-authentication
+/// The shell's own pages behind login: logout and re-authentication (the dashboard, `/console`, is ``ConsoleDashboardPage``)
 /// (`/console/reauth?next=…`).
 struct ConsoleShellPages {
     let env: ConsoleEnvironment
     var renderer: ConsoleRenderer { env.renderer }
 
     func addRoutes(to group: RouterGroup<ConsoleRequestContext>) {
-        group.get { _, context in
-            let lang = context.language
-            return renderer.page("console_dashboard", title: renderer.text("shell_dashboard_title", lang), context: context, data: [
-                "welcome": renderer.text("shell_dashboard_welcome", lang, ["name": context.op.name]),
-            ])
-        }
         group.post("/logout") { request, context in
             _ = try await env.operators.endSession(id: context.login.session.id, of: context.op, source: context.sourceAddress, reason: "logout")
             var response = ConsoleRenderer.redirect("/console/login")
