@@ -72,5 +72,10 @@ struct LDAPUserSourceTests {
     func filters() {
         #expect(LDAPUserSource.filterProblem("(objectClass=inetOrgPerson") != nil)
         #expect(LDAPUserSource.filterProblem("(&(objectClass=inetOrgPerson)(uid=*))") == nil)
+        let openldap = LDAPSettings(url: "ldap://127.0.0.1", bindDN: "cn=x", baseDN: "dc=x")
+        #expect(LDAPUserSource.defaultListFilter(openldap) == "(&(objectClass=inetOrgPerson)(uid=*))")
+        let ad = LDAPSettings(url: "ldaps://dc.example", bindDN: "cn=x", baseDN: "dc=x", flavor: .activeDirectory)
+        #expect(LDAPUserSource.defaultListFilter(ad) == "(&(objectCategory=person)(&(objectClass=user)(sAMAccountName=*)))")
+        #expect(LDAPUserSource.filterProblem(LDAPUserSource.defaultListFilter(ad)) == nil)
     }
 }

@@ -54,8 +54,7 @@ public struct LDAPUserSource: DirectoryUserSource, DirectoryUserSourceDescribing
         let settings = configuration.settings
         let filter: LDAPFilter
         do {
-            // `{username}` → `*`: the user filter's equality on the username becomes a presence (or substring) test.
-            filter = try LDAPFilter.parse(listFilter ?? settings.userFilter.split(separator: "{username}", omittingEmptySubsequences: false).joined(separator: "*"))
+            filter = try LDAPFilter.parse(listFilter ?? Self.defaultListFilter(settings))
         } catch {
             throw DirectoryUnavailable("LDAP sync filter: \(error)")
         }
@@ -80,6 +79,14 @@ public struct LDAPUserSource: DirectoryUserSource, DirectoryUserSourceDescribing
             // (100 000 pages of `pageSize` entries is far beyond any directory).
             if pages >= 100_000 { throw DirectoryUnavailable("LDAP sync search did not end after \(pages) pages") }
         } while !cookie.isEmpty
+    }
+
+    /// The sync filter when the tenant names none: `user_filter` with `{username}` → `*` (the equality on the
+    /// username becomes a presence or substring test). On Active Directory also `(objectCategory=person)`: computer
+    /// accounts are `objectClass=user` too and have a `sAMAccountName`, and must not become users.
+    static func defaultListFilter(_ settings: LDAPSettings) -> String {
+        let derived = settings.userFilter.split(separator: "{username}", omittingEmptySubsequences: false).joined(separator: "*")
+        return settings.flavor == .activeDirectory ? "(&(objectCategory=person)\(derived))" : derived
     }
 
     /// The first value of each mapped attribute, as UTF-8 text.
