@@ -48,6 +48,8 @@ struct RolePermissionTests {
         Route(.get, "/audit?tenant={t}", [.admin, .auditor, .tenantAdmin, .superuser]),
         Route(.get, "/tenants/{t}/recovery", tenantAdmins),
         Route(.get, "/apikeys", tenantAdmins),
+        Route(.get, "/tenants/{t}/directory", tenantAdmins),
+        Route(.post, "/tenants/{t}/directory/sync", tenantAdmins),
         Route(.post, "/tenants/{t}/tokens/{token}/disable", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/enable", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/reset", helpers),
