@@ -57,6 +57,24 @@ struct AdminDirectoryController {
         }
     }
 
+    /// `POST …/users/import`: the CSV text in a JSON string (at most the API's 64 KiB body; larger files with
+    /// `lifeline user import`).
+    struct ImportIn: Decodable { let csv: String }
+
+    /// What an import did.
+    struct ImportOut: Encodable {
+        let summary: UserImportSummary
+        struct Refused: Encodable { let line: Int; let reason: String }
+        enum K: String, CodingKey { case created, updated, unchanged, refused }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: K.self)
+            try c.encode(summary.created, forKey: .created)
+            try c.encode(summary.updated, forKey: .updated)
+            try c.encode(summary.unchanged, forKey: .unchanged)
+            try c.encode(summary.refused.map { Refused(line: $0.line, reason: $0.reason) }, forKey: .refused)
+        }
+    }
+
     func service() throws -> DirectoryUserService {
         guard let directory else { throw LifelineError(.unavailable, "this server has no directory user service") }
         return directory
@@ -66,6 +84,11 @@ struct AdminDirectoryController {
         group.post("/tenants/:tenant/directory/sync") { _, context in
             let run = try await service().sync(tenantName: try context.parameters.require("tenant"), trigger: "api", caller: context.principal)
             return try JSON.response(RunOut(run: run))
+        }
+        group.post("/tenants/:tenant/users/import") { request, context in
+            let input = try await JSON.decode(ImportIn.self, from: request)
+            let summary = try await service().importUsers(tenantName: try context.parameters.require("tenant"), csv: input.csv, caller: context.principal)
+            return try JSON.response(ImportOut(summary: summary))
         }
         group.get("/tenants/:tenant/directory") { _, context in
             let s = try await service().status(tenantName: try context.parameters.require("tenant"), caller: context.principal)

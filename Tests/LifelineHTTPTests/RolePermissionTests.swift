@@ -59,6 +59,7 @@ struct RolePermissionTests {
         Route(.post, "/tenants", #"{"name":"made-{run}"}"#, admins),
         Route(.post, "/tenants/{t}/users", #"{"username":"made-{run}"}"#, writers),
         Route(.patch, "/tenants/{t}/users/alice", #"{"display_name":"Alice {run}"}"#, writers),
+        Route(.post, "/tenants/{t}/users/import", #"{"csv":"username\nimported-{run}\n"}"#, writers),
         Route(.post, "/tenants/{t}/users/alice/contacts", #"{"kind":"email","value":"a{run}@example.com"}"#, writers),
         Route(.put, "/tenants/{t}/users/alice/answers", #"{"answers":{}}"#, writers),
         Route(.post, "/tenants/{t}/users/alice/tokens", #"{"type":"totp"}"#, writers),

@@ -213,4 +213,53 @@ struct DirectoryUserServiceTests {
         let helpdesk = Principal(.operator(name: "hd"), source: "test", roles: [.helpdesk], tenants: [try await h.tenant().id])
         await #expect(throws: LifelineError.self) { _ = try await h.service.sync(tenantName: "demo", trigger: "test", caller: helpdesk) }
     }
+
+    @Test("a flow start looks a name up once per lookup_interval, found or not, and creates the user it finds")
+    func lookupAtFlowStart() async throws {
+        let h = try DirectoryHarness()
+        try await h.seed()
+        h.directory.set([entry("ann", mail: "ann@example.org", mobile: "+420777123789")])
+        func start(_ name: String) async throws -> FlowDocument {
+            try await h.recovery.createFlow(tenantName: "demo", username: name, language: "en", source: "127.0.0.1")
+        }
+        let found = try await start("ann")
+        #expect(h.directory.searches.withLock { $0 } == 1)
+        #expect(try await h.contacts("ann") == ["email:ann@example.org:verified", "phone:+420777123789:verified"])
+        let unknown = try await start("zed")
+        #expect(h.directory.searches.withLock { $0 } == 2, "an unknown name is looked up too")
+        #expect(try await h.user("zed") == nil)
+        // What the caller sees has the same shape; how many numbers a name is offered is the decoy machinery's draw
+        // (per username, from the tenant's distribution: docs/security.md "Decoys"), not the lookup's.
+        #expect(found.state == unknown.state && found.fields.map(\.name) == unknown.fields.map(\.name))
+        _ = try await start("ann")
+        _ = try await start("ZED")
+        #expect(h.directory.searches.withLock { $0 } == 2, "within lookup_interval neither name is looked up again")
+        h.clock.advance(by: Double(DirectoryUserSettings.defaultLookupInterval) + 1)
+        _ = try await start("zed")
+        #expect(h.directory.searches.withLock { $0 } == 3)
+    }
+
+    @Test("a directory that fails at flow start: the flow starts from what is stored, nothing is recorded, every name alike")
+    func lookupOutage() async throws {
+        let h = try DirectoryHarness()
+        try await h.seed()
+        h.directory.set([entry("ann", mail: "ann@example.org")])
+        h.directory.failing.withLock { $0 = true }
+        let doc = try await h.recovery.createFlow(tenantName: "demo", username: "ann", language: "en", source: "127.0.0.1")
+        #expect(doc.state == "choose_flow" || !doc.fields.isEmpty)
+        #expect(try await h.user("ann") == nil)
+        #expect(try await h.store.directoryLookupTime(tenantID: try await h.tenant().id, usernameKey: "ann") == nil)
+        _ = try await h.recovery.createFlow(tenantName: "demo", username: "ann", language: "en", source: "127.0.0.1")
+        #expect(h.directory.searches.withLock { $0 } == 2, "a failed lookup is tried again at the next start")
+    }
+
+    @Test("lookup_at_flow_start false: flows never ask the directory")
+    func lookupOff() async throws {
+        let h = try DirectoryHarness()
+        try await h.seed(DirectoryUserSettings(lookupAtFlowStart: false))
+        h.directory.set([entry("ann")])
+        _ = try await h.recovery.createFlow(tenantName: "demo", username: "ann", language: "en", source: "127.0.0.1")
+        #expect(h.directory.searches.withLock { $0 } == 0)
+        #expect(try await h.user("ann") == nil)
+    }
 }
