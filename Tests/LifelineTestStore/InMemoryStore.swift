@@ -35,6 +35,9 @@ public final class InMemoryStore: Sendable {
         var directoryLinks: [UUID: DirectoryUserLink] = [:]
         var directoryLookups: [String: Date] = [:]
         var directorySyncRuns: [DirectorySyncRun] = []
+        var operators: [UUID: Operator] = [:]
+        var operatorSessions: [UUID: OperatorSession] = [:]
+        var operatorEnrolments: [String: OperatorEnrolment] = [:]
     }
 
     let state = Mutex(State())
