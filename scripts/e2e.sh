@@ -361,7 +361,7 @@ check_apply() {
     expect_one_line_error "cli: user answers refuses a question outside the catalog" "not in the tenant's catalog"
 }
 
-# --- 1c. users from CSV and from the directory (issue 15) ---------------------------------------------------
+# --- 1d. users from CSV and from the directory (issue 15) ---------------------------------------------------
 check_directory_users() {
     local d="$WORK/dirusers" good="$ROOT/Sources/LifelineApp/Resources/demo-tenant.yaml" csv="$WORK/users.csv" reason=""
     cli migrate --data-dir "$d"

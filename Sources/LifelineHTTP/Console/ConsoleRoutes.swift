@@ -18,5 +18,6 @@ enum ConsoleRoutes {
         ConsoleShellPages(env: env).addRoutes(to: pages)
         ConsoleSessionsPage(env: env).addRoutes(to: pages)
         ConsoleOperatorsPage(env: env).addRoutes(to: pages)
+        ConsoleDirectoryPage(env: env).addRoutes(to: pages)
     }
 }
