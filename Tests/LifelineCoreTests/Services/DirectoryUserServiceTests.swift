@@ -262,4 +262,19 @@ struct DirectoryUserServiceTests {
         #expect(h.directory.searches.withLock { $0 } == 0)
         #expect(try await h.user("ann") == nil)
     }
+
+    @Test("scheduled syncs: a tenant with sync_interval runs when due by its last run's start, not before; one without never")
+    func scheduled() async throws {
+        let h = try DirectoryHarness()
+        try await h.seed(DirectoryUserSettings(syncInterval: 300))
+        _ = try await h.admin.createTenant(name: "other", displayName: "Other", caller: .cli)
+        h.directory.set([entry("ann")])
+        #expect(await h.service.runDueSyncs() == ["demo"])
+        #expect(try await h.user("ann") != nil)
+        h.clock.advance(by: 299)
+        #expect(await h.service.runDueSyncs() == [])
+        h.clock.advance(by: 2)
+        #expect(await h.service.runDueSyncs() == ["demo"])
+        #expect(try await h.store.lastDirectorySyncRun(tenantID: try await h.tenant().id)?.trigger == "schedule")
+    }
 }
