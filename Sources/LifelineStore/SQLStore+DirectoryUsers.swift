@@ -70,6 +70,12 @@ extension SQLStore: DirectoryUserStore {
         }
     }
 
+    public func purgeDirectoryLookups(before: Date) async throws -> Int {
+        try await backend.write { db in
+            try await db.raw("DELETE FROM directory_lookups WHERE looked_up_at < \(bind: Row.millis(before)) RETURNING username_key").all().count
+        }
+    }
+
     public func insertDirectorySyncRun(_ r: DirectorySyncRun) async throws {
         try await backend.write { db in
             let s = r.summary

@@ -36,6 +36,7 @@ struct DirectoryUserStoreTests {
             await #expect(throws: LifelineError.self) { try await store.applyDirectoryUser(again) }
             #expect(try await store.directoryLookupTime(tenantID: t.id, usernameKey: "dora") == Fixture.time(5))
             #expect(try await store.contacts(userID: u.id).count == 1)
+            #expect(try await store.purgeDirectoryLookups(before: Fixture.time(5)) == 0)
 
             // Departed: the update and the link change together; the contact removal is by id.
             var gone = DirectoryUserWrite(tenantID: t.id)
@@ -48,6 +49,8 @@ struct DirectoryUserStoreTests {
             #expect(try await store.user(id: u.id)?.status == .disabled)
             #expect(try await store.directoryLink(userID: u.id)?.departed == true)
             #expect(try await store.contacts(userID: u.id).isEmpty)
+            #expect(try await store.purgeDirectoryLookups(before: Fixture.time(6)) == 1)
+            #expect(try await store.directoryLookupTime(tenantID: t.id, usernameKey: "dora") == nil)
         }
     }
 

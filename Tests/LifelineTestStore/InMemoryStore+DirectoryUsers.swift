@@ -45,6 +45,14 @@ extension InMemoryStore: DirectoryUserStore {
         read { $0.directoryLookups["\(tenantID)/\(usernameKey)"] }
     }
 
+    public func purgeDirectoryLookups(before: Date) async throws -> Int {
+        write { s in
+            let old = s.directoryLookups.filter { $0.value < before }.map(\.key)
+            for key in old { s.directoryLookups[key] = nil }
+            return old.count
+        }
+    }
+
     public func insertDirectorySyncRun(_ run: DirectorySyncRun) async throws {
         write { $0.directorySyncRuns.append(run) }
     }

@@ -91,6 +91,9 @@ public protocol DirectoryUserStore: Sendable {
     func applyDirectoryUser(_ write: DirectoryUserWrite) async throws
     /// When `usernameKey` was last looked up in the tenant's directory at a flow start; nil: never.
     func directoryLookupTime(tenantID: UUID, usernameKey: String) async throws -> Date?
+    /// Deletes the lookup times older than `before` (no longer needed once past the longest `lookup_interval`);
+    /// returns how many.
+    func purgeDirectoryLookups(before: Date) async throws -> Int
     func insertDirectorySyncRun(_ run: DirectorySyncRun) async throws
     /// The tenant's most recent sync run (by start time), nil when none ran.
     func lastDirectorySyncRun(tenantID: UUID) async throws -> DirectorySyncRun?

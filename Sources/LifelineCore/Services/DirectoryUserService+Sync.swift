@@ -108,6 +108,10 @@ extension DirectoryUserService {
     /// last run started at least that long ago. For the server's background service; returns the tenants synced.
     public func runDueSyncs() async -> [String] {
         var done: [String] = []
+        // Why here: the lookup times are needed for at most the longest lookup_interval; without a purge the table
+        // would keep one row for every name ever typed at a flow start.
+        let horizon = clock.now().addingTimeInterval(-Double(DirectoryUserSettings.lookupIntervalRange.upperBound))
+        _ = try? await storage.purgeDirectoryLookups(before: horizon)
         guard let tenants = try? await storage.tenants() else { return done }
         for tenant in tenants {
             guard let config = try? await storage.recoveryConfig(tenantID: tenant.id), config.directory.type == .ldap,

@@ -276,5 +276,11 @@ struct DirectoryUserServiceTests {
         h.clock.advance(by: 2)
         #expect(await h.service.runDueSyncs() == ["demo"])
         #expect(try await h.store.lastDirectorySyncRun(tenantID: try await h.tenant().id)?.trigger == "schedule")
+        // The scheduler also forgets lookup times older than the longest lookup_interval.
+        _ = try await h.recovery.createFlow(tenantName: "demo", username: "zed", language: "en", source: "127.0.0.1")
+        #expect(try await h.store.directoryLookupTime(tenantID: try await h.tenant().id, usernameKey: "zed") != nil)
+        h.clock.advance(by: Double(DirectoryUserSettings.lookupIntervalRange.upperBound) + 1)
+        _ = await h.service.runDueSyncs()
+        #expect(try await h.store.directoryLookupTime(tenantID: try await h.tenant().id, usernameKey: "zed") == nil)
     }
 }
