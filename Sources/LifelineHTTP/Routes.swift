@@ -22,6 +22,8 @@ public struct HTTPDependencies: Sendable {
     public var trustedProxies: [ClientAddress.Prefix] = []
     /// A tenant's recovery configuration as YAML for the console's settings (nil: those operations answer 404).
     public var configText: (any RecoveryConfigText)?
+    /// Users from the tenants' directories (sync, import, status); nil: the directory routes answer 503.
+    public var directoryUsers: DirectoryUserService? { recovery.directoryUsers }
     /// The console's operators (nil: no console on this router).
     public var operators: OperatorService?
     /// The server's public base URL (`server.publicURL`), for links the console hands out; nil: from the request.
@@ -62,6 +64,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
     let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
     AdminConsoleController(console: console).addRoutes(to: admin)
+    AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
     if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)

@@ -22,5 +22,6 @@ enum ConsoleRoutes {
         ConsoleUserPages(env: env).addRoutes(to: pages)
         ConsoleAuditPage(env: env).addRoutes(to: pages)
         ConsoleSettingsPage(env: env).addRoutes(to: pages)
+        ConsoleDirectoryPage(env: env).addRoutes(to: pages)
     }
 }
