@@ -33,7 +33,9 @@
 # (complexity on, minimum length 7, history 24) and an account lockout after 3 wrong passwords
 # (`samba-tool domain passwordsettings set --account-lockout-threshold=3`; lockout duration 30 min, so the tests
 # unlock explicitly). Samba's default `ldap server require strong auth = yes` refuses simple binds without TLS
-# ("BindSimple: Transport encryption required").
+# ("BindSimple: Transport encryption required"). `old password allowed period = 0`: by default (60 min) Samba,
+# like Windows' OldPasswordAllowedPeriod for NTLM, still accepts the previous password after a reset, also for
+# simple binds; with 0 the tests see the reset itself (docs/ldap.md tells operators about the 60 minutes).
 #
 # The service account's rights (what Lifeline needs on AD, see docs/ldap.md), inherited by the user objects
 # under OU=People (`samba-tool dsacl set`):
@@ -149,6 +151,9 @@ start() {
         --option="tls certfile=$dir/tls/cert.pem" --option="tls keyfile=$dir/tls/key.pem" \
         >"$dir/provision.log" 2>&1 || { log "provision failed:"; tail -n 30 "$dir/provision.log" >&2; return 1; }
     log "provisioned $REALM in $((SECONDS - t0)) s"
+    # Not kept by provision's --option (it writes only some parameters), so added to [global] here.
+    sed -i 's/^\[global\]$/[global]\n\told password allowed period = 0/' "$dir/etc/smb.conf"
+    grep -q 'old password allowed period = 0' "$dir/etc/smb.conf" || { log "cannot set old password allowed period"; return 1; }
 
     # The fixtures, written straight into sam.ldb before the server starts (each step checked: `set -e` does not
     # apply inside a function called with ||).
