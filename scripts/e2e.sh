@@ -17,7 +17,7 @@
 #   LIFELINE_BIN        binary under test (default .build/debug/lifeline)
 #   PYTHON              Python 3 interpreter (default python3)
 #   LIFELINE_E2E_KEEP   1: keep the temporary folder (every command's stdout/stderr) and print its path
-#   LIFELINE_E2E_ONLY   space-separated sections that need no database nor earlier sections (demo tls slow_clients):
+#   LIFELINE_E2E_ONLY   space-separated sections that need no database nor earlier sections (demo tls slow_clients directory_users):
 #                       run only these
 set -euo pipefail
 
@@ -359,6 +359,58 @@ check_apply() {
     expect_success "cli: user answers stores answers" '^stored 2 answers for alice$'
     cli user answers --tenant demo alice --answer colour=blue --data-dir "$d"
     expect_one_line_error "cli: user answers refuses a question outside the catalog" "not in the tenant's catalog"
+}
+
+# --- 1c. users from CSV and from the directory (issue 15) ---------------------------------------------------
+check_directory_users() {
+    local d="$WORK/dirusers" good="$ROOT/Sources/LifelineApp/Resources/demo-tenant.yaml" csv="$WORK/users.csv" reason=""
+    cli migrate --data-dir "$d"
+    cli tenant apply -f "$good" --data-dir "$d"
+    expect_success "directory: tenant apply (demo)" '^created tenant demo'
+    # Columns in any order, an RFC 4180 quoted field with a comma, a bad phone on line 4 (refused, the rest goes on).
+    printf 'email,username,display_name,phone\nann@example.org,ann,"Ann, the first",+47 912 34 567\nbob@example.org,bob,,\n,cy,,912 34\n' >"$csv"
+    cli user import --tenant demo "$csv" --data-dir "$d"
+    reason=""
+    if [ "$RC" -ne 0 ]; then reason="exit $RC: $(first_line "$ERR")"
+    elif [ "$(first_line "$OUT")" != "created 2, updated 0, unchanged 0, refused 1" ]; then reason="summary: $(first_line "$OUT")"
+    elif ! grep -q '^refused line 4: phone number' "$OUT"; then reason="no 'refused line 4: phone number…' in: $(tr '\n' '|' <"$OUT")"
+    elif grep -q $'\r' "$ERR"; then reason="a progress bar with control characters on a non-terminal"
+    fi
+    check "directory: user import creates 2, refuses line 4 and names it" "$reason"
+    cli user import --tenant demo "$csv" --data-dir "$d"
+    reason="$([ "$(first_line "$OUT")" = "created 0, updated 0, unchanged 2, refused 1" ] || echo "summary: $(first_line "$OUT") $(first_line "$ERR")")"
+    check "directory: user import again changes nothing" "$reason"
+    printf 'username,mobile\nann,+4791234567\n' >"$csv"
+    cli user import --tenant demo "$csv" --data-dir "$d"
+    expect_one_line_error "directory: user import refuses an unknown column by name" "unknown column 'mobile'"
+
+    # The sync against the test suite's slapd (scripts/test.sh starts it and exports LIFELINE_TEST_LDAP_*).
+    if [ -z "${LIFELINE_TEST_LDAP_URL:-}" ] || ! command -v ldapadd >/dev/null 2>&1; then
+        not_ok "directory: sync" "LIFELINE_TEST_LDAP_URL is not set or ldapadd is missing (run scripts/test.sh)"
+        return
+    fi
+    local ou="e2e-$(py secret | tr -dc 'a-z0-9' | head -c 8)" cfg="$WORK/dir-config.yaml" tenant="$WORK/dir-tenant.yaml"
+    local base="ou=$ou,ou=people,$LIFELINE_TEST_LDAP_BASE_DN"
+    printf 'dn: %s\nobjectClass: organizationalUnit\nou: %s\n\n' "$base" "$ou" >"$WORK/dir.ldif"
+    for u in dora eve; do
+        printf 'dn: uid=%s,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: Test\nmail: %s@example.org\nmobile: +420 777 000 11%s\n\n' \
+            "$u" "$base" "$u" "$u" "$u" "${#u}" >>"$WORK/dir.ldif"
+    done
+    run_cmd ldapadd -x -H "$LIFELINE_TEST_LDAP_URL" -D "$LIFELINE_TEST_LDAP_ADMIN_DN" -w "$LIFELINE_TEST_LDAP_ADMIN_PASSWORD" -f "$WORK/dir.ldif"
+    check "directory: test users added to slapd" "$([ "$RC" -eq 0 ] || echo "ldapadd: exit $RC $(first_line "$ERR")")"
+    printf 'directories:\n  corp:\n    url: %s\n    bindDN: %s\n    bindPasswordEnv: LIFELINE_TEST_LDAP_BIND_PASSWORD\n    baseDNs: [ "%s" ]\n    tenants: [ demo ]\n' \
+        "$LIFELINE_TEST_LDAP_URL" "$LIFELINE_TEST_LDAP_BIND_DN" "$LIFELINE_TEST_LDAP_BASE_DN" >"$cfg"
+    sed -e 's/^    type: builtin$/    type: ldap\n    ldap: { connection: corp, base_dn: "'"$base"'" }\n    users: { sync_interval: 0 }/' "$good" >"$tenant"
+    cli tenant apply -f "$tenant" --config "$cfg" --data-dir "$d"
+    expect_success "directory: tenant apply with directory.users"
+    cli directory sync --tenant demo --config "$cfg" --data-dir "$d"
+    expect_success "directory: sync creates the 2 users of the OU" '^created 2, updated 0, disabled 0, unchanged 0, refused 0$'
+    run_cmd ldapdelete -x -H "$LIFELINE_TEST_LDAP_URL" -D "$LIFELINE_TEST_LDAP_ADMIN_DN" -w "$LIFELINE_TEST_LDAP_ADMIN_PASSWORD" "uid=eve,$base"
+    cli directory sync --tenant demo --config "$cfg" --data-dir "$d"
+    expect_success "directory: sync disables the user removed from the directory" '^created 0, updated 0, disabled 1, unchanged 1, refused 0$'
+    cli directory status --tenant demo --config "$cfg" --data-dir "$d"
+    reason="$(grep -q '^last_sync.*disabled 1' "$OUT" || echo "no last_sync with disabled 1: $(tr '\n' '|' <"$OUT")")"
+    check "directory: status shows the last sync" "$reason"
 }
 
 # --- 2. seeds never on disk ------------------------------------------------------------------------------
@@ -889,7 +941,7 @@ cd "$WORK"
 if [ -n "${LIFELINE_E2E_ONLY:-}" ]; then
     for section in $LIFELINE_E2E_ONLY; do
         case "$section" in
-            demo | tls | slow_clients) "check_$section" ;;
+            demo | tls | slow_clients | directory_users) "check_$section" ;;
             *) not_ok "LIFELINE_E2E_ONLY" "unknown or dependent section $section" ;;
         esac
     done
@@ -901,6 +953,7 @@ fi
 
 check_cli
 check_apply
+check_directory_users
 check_seeds "after enroll"
 check_modes "after enroll"
 dmode="$(stat -c %a "$SQLITE_DIR" 2>/dev/null || echo missing)"

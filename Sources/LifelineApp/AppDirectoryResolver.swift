@@ -37,7 +37,20 @@ actor AppDirectoryResolver: DirectoryResolver {
         if let filter = l.userFilter, let problem = LDAPDirectory.userFilterProblem(filter) {
             return [ConfigProblem(path: ["directory", "ldap", "user_filter"], reason: problem)]
         }
+        if let filter = settings.users?.filter, let problem = LDAPUserSource.filterProblem(filter) {
+            return [ConfigProblem(path: ["directory", "users", "filter"], reason: problem)]
+        }
         return []
+    }
+
+    /// The tenant's users, searched on its LDAP directory's service connection (the connection the operator named,
+    /// checked again at use like every directory operation).
+    func userSource(tenant: Tenant, settings: DirectorySettings) async throws -> any DirectoryUserSource {
+        guard settings.type == .ldap, let users = settings.users else { throw DirectoryUnavailable("the tenant takes no users from a directory") }
+        guard let directory = try await directory(tenant: tenant, settings: settings) as? LDAPDirectory, let resolved = ldap[tenant.id]?.settings else {
+            throw DirectoryUnavailable("the tenant's directory is not an LDAP directory")
+        }
+        return LDAPUserSource(directory: directory, settings: resolved, users: users)
     }
 
     func directory(tenant: Tenant, settings: DirectorySettings) async throws -> any Directory {

@@ -10,6 +10,7 @@ extension LifelineRuntime {
     /// and the janitor that deletes expired flows. Throws for bad delivery settings, so they show at start-up.
     public func backgroundServices(logger: Logger) throws -> [any Service] {
         var services: [any Service] = [RecoveryJanitor(store: store, clock: clock, budgetForgiveAfter: config.budget.forgiveAfter, logger: logger)]
+        services.append(DirectorySyncScheduler(service: directoryUsers, logger: logger))
         if config.auditAnchorInterval > 0 {
             services.append(AuditAnchorWriter(store: store, clock: clock, path: config.auditAnchorPath,
                                               interval: .seconds(config.auditAnchorInterval), logger: logger))

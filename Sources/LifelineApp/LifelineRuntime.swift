@@ -22,6 +22,8 @@ public struct LifelineRuntime: Sendable {
     public let outboxSignal: OutboxSignal
     /// The tenants' directories (built-in or LDAP), closed by ``closeDirectories()``.
     let directories: AppDirectoryResolver
+    /// Users from the tenants' directories: sync, import, lookup at flow start.
+    public let directoryUsers: DirectoryUserService
 
     /// Opens the store of `config` (creating the data folder with mode 0700 for SQLite). It serves queries while its
     /// `run()` runs: `serve` runs it in its ServiceGroup, everything else through ``withRuntime(_:logger:clock:random:_:)``.
@@ -75,15 +77,20 @@ public struct LifelineRuntime: Sendable {
         let signal = OutboxSignal()
         let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock),
                                                connections: config.directories, logger: logger)
+        let admin = AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories)
+        var recovery = RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
+                                       catalog: catalog, directories: directories, budget: config.budget,
+                                       questions: config.questionLimits, hashPool: .shared, onQueued: { signal.fire() })
+        let directoryUsers = DirectoryUserService(storage: store, admin: admin, directories: directories, clock: clock, random: random,
+                                                  onProblem: { tenant, message in logger.warning("directory users: \(message)", metadata: ["tenant": "\(tenant)"]) })
+        recovery.directoryUsers = directoryUsers
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
-            admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories),
+            admin: admin,
             validation: validation,
-            recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
-                                      catalog: catalog, directories: directories, budget: config.budget,
-                                      questions: config.questionLimits, hashPool: .shared, onQueued: { signal.fire() }),
+            recovery: recovery,
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
-            outboxSignal: signal, directories: directories)
+            outboxSignal: signal, directories: directories, directoryUsers: directoryUsers)
     }
 
     /// Opens the store and the runtime, runs `body` with it, and closes both afterwards, also when `body` throws: the

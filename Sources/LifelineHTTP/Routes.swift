@@ -20,6 +20,8 @@ public struct HTTPDependencies: Sendable {
     public var metricsOnMainListener = true
     /// Proxies whose forwarding headers name the client (`server.trustedProxies`).
     public var trustedProxies: [ClientAddress.Prefix] = []
+    /// Users from the tenants' directories (sync, import, status); nil: the directory routes answer 503.
+    public var directoryUsers: DirectoryUserService? { recovery.directoryUsers }
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -52,6 +54,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
+    AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))

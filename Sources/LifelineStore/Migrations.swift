@@ -192,6 +192,28 @@ enum Migrations {
         Migration(version: 15, name: "api key roles", statements: [
             "ALTER TABLE api_keys RENAME COLUMN scope TO role",
         ]),
+        // Issue 15: users from the organization's directory. Which local users came from it (and what it last said,
+        // whether a sync disabled them because they left it), when a username was last looked up at a flow start,
+        // and the sync runs.
+        Migration(version: 18, name: "directory users", statements: [
+            """
+            CREATE TABLE directory_users (user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), reference TEXT NOT NULL, mail TEXT, mobile TEXT,
+              departed BIGINT NOT NULL, synced_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX directory_users_tenant ON directory_users (tenant_id)",
+            """
+            CREATE TABLE directory_lookups (tenant_id TEXT NOT NULL REFERENCES tenants(id), username_key TEXT NOT NULL,
+              looked_up_at BIGINT NOT NULL, PRIMARY KEY (tenant_id, username_key))
+            """,
+            """
+            CREATE TABLE directory_sync_runs (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              run_trigger TEXT NOT NULL, actor TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT NOT NULL,
+              created BIGINT NOT NULL, updated BIGINT NOT NULL, disabled BIGINT NOT NULL, unchanged BIGINT NOT NULL,
+              refused BIGINT NOT NULL, error TEXT)
+            """,
+            "CREATE INDEX directory_sync_runs_tenant ON directory_sync_runs (tenant_id, started_at)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

@@ -17,7 +17,7 @@ extension SQLStore: TransactionStore {
         }
     }
 
-    private func run(_ operation: UnitOfWork.Operation, in db: any SQLDatabase) async throws -> UnitOfWork.StepResult {
+    func run(_ operation: UnitOfWork.Operation, in db: any SQLDatabase) async throws -> UnitOfWork.StepResult {
         switch operation {
         case .insertContact(let contact):
             try await Self.insert(contact: contact, in: db)

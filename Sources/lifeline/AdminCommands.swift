@@ -39,7 +39,7 @@ struct TenantCommand: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self, Answers.self, EmergencyCode.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self, Answers.self, EmergencyCode.self, UserImport.self])
 
     struct Answers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a user's security answers (replaces all of them).")

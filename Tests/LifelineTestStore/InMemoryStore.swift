@@ -32,6 +32,9 @@ public final class InMemoryStore: Sendable {
         var secrets: [String: SealedSecret] = [:]
         var recoveryCodeSets: [UUID: RecoveryCodeSet] = [:]
         var recoveryCodes: [UUID: [String: StoredRecoveryCode]] = [:]
+        var directoryLinks: [UUID: DirectoryUserLink] = [:]
+        var directoryLookups: [String: Date] = [:]
+        var directorySyncRuns: [DirectorySyncRun] = []
     }
 
     let state = Mutex(State())

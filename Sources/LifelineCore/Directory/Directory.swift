@@ -52,6 +52,9 @@ public protocol DirectoryResolver: Sendable {
     /// the connection's subtrees, a filter the adapter cannot parse), under `directory`. Checked when a
     /// configuration is applied; never connects.
     func problems(_ settings: DirectorySettings, tenant: String) async -> [ConfigProblem]
+    /// The tenant's users in its directory (``DirectoryUserSettings``), through the connection the operator named and
+    /// no other; ``DirectoryUnavailable`` when the tenant's settings have none or no longer fit the server's.
+    func userSource(tenant: Tenant, settings: DirectorySettings) async throws -> any DirectoryUserSource
 }
 
 extension DirectoryResolver {

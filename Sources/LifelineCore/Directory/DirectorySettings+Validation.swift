@@ -11,6 +11,7 @@ extension DirectorySettings {
         switch type {
         case .builtin:
             if ldap != nil { bad(["ldap"], "applies only to type ldap") }
+            if users != nil { bad(["users"], "applies only to type ldap (users come from an LDAP directory)") }
         case .ldap:
             guard let l = ldap else { bad(["ldap"], "type ldap needs ldap settings (connection, base_dn, user_filter)"); return out }
             // The connection itself, and whether the tenant may use it, are checked against the server's
@@ -29,6 +30,7 @@ extension DirectorySettings {
                     bad(["ldap", "user_filter"], "must be a parenthesized LDAP filter containing {username}")
                 }
             }
+            out += users?.problems() ?? []
         }
         return out
     }

@@ -7,16 +7,21 @@ public struct DirectorySettings: Sendable, Codable, Equatable {
     public var type: Kind
     /// The tenant's part of the LDAP settings (type `ldap` only): which operator-defined connection, and where in it.
     public var ldap: TenantLDAPSettings?
+    /// Users and contacts from the directory (type `ldap` only): attribute mapping, lookup at flow start, sync.
+    public var users: DirectoryUserSettings?
 
-    public init(type: Kind = .builtin, ldap: TenantLDAPSettings? = nil) { self.type = type; self.ldap = ldap }
+    public init(type: Kind = .builtin, ldap: TenantLDAPSettings? = nil, users: DirectoryUserSettings? = nil) {
+        self.type = type; self.ldap = ldap; self.users = users
+    }
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case type, ldap }
+    enum CodingKeys: String, CodingKey, CaseIterable { case type, ldap, users }
 
     public init(from decoder: any Decoder) throws {
         try ConfigKeyCheck.refuseUnknown(decoder, CodingKeys.self)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         type = try c.decode(Kind.self, forKey: .type)
         ldap = try c.decodeIfPresent(TenantLDAPSettings.self, forKey: .ldap)
+        users = try c.decodeIfPresent(DirectoryUserSettings.self, forKey: .users)
     }
 }
 

@@ -30,6 +30,8 @@ public struct RecoveryService: Sendable {
     let methods: MethodRegistry
     /// The recovery actions verified flows can use (``ActionRegistry/standard``; tests add their own).
     public var actions: ActionRegistry = .standard
+    /// Looks a username up in the tenant's directory when a flow starts (`directory.users`); nil: never.
+    public var directoryUsers: DirectoryUserService?
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
@@ -63,6 +65,8 @@ public struct RecoveryService: Sendable {
                                                  event: "recovery.start", outcome: "refused", reason: "guessing budget paused", source: source))
             throw Self.paused(now.addingTimeInterval(Double(wait)), now: now)
         }
+        // The same for every username, found or not, and never an error (DirectoryUserService.lookUp says why).
+        await directoryUsers?.lookUp(tenant: tenant, config: config, username: username)
         let profile = try await loadProfile(tenant: tenant, usernameKey: usernameKey, config: config)
         var flow = RecoveryFlow(id: random.uuid(), tenantID: tenant.id, tenant: tenant.name, username: username, userID: profile.userID,
                                 language: lang, createdAt: now, expiresAt: now.addingTimeInterval(TimeInterval(config.limits.flowLifetime)))

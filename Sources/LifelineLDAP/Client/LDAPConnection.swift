@@ -8,6 +8,8 @@ import Synchronization
 struct LDAPSearchResult: Sendable {
     var entries: [LDAPEntry]
     var result: LDAPResult
+    /// The controls of the SearchResultDone (the paged-results cookie).
+    var controls: [LDAPControl] = []
 }
 
 /// One LDAPv3 connection (RFC 4511) over SwiftNIO. Requests may be sent concurrently once the connection is bound:
@@ -119,7 +121,7 @@ final class LDAPConnection: Sendable {
             switch response.operation {
             case .searchEntry(let entry): entries.append(entry)
             case .searchReference, .intermediate: continue
-            case .searchDone(let result): return LDAPSearchResult(entries: entries, result: result)
+            case .searchDone(let result): return LDAPSearchResult(entries: entries, result: result, controls: response.controls)
             default: throw .protocolError("unexpected response to a search")
             }
         }

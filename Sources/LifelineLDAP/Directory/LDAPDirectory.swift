@@ -50,6 +50,9 @@ public final class LDAPDirectory: Directory {
         await session?.shutdown()
     }
 
+    /// The kind of server (the connection's flavor); OpenLDAP when the configuration is invalid.
+    public var flavor: LDAPSettings.Flavor { (try? configuration.get().settings.flavor) ?? .openldap }
+
     /// Connections opened so far (one while it stays open; tests check the reuse).
     var connectionsOpened: Int {
         get async { await session?.opened ?? 0 }
@@ -188,7 +191,7 @@ public final class LDAPDirectory: Directory {
         }
     }
 
-    private func validConfiguration() throws -> LDAPDirectoryConfiguration {
+    func validConfiguration() throws -> LDAPDirectoryConfiguration {
         switch configuration {
         case .success(let c): return c
         case .failure(let error): throw DirectoryUnavailable("LDAP \(error)")
@@ -199,7 +202,7 @@ public final class LDAPDirectory: Directory {
     /// is repeated once on a new connection when that is safe: the request never reached the server, or repeating
     /// it changes nothing (a search, an unlock). A password reset is not repeated: the first may have taken effect,
     /// and a repeat would then fail as "password in history".
-    private func perform<T: Sendable>(idempotent: Bool, _ body: (LDAPConnection) async throws(LDAPError) -> T) async throws -> T {
+    func perform<T: Sendable>(idempotent: Bool, _ body: (LDAPConnection) async throws(LDAPError) -> T) async throws -> T {
         guard let session else { throw DirectoryUnavailable("LDAP directory is not configured") }
         var attempt = 0
         while true {
