@@ -90,4 +90,69 @@ struct ActiveDirectoryFlowTests {
             }
         }
     }
+
+    @Test("sync by sAMAccountName, mail and mobile through the admin API: computers left out, a user removed from AD is disabled")
+    func syncUsers() async throws {
+        let ldapsURL = try Self.env("LIFELINE_TEST_AD_LDAPS_URL"), ca = try Self.env("LIFELINE_TEST_AD_CA")
+        let people = try Self.env("LIFELINE_TEST_AD_PEOPLE_DN"), bindDN = try Self.env("LIFELINE_TEST_AD_BIND_DN")
+        let admin = try Self.env("LIFELINE_TEST_AD_ADMIN_DN"), adminPassword = try Self.env("LIFELINE_TEST_AD_ADMIN_PASSWORD")
+        _ = try Self.env("LIFELINE_TEST_AD_BIND_PASSWORD")
+        let tag = String(UUID().uuidString.prefix(6)).lowercased()
+        let ou = "OU=dir-\(tag),\(people)"
+        let (a, b) = ("s\(tag)a", "s\(tag)b")
+        let tool = ["LDAPTLS_CACERT=\(ca)"], toolsURL = "ldaps://127.0.0.1:636"
+        // An OU of its own: a person with mail and mobile (national spacing, as people type it), one with mail only, and
+        // a computer account (objectClass=user with a sAMAccountName too).
+        #expect(try ldapTool(tool + ["ldapadd", "-x", "-H", toolsURL, "-D", admin, "-w", adminPassword], input: """
+            dn: \(ou)
+            objectClass: organizationalUnit
+
+            dn: CN=\(a),\(ou)
+            objectClass: user
+            sAMAccountName: \(a)
+            displayName: Person \(a)
+            mail: \(a)@example.org
+            mobile: +47 912 34 567
+
+            dn: CN=\(b),\(ou)
+            objectClass: user
+            sAMAccountName: \(b)
+            mail: \(b)@example.org
+
+            dn: CN=pc\(tag),\(ou)
+            objectClass: computer
+            sAMAccountName: pc\(tag)$
+            userAccountControl: 4096
+
+            """) == 0)
+        let connection = DirectoryConnection(url: ldapsURL, caFile: ca, bindDN: bindDN, bindPasswordEnv: "LIFELINE_TEST_AD_BIND_PASSWORD",
+                                             flavor: .activeDirectory, timeout: 60, baseDNs: [people], tenants: ["demo"])
+        try await Fixture.with(configure: { $0.directories = ["test-ad": connection] }) { fx in
+            try await fx.seedRecovery()
+            var config = try DemoSeeder.tenantFile().recovery
+            config.directory = DirectorySettings(type: .ldap, ldap: TenantLDAPSettings(connection: "test-ad", baseDN: ou), users: DirectoryUserSettings())
+            #expect(config.problems().isEmpty, "\(config.problems())")
+            _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "demo", config, caller: fx.caller)
+            try await fx.app().test(.router) { client in
+                let r = try await client.send(.post, "/api/v1/admin/tenants/demo/directory/sync", key: fx.adminKey)
+                #expect(r.status == .ok, "\(String(buffer: r.body))")
+                let run = try jsonObject(r)
+                #expect(run["created"] as? Int == 2 && run["refused"] as? Int == 0, "\(run)")
+                let userA = try await fx.runtime.admin.user(tenantName: "demo", username: a, caller: fx.caller).1
+                let contacts = try await fx.runtime.store.contacts(userID: userA.id).map { "\($0.kind.rawValue) \($0.value) \($0.verified)" }.sorted()
+                #expect(contacts == ["email \(a)@example.org true", "phone +4791234567 true"])
+                #expect(userA.displayName == "Person \(a)")
+                let userB = try await fx.runtime.admin.user(tenantName: "demo", username: b, caller: fx.caller).1
+                #expect(try await fx.runtime.store.contacts(userID: userB.id).map(\.value) == ["\(b)@example.org"])
+                // The computer account did not become a user.
+                await #expect(throws: (any Error).self) { _ = try await fx.runtime.admin.user(tenantName: "demo", username: "pc\(tag)$", caller: fx.caller) }
+
+                #expect(try ldapTool(tool + ["ldapdelete", "-x", "-H", toolsURL, "-D", admin, "-w", adminPassword, "CN=\(b),\(ou)"]) == 0)
+                let second = try await fx.runtime.directoryUsers.sync(tenantName: "demo", trigger: "test", caller: fx.caller)
+                #expect(second.summary == DirectorySyncSummary(created: 0, updated: 0, disabled: 1, unchanged: 1, refused: 0))
+                #expect(try await fx.runtime.admin.user(tenantName: "demo", username: b, caller: fx.caller).1.status == .disabled)
+                #expect(try await fx.runtime.admin.user(tenantName: "demo", username: a, caller: fx.caller).1.status == .active)
+            }
+        }
+    }
 }

@@ -67,24 +67,50 @@ struct TestADServer: Sendable {
         return connection
     }
 
-    /// A new, enabled user under OU=People with a unique sAMAccountName (tests run in parallel and lock or change
-    /// their users), `mail` and `mobile`, created by the Administrator. The password meets AD's complexity rule.
-    func createUser(_ prefix: String, password: String? = nil, mail: String? = nil, mobile: String? = nil) async throws -> TestADUser {
+    /// A new, enabled user under OU=People (or `parent`) with a unique sAMAccountName (tests run in parallel and lock
+    /// or change their users), `mail`, `mobile` and `displayName`, created by the Administrator. The password meets
+    /// AD's complexity rule.
+    func createUser(_ prefix: String, in parent: String? = nil, password: String? = nil, mail: String? = nil,
+                    mobile: String? = nil) async throws -> TestADUser {
         // sAMAccountName is at most 20 characters.
         let sam = "\(prefix.prefix(11))-\(UUID().uuidString.prefix(8).lowercased())"
-        let user = TestADUser(sam: sam, dn: "CN=\(sam),\(peopleDN)", password: password ?? "Initial-\(sam)-1",
+        let user = TestADUser(sam: sam, dn: "CN=\(sam),\(parent ?? peopleDN)", password: password ?? "Initial-\(sam)-1",
                               mail: mail ?? "\(sam)@lifeline.test", mobile: mobile ?? "+42077\(UInt32.random(in: 1_000_000...9_999_999))")
         let connection = try await adminConnection()
         let result = try await connection.add(dn: user.dn, attributes: [
             ("objectClass", [Array("user".utf8)]), ("cn", [Array(sam.utf8)]), ("sAMAccountName", [Array(sam.utf8)]),
             ("userPrincipalName", [Array("\(sam)@lifeline.test".utf8)]), ("mail", [Array(user.mail.utf8)]),
-            ("mobile", [Array(user.mobile.utf8)]), ("unicodePwd", [ActiveDirectoryPassword.unicodePwd(user.password)]),
+            ("mobile", [Array(user.mobile.utf8)]), ("displayName", [Array("Person \(sam)".utf8)]),
+            ("unicodePwd", [ActiveDirectoryPassword.unicodePwd(user.password)]),
             // 512: NORMAL_ACCOUNT, enabled (without it the account is created disabled).
             ("userAccountControl", [Array("512".utf8)]),
         ])
         await connection.close()
         try #require(result.isSuccess, "adding \(user.dn): \(result)")
         return user
+    }
+
+    /// A new OU under OU=People (a test's own subtree for listing users); its DN.
+    func createOU(_ prefix: String) async throws -> String {
+        let name = "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+        let dn = "OU=\(name),\(peopleDN)"
+        try await add(dn, [("objectClass", ["organizationalUnit"]), ("ou", [name])])
+        return dn
+    }
+
+    /// A computer account in `parent`: `objectClass=user` too, with a sAMAccountName ending in `$`, but
+    /// `objectCategory=Computer`.
+    func createComputer(_ name: String, in parent: String) async throws {
+        try await add("CN=\(name),\(parent)", [("objectClass", ["computer"]), ("cn", [name]), ("sAMAccountName", ["\(name)$"]),
+                                               ("userAccountControl", ["4096"])])  // WORKSTATION_TRUST_ACCOUNT
+    }
+
+    /// Adds an entry as the Administrator (text values).
+    func add(_ dn: String, _ attributes: [(String, [String])]) async throws {
+        let connection = try await adminConnection()
+        let result = try await connection.add(dn: dn, attributes: attributes.map { ($0.0, $0.1.map { Array($0.utf8) }) })
+        await connection.close()
+        try #require(result.isSuccess, "adding \(dn): \(result)")
     }
 
     /// The result of a real simple bind as `dn` over LDAPS on a new connection.
