@@ -47,7 +47,8 @@
 # Test users under OU=People: alice, bob, carol (sAMAccountName, mail <name>@lifeline.test, mobile
 # +42077700000<n>, password initial-<name>-Aa1!).
 #
-# Takes about 4 s to provision and 2-5 s to answer on 636 and 389 here (2 cores, idle). Needs root (Samba
+# Provisioning takes about 4 s on an idle 2-core machine (11-45 s while builds run); 30-55 s in all until the DC
+# answers on 636 and 389 under load. Needs root (Samba
 # checks ownership of its databases and of the TLS key) and Debian packages samba samba-ad-dc
 # samba-ad-provision winbind krb5-user ldap-utils openssl.
 set -euo pipefail
