@@ -5,7 +5,8 @@
 #    aiosmtpd, selenium, schemathesis for the fuzz step)
 # 2. scripts/check-imports.py (every import declared in Package.swift), swift build --build-tests
 # 3. then starts a throwaway PostgreSQL on 127.0.0.1 (LIFELINE_TEST_POSTGRES_URL) and a throwaway OpenLDAP
-#    (scripts/peers/slapd.sh: ppolicy, TLS; LIFELINE_TEST_LDAP_*), checks both answer, and runs
+#    (scripts/peers/slapd.sh: ppolicy, TLS; LIFELINE_TEST_LDAP_*) and a throwaway Samba 4 AD DC on 127.0.0.1:389/636
+#    (scripts/peers/samba-ad.sh; LIFELINE_TEST_AD_*), checks they answer, and runs
 #    swift test --skip-build "$@"
 # 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI), then
 #    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
@@ -32,6 +33,7 @@ fi
 WORK=""
 CHILD_PGID=""
 SLAPD_DIR=""
+SAMBA_AD_DIR=""
 
 # shellcheck disable=SC2317  # called from the traps
 # Stops the running child's whole process group (TERM, then KILL after 10 s).
@@ -63,6 +65,7 @@ cleanup() {
     fi
     pg_stop || true
     if [ -n "$SLAPD_DIR" ]; then "$ROOT/scripts/peers/slapd.sh" stop "$SLAPD_DIR" || true; fi
+    if [ -n "$SAMBA_AD_DIR" ]; then "$ROOT/scripts/peers/samba-ad.sh" stop "$SAMBA_AD_DIR" || true; fi
     if [ -n "$WORK" ]; then rm -rf -- "$WORK"; fi
     exit "$rc"
 }
@@ -91,6 +94,12 @@ command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
 # OpenLDAP for the LifelineLDAP tests (slapd is in /usr/sbin, which a non-root PATH may lack).
 { command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ]; } || missing+=(slapd)
 command -v ldapwhoami >/dev/null 2>&1 || missing+=(ldap-utils)
+# Samba 4 AD DC for the Active Directory tests (samba-ad-provision holds the AD schema that provisioning reads).
+{ command -v samba >/dev/null 2>&1 || [ -x /usr/sbin/samba ]; } || missing+=(samba)
+dpkg-query -W -f='${Status}' samba-ad-dc 2>/dev/null | grep -q 'ok installed' || missing+=(samba-ad-dc)
+[ -d /usr/share/samba/setup/ad-schema ] || missing+=(samba-ad-provision)
+command -v wbinfo >/dev/null 2>&1 || missing+=(winbind)
+command -v kinit >/dev/null 2>&1 || missing+=(krb5-user)
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
         log "missing ${missing[*]}; install them (Debian packages) or run as root"
@@ -100,6 +109,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     # Installing slapd must not configure and start a system-wide server: the tests start their own.
     echo "slapd slapd/no_configuration boolean true" | debconf-set-selections 2>/dev/null || true
+    # krb5-user asks for a default realm; the tests need none (the AD tests bind with LDAP simple binds over TLS).
+    printf '%s\n' "krb5-config krb5-config/default_realm string LIFELINE.TEST" "krb5-config krb5-config/add_servers boolean false" \
+        "krb5-config krb5-config/read_conf boolean true" | debconf-set-selections 2>/dev/null || true
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -141,6 +153,15 @@ while IFS='=' read -r key value; do
     case "$key" in LIFELINE_TEST_LDAP*) export "$key=$value" ;; esac
 done <"$WORK/slapd.env"
 
+# Samba 4 AD DC (LDAPS on 636, StartTLS on 389; the AD tests fail in CI without it) -------------------------
+# Why 389/636: Samba cannot move its LDAP ports; slapd above took free high ports, so it does not clash. The script
+# fails with a clear message when something else holds 389/636/3268/3269.
+SAMBA_AD_DIR="$WORK/samba-ad"
+"$ROOT/scripts/peers/samba-ad.sh" start "$SAMBA_AD_DIR" >"$WORK/samba-ad.env"
+while IFS='=' read -r key value; do
+    case "$key" in LIFELINE_TEST_AD_*) export "$key=$value" ;; esac
+done <"$WORK/samba-ad.env"
+
 services_alive() {
     local ok=0
     if ! PGCONNECT_TIMEOUT=10 "$LIFELINE_PG_BINDIR/psql" -qAt -c 'SELECT 1' "$LIFELINE_TEST_POSTGRES_URL" >/dev/null 2>&1 \
@@ -151,10 +172,14 @@ services_alive() {
         -w "$LIFELINE_TEST_LDAP_BIND_PASSWORD" >/dev/null 2>&1; then
         log "slapd at $LIFELINE_TEST_LDAP_URL does not answer a bind"; ok=1
     fi
+    if ! LDAPTLS_CACERT="$LIFELINE_TEST_AD_CA" timeout 10 ldapsearch -x -H ldaps://127.0.0.1:636 -D "$LIFELINE_TEST_AD_BIND_DN" \
+        -w "$LIFELINE_TEST_AD_BIND_PASSWORD" -b "$LIFELINE_TEST_AD_BASE_DN" -s base dn >/dev/null 2>&1; then
+        log "the Samba AD DC at $LIFELINE_TEST_AD_LDAPS_URL does not answer a bind"; ok=1
+    fi
     return "$ok"
 }
 services_alive || { log "a test service is not alive; not running the tests"; exit 1; }
-log "PostgreSQL and slapd are alive"
+log "PostgreSQL, slapd and the Samba AD DC are alive"
 
 log "swift test --skip-build $*"
 # tee keeps the output visible and lets the summary be repeated last, after the fuzz step's output.
