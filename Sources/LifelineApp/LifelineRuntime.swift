@@ -22,6 +22,10 @@ public struct LifelineRuntime: Sendable {
     public let outboxSignal: OutboxSignal
     /// The tenants' directories (built-in or LDAP), closed by ``closeDirectories()``.
     let directories: AppDirectoryResolver
+    /// The Prometheus metrics of this process (`/metrics`), which the core's events count into.
+    public let metrics: HTTPMetrics
+    /// Counts and logs the core's operational events (``OperationsRecorder``).
+    public let observer: any OperationsObserver
 
     /// Opens the store of `config` (creating the data folder with mode 0700 for SQLite). It serves queries while its
     /// `run()` runs: `serve` runs it in its ServiceGroup, everything else through ``withRuntime(_:logger:clock:random:_:)``.
@@ -69,21 +73,26 @@ public struct LifelineRuntime: Sendable {
         store.keyAuditChain(with: vault)
         try await store.migrate()
         let catalog = try WebResources.catalog()
-        let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        let metrics = HTTPMetrics()
+        let observer = OperationsRecorder(metrics: metrics, logger: logger)
+        var validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        validation.observer = observer
         // Every slow hash of the process (answers, built-in directory passwords) shares one bounded pool.
         SlowHashPool.configureShared(threads: config.slowHashThreads, maxQueued: config.slowHashQueue)
         let signal = OutboxSignal()
         let directories = AppDirectoryResolver(builtin: BuiltinDirectoryResolver(storage: store, random: random, clock: clock),
                                                connections: config.directories, logger: logger)
+        var recovery = RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
+                                       catalog: catalog, directories: directories, budget: config.budget,
+                                       questions: config.questionLimits, hashPool: .shared, onQueued: { signal.fire() })
+        recovery.observer = observer
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
             admin: AdminService(storage: store, vault: vault, clock: clock, random: random, policy: config.otp, directories: directories),
             validation: validation,
-            recovery: RecoveryService(storage: store, vault: vault, clock: clock, random: random, validation: validation, policy: config.otp,
-                                      catalog: catalog, directories: directories, budget: config.budget,
-                                      questions: config.questionLimits, hashPool: .shared, onQueued: { signal.fire() }),
+            recovery: recovery,
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
-            outboxSignal: signal, directories: directories)
+            outboxSignal: signal, directories: directories, metrics: metrics, observer: observer)
     }
 
     /// Opens the store and the runtime, runs `body` with it, and closes both afterwards, also when `body` throws: the

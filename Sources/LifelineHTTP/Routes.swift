@@ -20,6 +20,10 @@ public struct HTTPDependencies: Sendable {
     public var metricsOnMainListener = true
     /// Proxies whose forwarding headers name the client (`server.trustedProxies`).
     public var trustedProxies: [ClientAddress.Prefix] = []
+    /// Told of throttles and limits seen here (nil: ``metrics`` alone); the composition root's also logs them.
+    public var observer: (any OperationsObserver)?
+    /// Whether each request is written to the log (``AccessLogMiddleware``; `log.access`).
+    public var accessLog = false
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -37,6 +41,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     // Outermost, so every answer is counted, errors included (ErrorMiddleware turns them into responses).
     router.add(middleware: RequestCountMiddleware(metrics: deps.metrics))
     router.add(middleware: ClientAddressMiddleware(trusted: deps.trustedProxies))
+    // Outside the error middleware, so the status it logs is the one the client got.
+    if deps.accessLog { router.add(middleware: AccessLogMiddleware()) }
     let methods = MethodTable()
     router.add(middleware: ErrorMiddleware(methods: methods))
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
@@ -52,7 +58,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
-    let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
+    let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
     if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }
