@@ -22,6 +22,8 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics? = n
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     deps.observer = metrics.registry === runtime.metrics.registry ? runtime.observer : metrics
     deps.accessLog = runtime.config.logAccess
+    deps.operators = runtime.operators
+    deps.publicURL = runtime.config.publicURL
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)
