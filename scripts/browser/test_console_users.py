@@ -31,6 +31,8 @@ class Scenarios(console_support.ConsoleRun):
             self.expect_path("/console/operators")
             return self.enrol_useradmin(name)
         url = admin.find_element(By.ID, "enrolment-url").text
+        # The link names the public URL (https unless configured); the test server is this plain-HTTP one.
+        url = self.base + url[url.index("/console/enrol/"):]
         self.driver = None
         self.open_browser()
         self.driver.get(url)
