@@ -9,16 +9,20 @@ import ServiceLifecycle
 /// Builds the HTTP application over a runtime: the one place where adapters meet the HTTP layer.
 /// `services` run beside the server (the dispatcher and janitor of ``LifelineRuntime/backgroundServices(logger:)``).
 /// `tls`: the main listener's TLS (``ServerTLS/load(_:)`` of the same configuration), nil for plain HTTP.
-public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HTTPMetrics(), logger: Logger, services: [any Service] = [],
+public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics? = nil, logger: Logger, services: [any Service] = [],
                              tls: ServerTLS? = nil,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     assert(tls != nil || runtime.config.tlsCertificate == nil, "server.tls is configured: pass ServerTLS.load(config)")
+    // nil: the runtime's, which the core's events (flows, messages, throttles) count into.
+    let metrics = metrics ?? runtime.metrics
     var deps = HTTPDependencies(admin: runtime.admin, validation: runtime.validation, storage: runtime.store, metrics: metrics,
                                 recovery: runtime.recovery, devOutbox: runtime.devOutbox,
                                 recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     deps.configText = TenantFileText()
+    deps.observer = metrics.registry === runtime.metrics.registry ? runtime.observer : metrics
+    deps.accessLog = runtime.config.logAccess
     deps.operators = runtime.operators
     deps.publicURL = runtime.config.publicURL
     deps.listenerScheme = runtime.config.scheme

@@ -40,7 +40,7 @@ extension LifelineRuntime {
             for channel in MessageChannel.allCases where senders[channel] == nil { senders[channel] = devOutbox }
         }
         if !senders.isEmpty {
-            let dispatcher = try OutboxDispatcher(store: store, vault: vault, senders: senders, clock: clock, logger: logger)
+            let dispatcher = try OutboxDispatcher(store: store, vault: vault, senders: senders, clock: clock, logger: logger, observer: observer)
             outboxSignal.connect { dispatcher.wake() }
             services.append(dispatcher)
         } else {

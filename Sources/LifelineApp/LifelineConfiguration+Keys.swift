@@ -21,7 +21,7 @@ extension LifelineConfiguration {
         "server.timeouts.requestRead", "server.timeouts.idle", "server.maxConnections",
         "storage.dataDir", "database.url",
         "keys.kek", "keys.previous", "keys.file",
-        "log.level", "log.format",
+        "log.level", "log.format", "log.access",
         "otp.totp.window", "otp.totp.driftWindow", "otp.totp.syncWindow",
         "otp.hotp.lookahead", "otp.hotp.driftWindow", "otp.hotp.syncWindow",
         "otp.maxFail", "otp.throttle.after", "otp.throttle.base", "otp.throttle.max",

@@ -31,6 +31,8 @@ public struct LifelineConfiguration: Sendable {
     public var keyFile: String?
     public var logLevel = "info"
     public var logFormat = "text"
+    /// Whether every request is logged (`log.access`; default: on with `log.format: json`, off with text).
+    public var logAccess = false
     public var otp = OTPPolicy()
     public var demo = false
     /// Lets demo mode listen on an address other than loopback (`--allow-demo-on-network`). Why off: the demo
@@ -123,6 +125,14 @@ public struct LifelineConfiguration: Sendable {
         c.logLevel = r.string(forKey: "log.level", default: c.logLevel)
         c.logFormat = r.string(forKey: "log.format", default: c.logFormat)
         guard ["text", "json"].contains(c.logFormat) else { throw LifelineError(.configuration, "log.format must be text or json") }
+        // Why on by default with JSON only: JSON goes to a log collector, where a line per request is what is wanted;
+        // text goes to a terminal, where it would bury everything else.
+        switch r.string(forKey: "log.access") {
+        case nil: c.logAccess = c.logFormat == "json"
+        case "true"?: c.logAccess = true
+        case "false"?: c.logAccess = false
+        default: throw LifelineError(.configuration, "log.access must be true or false")
+        }
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(c.logLevel) else {
             throw LifelineError(.configuration, "log.level must be one of trace, debug, info, notice, warning, error, critical")
         }

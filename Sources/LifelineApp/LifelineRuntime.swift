@@ -24,6 +24,10 @@ public struct LifelineRuntime: Sendable {
     let directories: AppDirectoryResolver
     /// Users from the tenants' directories: sync, import, lookup at flow start.
     public let directoryUsers: DirectoryUserService
+    /// The Prometheus metrics of this process (`/metrics`), which the core's events count into.
+    public let metrics: HTTPMetrics
+    /// Counts and logs the core's operational events (``OperationsRecorder``).
+    public let observer: any OperationsObserver
 
     /// Opens the store of `config` (creating the data folder with mode 0700 for SQLite). It serves queries while its
     /// `run()` runs: `serve` runs it in its ServiceGroup, everything else through ``withRuntime(_:logger:clock:random:_:)``.
@@ -71,7 +75,10 @@ public struct LifelineRuntime: Sendable {
         store.keyAuditChain(with: vault)
         try await store.migrate()
         let catalog = try WebResources.catalog()
-        let validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        let metrics = HTTPMetrics()
+        let observer = OperationsRecorder(metrics: metrics, logger: logger)
+        var validation = ValidationService(storage: store, vault: vault, clock: clock, policy: config.otp)
+        validation.observer = observer
         // Every slow hash of the process (answers, built-in directory passwords) shares one bounded pool.
         SlowHashPool.configureShared(threads: config.slowHashThreads, maxQueued: config.slowHashQueue)
         let signal = OutboxSignal()
@@ -84,13 +91,14 @@ public struct LifelineRuntime: Sendable {
         let directoryUsers = DirectoryUserService(storage: store, admin: admin, directories: directories, clock: clock, random: random,
                                                   onProblem: { tenant, message in logger.warning("directory users: \(message)", metadata: ["tenant": "\(tenant)"]) })
         recovery.directoryUsers = directoryUsers
+        recovery.observer = observer
         return LifelineRuntime(
             config: config, store: store, vault: vault, fileVault: fileVault, clock: clock, random: random,
             admin: admin,
             validation: validation,
             recovery: recovery,
             devOutbox: config.demo ? DevelopmentOutbox(clock: clock) : nil,
-            outboxSignal: signal, directories: directories, directoryUsers: directoryUsers)
+            outboxSignal: signal, directories: directories, directoryUsers: directoryUsers, metrics: metrics, observer: observer)
     }
 
     /// Opens the store and the runtime, runs `body` with it, and closes both afterwards, also when `body` throws: the

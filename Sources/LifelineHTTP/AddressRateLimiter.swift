@@ -14,7 +14,12 @@ public final class AddressRateLimiter: Sendable {
     /// The most buckets kept; beyond it the least recently used are evicted.
     public var capacity: Int { buckets.capacity }
 
-    public init(perMinute: Int, capacity: Int = 100_000) { buckets = KeyedRateLimiter(perMinute: perMinute, capacity: capacity) }
+    /// Told of each refusal (``LimitKind/addressRateLimit``).
+    let observer: any OperationsObserver
+
+    public init(perMinute: Int, capacity: Int = 100_000, observer: any OperationsObserver = NoOperationsObserver()) {
+        buckets = KeyedRateLimiter(perMinute: perMinute, capacity: capacity); self.observer = observer
+    }
 
     /// Takes one token for `address` (counted by ``ClientAddress/limiterKey(_:)``: an IPv6 client by its /64);
     /// returns the seconds to wait when there is none.
@@ -36,6 +41,7 @@ struct AddressRateLimitMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if let wait = limiter.take(context.sourceAddress) {
+            limiter.observer.observe(.limit(.addressRateLimit, tenant: nil, subject: context.sourceAddress, until: nil))
             throw LifelineError(.rateLimited, "too many requests from this address; try again later", retryAfter: wait)
         }
         return try await next(request, context)

@@ -57,6 +57,12 @@ struct AdminController {
                                                     username: try context.parameters.require("username"), caller: context.principal)
             return try JSON.response(["contacts": contacts.map(DTO.ContactOut.init)])
         }
+        group.delete("/tenants/:tenant/users/:username/contacts/:id") { _, context in
+            guard let id = UUID(uuidString: try context.parameters.require("id")) else { throw LifelineError(.notFound, "no such contact") }
+            try await admin.removeContact(tenantName: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
+                                          id: id, caller: context.principal)
+            return Response(status: .noContent)
+        }
         group.get("/audit") { request, context in
             let limitText = request.uri.queryParameters.get("limit")
             guard let limit = limitText.map({ Int($0) }) ?? 100, (1...1000).contains(limit) else {

@@ -21,6 +21,7 @@ public struct HTTPMetrics: Sendable {
                       .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500)])
         requests = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "lifeline", metricName: "http_requests", unitName: "total",
                                                                          helpText: "HTTP requests answered"))
+        registerOperationalCounters()
     }
 
     /// Connections open now on a listener (`lifeline_connections_open{listener=...}`).

@@ -24,6 +24,10 @@ public struct HTTPDependencies: Sendable {
     public var configText: (any RecoveryConfigText)?
     /// Users from the tenants' directories (sync, import, status); nil: the directory routes answer 503.
     public var directoryUsers: DirectoryUserService? { recovery.directoryUsers }
+    /// Told of throttles and limits seen here (nil: ``metrics`` alone); the composition root's also logs them.
+    public var observer: (any OperationsObserver)?
+    /// Whether each request is written to the log (``AccessLogMiddleware``; `log.access`).
+    public var accessLog = false
     /// The console's operators (nil: no console on this router).
     public var operators: OperatorService?
     /// The server's public base URL (`server.publicURL`), for links the console hands out; nil: from the request.
@@ -47,6 +51,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     // Outermost, so every answer is counted, errors included (ErrorMiddleware turns them into responses).
     router.add(middleware: RequestCountMiddleware(metrics: deps.metrics))
     router.add(middleware: ClientAddressMiddleware(trusted: deps.trustedProxies))
+    // Outside the error middleware, so the status it logs is the one the client got.
+    if deps.accessLog { router.add(middleware: AccessLogMiddleware()) }
     let methods = MethodTable()
     router.add(middleware: ErrorMiddleware(methods: methods))
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
@@ -66,7 +72,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminConsoleController(console: console).addRoutes(to: admin)
     AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
     if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
-    let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
+    let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
     if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }

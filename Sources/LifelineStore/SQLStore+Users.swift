@@ -58,6 +58,13 @@ extension SQLStore: UserStore {
         }
     }
 
+    public func deleteContact(id: UUID, userID: UUID, audit: AuditRecord) async throws -> Bool {
+        try await backend.write(lane: audit.chain) { db in
+            try await self.changeThenAudit("DELETE FROM contacts WHERE id = \(bind: Row.id(id)) AND user_id = \(bind: Row.id(userID)) RETURNING id",
+                                           audit: audit, in: db)
+        }
+    }
+
     static func insert(contact c: Contact, in db: any SQLDatabase) async throws {
         try await db.raw("""
             INSERT INTO contacts (id, user_id, kind, value, verified, created_at)

@@ -77,6 +77,7 @@ struct RolePermissionTests {
         Route(.post, "/tenants/{t}/tokens/{token}/check", #"{"code":"000000"}"#, writers),
         Route(.post, "/tenants/{t}/users/alice/cards", #"{"serial":"C-{run}","algorithm":"aes128","key":"00112233445566778899aabbccddeeff"}"#, writers),
         Route(.delete, "/tenants/{t}/cards/C-{run}", writers),
+        Route(.delete, "/tenants/{t}/users/alice/contacts/5c2a1e3b-7d4f-4a6b-8c9d-0e1f2a3b4c5d", writers),
         Route(.put, "/tenants/{t}/recovery", "{}", tenantAdmins),
         Route(.put, "/tenants/{t}/recovery/yaml", #"{"yaml":"tenant: acme\nrecovery: {}\n"}"#, tenantAdmins),
         Route(.delete, "/apikeys/{key}", tenantAdmins),

@@ -67,7 +67,7 @@ struct Fixture: Sendable {
         }
     }
 
-    /// The application under test (a fresh metrics registry each time).
+    /// The application under test (its metrics are the runtime's, which the core's events count into).
     func app() -> some ApplicationProtocol { buildApplication(runtime: runtime, logger: logger) }
 
     // MARK: seeding through the core (the HTTP admin API has its own tests)

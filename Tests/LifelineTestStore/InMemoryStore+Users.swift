@@ -57,6 +57,16 @@ extension InMemoryStore: TenantStore, UserStore, HealthProbe {
         }
     }
 
+    public func deleteContact(id: UUID, userID: UUID, audit: AuditRecord) async throws -> Bool {
+        let key = try await auditKey()
+        return write { s in
+            guard let i = s.contacts.firstIndex(where: { $0.id == id && $0.userID == userID }) else { return false }
+            s.contacts.remove(at: i)
+            Self.append(audit, key: key, to: &s)
+            return true
+        }
+    }
+
     public func contacts(userID: UUID) async throws -> [Contact] {
         read { $0.contacts.filter { $0.userID == userID }.sorted { ($0.createdAt, $0.id.uuidString) < ($1.createdAt, $1.id.uuidString) } }
     }

@@ -66,6 +66,8 @@ struct CredentialMiss: Sendable {
     /// How to record the input as a guess at this credential (nil: it is no guess at it, e.g. the wrong shape or no
     /// usable credential). Given the reject's audit record, which it must write.
     var guess: (@Sendable (AuditRecord) async throws -> Void)? = nil
+    /// The tokens that recording the guess locks (reported as lockouts, ``LimitKind/tokenLockout``).
+    var locks: [UUID] = []
     /// False when the type does not apply to the input's shape (its result and reason are then not the check's).
     var applies = true
 

@@ -20,6 +20,9 @@ public protocol UserStore: Sendable {
     /// Throws ``LifelineError/Code/notFound`` (writing nothing) when the user does not exist.
     func updateUser(_ user: User, audit: AuditRecord) async throws -> Void
     func contacts(userID: UUID) async throws -> [Contact]
+    /// Deletes the contact `id` of the user `userID` and appends `audit`, in one transaction; false (nothing written)
+    /// when the user has no such contact.
+    func deleteContact(id: UUID, userID: UUID, audit: AuditRecord) async throws -> Bool
 }
 
 /// OTP tokens with their sealed secrets.

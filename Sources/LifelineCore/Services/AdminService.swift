@@ -139,6 +139,18 @@ public struct AdminService: Sendable {
         return contact
     }
 
+    /// Removes the contact `id` of the user (audited `contact.remove`); `notFound` when the user has no such contact.
+    public func removeContact(tenantName: String, username: String, id: UUID, caller: Caller) async throws {
+        try authorizer.require(.usersWrite, caller)
+        let (tenant, user) = try await user(tenantName: tenantName, username: username, caller: caller)
+        guard let contact = try await storage.contacts(userID: user.id).first(where: { $0.id == id }),
+              try await storage.deleteContact(id: id, userID: user.id,
+                                              audit: audit(caller, tenant: tenant.name, subject: user.username, event: "contact.remove",
+                                                           reason: contact.kind.rawValue)) else {
+            throw LifelineError(.notFound, "no such contact")
+        }
+    }
+
     public func contacts(tenantName: String, username: String, caller: Caller) async throws -> [Contact] {
         try authorizer.require(.usersRead, caller)
         let (_, user) = try await user(tenantName: tenantName, username: username, caller: caller)

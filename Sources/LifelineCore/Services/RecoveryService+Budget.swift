@@ -10,7 +10,18 @@ extension RecoveryService {
         case .paused(let until):
             try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: flow.username, event: "recovery.step",
                                                  outcome: "refused", reason: "guessing budget paused", source: source))
+            observer.observe(.limit(.recoveryPaused, tenant: tenant.name, subject: flow.userID?.uuidString.lowercased(), until: until))
             throw Self.paused(until, now: now)
+        }
+    }
+
+    /// Reports what a written submission did: the flow verified or failed, or a kept (wrong) guess paused the budget.
+    func observeSubmission(before: RecoveryFlow, after: RecoveryFlow, charge: GuessCharge?, tenant: Tenant) {
+        if after.phase != before.phase, after.phase == .verified || after.phase == .failed {
+            observer.observe(.flow(after.phase == .verified ? .verified : .failed, tenant: tenant.name))
+        }
+        if let charge, let until = charge.after.pausedUntil, until != charge.before.pausedUntil {
+            observer.observe(.limit(.budgetExhausted, tenant: tenant.name, subject: after.userID?.uuidString.lowercased(), until: until))
         }
     }
 

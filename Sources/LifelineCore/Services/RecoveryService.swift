@@ -32,6 +32,8 @@ public struct RecoveryService: Sendable {
     public var actions: ActionRegistry = .standard
     /// Looks a username up in the tenant's directory when a flow starts (`directory.users`); nil: never.
     public var directoryUsers: DirectoryUserService?
+    /// Told of flows started, verified and failed, and of budget pauses (metrics and warnings; ``OperationsObserver``).
+    public var observer: any OperationsObserver = NoOperationsObserver()
 
     /// `directories` nil: the built-in directory only.
     public init(storage: any Storage, vault: any KeyVault, clock: any LifelineClock, random: any RandomSource,
@@ -63,6 +65,7 @@ public struct RecoveryService: Sendable {
             .first(where: { $0.scope == budgetKey.scope })?.pausedUntil?.wholeSeconds(after: now), wait > 0 {
             try await storage.append(AuditRecord(time: now, tenant: tenant.name, actor: "anonymous", subject: username,
                                                  event: "recovery.start", outcome: "refused", reason: "guessing budget paused", source: source))
+            observer.observe(.limit(.recoveryPaused, tenant: tenant.name, subject: nil, until: now.addingTimeInterval(Double(wait))))
             throw Self.paused(now.addingTimeInterval(Double(wait)), now: now)
         }
         // The same for every username, found or not, and never an error (DirectoryUserService.lookUp says why).
@@ -80,6 +83,7 @@ public struct RecoveryService: Sendable {
                                         now: now, source: source)
         try await storage.insertFlow(machine.flow, outbox: written.outbox, audit: written.audit, counters: written.counters)
         if written.queued { onQueued() }
+        observer.observe(.flow(.started, tenant: tenant.name))
         return FlowDocument(flow: machine.flow, config: config, catalog: catalog, now: now, methods: methods)
     }
 
@@ -162,6 +166,7 @@ public struct RecoveryService: Sendable {
             }
             refunded = refund != nil
             if written.queued { onQueued() }
+            observeSubmission(before: flow, after: machine.flow, charge: refund == nil ? charge : nil, tenant: tenant)
             var next = machine.flow
             next.version += 1
             stored = next

@@ -27,6 +27,8 @@ public struct ValidationService: Sendable {
     let clock: any LifelineClock
     let verifier: OTPVerifier
     let registry: CredentialRegistry
+    /// Told of codes refused by a throttle or lock, and of lockouts (metrics and warnings; ``OperationsObserver``).
+    public var observer: any OperationsObserver = NoOperationsObserver()
 
     /// `hashPool` runs the recovery codes' slow hashes (nil: ``SlowHashPool/shared`` as it is at each use, so a pool the
     /// composition root configures after making this service is the one used); `onQueued` is called after a notice was
@@ -143,8 +145,15 @@ public struct ValidationService: Sendable {
         let record = audit("reject", miss.reason)
         if request.guesses == .counted, let guess = claimed?.guess {
             try await guess(record)
+            for id in claimed?.locks ?? [] {
+                observer.observe(.limit(.tokenLockout, tenant: tenant?.name, subject: id.uuidString.lowercased(), until: nil))
+            }
         } else {
             try await storage.append(record)
+        }
+        if miss.result == .throttled || miss.result == .locked {
+            observer.observe(.limit(miss.result == .locked ? .tokenLocked : .tokenThrottled, tenant: tenant?.name,
+                                    subject: user?.id.uuidString.lowercased(), until: miss.throttledUntil))
         }
         return CredentialOutcome(result: miss.result, reason: miss.reason, throttledUntil: miss.throttledUntil)
     }

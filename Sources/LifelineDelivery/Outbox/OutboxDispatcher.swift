@@ -19,6 +19,8 @@ public final class OutboxDispatcher: Service {
     private let clock: any LifelineClock
     private let configuration: OutboxDispatcherConfiguration
     private let logger: Logger
+    /// Told of every attempt's outcome per channel (metrics; ``OperationsObserver``).
+    private let observer: any OperationsObserver
     private let signals: AsyncStream<Void>
     private let signal: AsyncStream<Void>.Continuation
     /// Sends in progress, and whether the last claim may have left due messages behind.
@@ -27,9 +29,10 @@ public final class OutboxDispatcher: Service {
     /// A dispatcher; `senders` maps each channel to its provider (a channel without one fails its messages).
     public init(store: any OutboxStore, vault: any KeyVault, senders: [MessageChannel: any MessageSender],
                 clock: any LifelineClock, configuration: OutboxDispatcherConfiguration = OutboxDispatcherConfiguration(),
-                logger: Logger = Logger(label: "lifeline.delivery.outbox")) throws {
+                logger: Logger = Logger(label: "lifeline.delivery.outbox"),
+                observer: any OperationsObserver = NoOperationsObserver()) throws {
         try configuration.validate()
-        self.store = store; self.vault = vault; self.senders = senders; self.clock = clock
+        self.store = store; self.vault = vault; self.senders = senders; self.clock = clock; self.observer = observer
         self.configuration = configuration; self.logger = logger
         (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -151,6 +154,7 @@ public final class OutboxDispatcher: Service {
     }
 
     private func recordSent(_ message: OutboxMessage, _ meta: Logger.Metadata) async {
+        observer.observe(.message(message.channel, .sent))
         // The provider has the message: try hard to record that, since a lost markSent means a second copy.
         for attempt in 1...3 {
             do {
@@ -173,6 +177,7 @@ public final class OutboxDispatcher: Service {
         meta["error"] = "\(failure.message)"
         if let retryAt { meta["retry_at"] = "\(retryAt)" }
         logger.warning(retryAt == nil ? "message failed for good" : "message failed; will retry", metadata: meta)
+        observer.observe(.message(message.channel, retryAt == nil ? .failed : .retry))
         do {
             try await store.markFailed(id: message.id, attempt: message.attempts, error: failure.message, retryAt: retryAt)
         } catch {

@@ -13,6 +13,7 @@ enum ConsoleNav {
     static let entries: [Entry] = [
         Entry(path: "/console", label: "shell_nav_dashboard", permission: nil),
         Entry(path: "/console/users", label: "shell_nav_users", permission: .usersRead),
+        Entry(path: "/console/users/new", label: "useradmin_nav_new", permission: .usersWrite),
         Entry(path: "/console/audit", label: "shell_nav_audit", permission: .auditRead),
         Entry(path: "/console/settings", label: "pages_nav_settings", permission: .configRead),
         Entry(path: "/console/operators", label: "shell_nav_operators", permission: .operatorsRead),

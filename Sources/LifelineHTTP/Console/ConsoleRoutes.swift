@@ -9,7 +9,7 @@ enum ConsoleRoutes {
         let env = ConsoleEnvironment(deps: deps, operators: operators)
         // Why a per-address limit on login and enrolment too: each attempt costs a slow hash (the operator's own throttle
         // counts per name, this one per address).
-        let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
+        let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
         let console = router.group("/console").add(middleware: ConsoleErrorMiddleware(env: env))
         let open = console.group().add(middleware: AddressRateLimitMiddleware(limiter: limiter))
         let pages = console.group().add(middleware: ConsoleSessionMiddleware(env: env)).group(context: ConsoleRequestContext.self)
@@ -23,5 +23,6 @@ enum ConsoleRoutes {
         ConsoleAuditPage(env: env).addRoutes(to: pages)
         ConsoleSettingsPage(env: env).addRoutes(to: pages)
         ConsoleDirectoryPage(env: env).addRoutes(to: pages)
+        ConsoleUserAdminPages(env: env).addRoutes(to: pages)
     }
 }

@@ -39,6 +39,7 @@ struct OTPTokenCredential: CredentialType {
         }
         if attempt.user != nil && couldBeOTP {
             let failures = checked.failures
+            miss.locks = failures.filter(\.lock).map(\.tokenID)
             miss.guess = { [storage] audit in
                 if failures.isEmpty { try await storage.append(audit) } else { try await storage.recordFailure(failures, audit: audit) }
             }
