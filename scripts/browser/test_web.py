@@ -886,10 +886,11 @@ class Run:
         assert re.fullmatch(r"\d{5} \d{5}", value), "the code is not 10 digits in 2 groups: %r" % value
         lines = [p.text for p in d.find_elements(By.CSS_SELECTOR, "p.hint")]
         # The demo template: 5 uses within 3 days.
-        # In the organization's time zone (the demo's is UTC) and the page's language: "7 Dec 2026, 20:15 UTC".
-        m = re.fullmatch(re.escape(self.t("web.code_expires", time="@")).replace("@", r"(\d{1,2} \w{3} \d{4}, \d\d:\d\d) UTC"), lines[0] if lines else "")
+        # In the organization's time zone (the demo's is UTC) and the page's language: "7 Dec 2026 at 20:15 UTC".
+        m = re.fullmatch(re.escape(self.t("web.code_expires", time="@")).replace("@", r"(\d{1,2} \w{3} \d{4})(?:,| at) (\d\d:\d\d) UTC"),
+                         lines[0] if lines else "")
         assert m, "no expiry line: %r" % lines
-        until = datetime.datetime.strptime(m.group(1), "%d %b %Y, %H:%M").replace(tzinfo=datetime.timezone.utc)
+        until = datetime.datetime.strptime(m.group(1) + " " + m.group(2), "%d %b %Y %H:%M").replace(tzinfo=datetime.timezone.utc)
         delta = (until - issued).total_seconds()
         assert abs(delta - 259200) <= 120, "valid until %s, %.0f s after the issue (expected 3 days)" % (until, delta)
         assert lines[1:] == [self.t("web.code_uses#other", count=5), self.t("web.code_once")], lines

@@ -4,7 +4,7 @@ import Foundation
 /// the zone named — never a raw ISO timestamp.
 public enum TimeText {
     /// `date` (minutes rounded up, so a "try again after" is never too early) as a date and a time in `zone`,
-    /// formatted for `language` (`en`, `cs`, `nb`), followed by the zone's name ("7 Dec 2026, 20:15 CET").
+    /// formatted for `language` (`en`, `cs`, `nb`), followed by the zone's name ("7 Dec 2026 at 20:15 CET").
     public static func format(_ date: Date, zone: TimeZone, language: String) -> String {
         let rounded = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 60).rounded(.up) * 60)
         let f = DateFormatter()
