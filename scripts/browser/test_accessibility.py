@@ -14,9 +14,11 @@ Fails on any violation of impact "serious" or "critical"; writes every page's vi
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import traceback
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,13 +31,19 @@ from test_web import EMAILS, PHONES, Run  # noqa: E402
 
 FAIL_IMPACTS = ("serious", "critical")
 
-# The console pages to audit: (name, path, operator). The operator is one of the demo's (`serve --demo` prints
-# `operator NAME: password=… totp=…`); add a line for each new console page.
+# The console pages to audit, in order: (name, path, operator). `operator` is a demo operator (`serve --demo` prints
+# `operator NAME: password=… totp=…`) to be logged in as, None for a page before login; a path with {enrol} is the
+# enrolment page of a new operator made through the admin API. Add a line for each new console page.
 CONSOLE_PAGES = [
     ("console-login", "/console/login", None),
-    ("console-dashboard", "/console", "admin"),
-    ("console-sessions", "/console/sessions", "admin"),
+    ("console-enrol", "{enrol}", None),
+    ("console-not-found", "/console/no-such-page", None),
+    ("console-dashboard", "/console", "helpdesk"),
+    ("console-sessions", "/console/sessions", "helpdesk"),
+    ("console-forbidden", "/console/operators", "helpdesk"),
+    ("console-dashboard-admin", "/console", "admin"),
     ("console-operators", "/console/operators", "admin"),
+    ("console-reauth", "/console/reauth?next=/console/operators", "admin"),
 ]
 
 
@@ -159,22 +167,40 @@ def recovery_pages(run, audit):
     audit.check("questions")
 
 
+def admin_api(run, method, path, body=None):
+    """A call to the admin API with the demo's admin key (printed by `serve --demo`)."""
+    with open(run.server_log, encoding="utf-8", errors="replace") as f:
+        m = re.search(r"^\s*admin:\s*(\S+)\s*$", f.read(), re.M)
+    assert m, "no admin key in %s" % run.server_log
+    req = urllib.request.Request(run.base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "Bearer " + m.group(1), "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read().decode())
+
+
 def console_pages(run, audit):
     try:
-        import console_support  # noqa: PLC0415 - the console's browser helpers (H1), present once the console exists
+        import console_support  # noqa: PLC0415 - the console's browser helpers, present once the console exists
     except ImportError:
         print("  no console yet (scripts/browser/console_support.py): console pages skipped", flush=True)
         return
-    d = run.open_browser()
-    logged_in = None
+    console = console_support.ConsoleRun(run.args, "axe")
+    logged_in = "nobody"
     for name, path, operator in CONSOLE_PAGES:
         if operator != logged_in:
-            d = run.open_browser()
+            run.driver = console.open_browser()
             if operator is not None:
-                console_support.login(d, operator, base=run.base, server_log=run.server_log)
+                console.login(operator)
             logged_in = operator
-        d.get(run.base + path)
+        if path == "{enrol}":
+            created = admin_api(run, "POST", "/api/v1/admin/operators",
+                                {"name": "axe%d" % (int(time.time()) % 100000), "role": "auditor", "tenants": ["demo"]})
+            run.driver.get(created["enrolment_url"])
+        else:
+            run.driver.get(run.base + path)
         audit.check(name)
+    console.close_browser()
+    run.driver = None
 
 
 def main():
@@ -187,6 +213,7 @@ def main():
     p.add_argument("--only", help="comma-separated: recovery_pages, console_pages")
     args = p.parse_args()
     run = Run(args)
+    run.args = args
     audit = Audit(run, args.artifacts)
     parts = [("recovery_pages", recovery_pages), ("console_pages", console_pages)]
     if args.only:
