@@ -7,8 +7,9 @@
 #
 # Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_ARTIFACTS (default ./artifacts):
 # screenshots go to $LIFELINE_ARTIFACTS/browser/NN-name.png, logs to $LIFELINE_ARTIFACTS/browser/logs/.
-# Installs what is missing: chromium, chromium-driver, oathtool (Debian), selenium, aiosmtpd, selenium-axe-python (PyPI).
-# Then scripts/browser/test_accessibility.py audits the pages with axe-core: results in $LIFELINE_ARTIFACTS/browser/accessibility.json.
+# Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd,
+# selenium-axe-python (PyPI). Last, scripts/browser/test_accessibility.py audits the recovery and console pages with
+# axe-core: results in $LIFELINE_ARTIFACTS/browser/accessibility.json.
 # Everything listens on 127.0.0.1 in a temporary folder and is stopped by pid on exit.
 set -euo pipefail
 
@@ -40,6 +41,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v oathtool >/dev/null 2>&1 || need_apt+=(oathtool)
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     log "installing ${need_apt[*]}"
     apt-get update -qq
@@ -105,6 +107,12 @@ set +e
 python3 scripts/browser/test_web.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
     --server-log "$LOGS/server.out" "$@"
 rc=$?
+# The console's browser tests (docs/console.md), one file per area, on the same server (scripts/browser/console_support.py).
+for test in scripts/browser/test_console_*.py; do
+    [ -e "$test" ] || continue
+    python3 "$test" --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
+        --server-log "$LOGS/server.out" "$@" || rc=1
+done
 # The accessibility audit (axe-core) of the same server's pages; its results go to $ART/accessibility.json.
 python3 scripts/browser/test_accessibility.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
     --server-log "$LOGS/server.out" "$@" || rc=1

@@ -32,6 +32,9 @@ public final class InMemoryStore: Sendable {
         var secrets: [String: SealedSecret] = [:]
         var recoveryCodeSets: [UUID: RecoveryCodeSet] = [:]
         var recoveryCodes: [UUID: [String: StoredRecoveryCode]] = [:]
+        var operators: [UUID: Operator] = [:]
+        var operatorSessions: [UUID: OperatorSession] = [:]
+        var operatorEnrolments: [String: OperatorEnrolment] = [:]
     }
 
     let state = Mutex(State())
