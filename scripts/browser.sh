@@ -7,7 +7,9 @@
 #
 # Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_ARTIFACTS (default ./artifacts):
 # screenshots go to $LIFELINE_ARTIFACTS/browser/NN-name.png, logs to $LIFELINE_ARTIFACTS/browser/logs/.
-# Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd (PyPI).
+# Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd,
+# selenium-axe-python (PyPI). Last, scripts/browser/test_accessibility.py audits the recovery and console pages with
+# axe-core: results in $LIFELINE_ARTIFACTS/browser/accessibility.json.
 # Everything listens on 127.0.0.1 in a temporary folder and is stopped by pid on exit.
 set -euo pipefail
 
@@ -47,6 +49,8 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
 fi
 python3 -c 'import selenium' 2>/dev/null || python3 -m pip install -q selenium
 python3 -c 'import aiosmtpd' 2>/dev/null || python3 -m pip install -q aiosmtpd
+# axe-core 4.9 for the accessibility audit (not axe-selenium-python: its axe-core 3.1 misreads one-time-code).
+python3 -c 'import selenium_axe_python' 2>/dev/null || python3 -m pip install -q selenium-axe-python
 if [ ! -x "$BIN" ]; then
     log "building $BIN"
     swift build --product lifeline
@@ -109,6 +113,9 @@ for test in scripts/browser/test_console_*.py; do
     python3 "$test" --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
         --server-log "$LOGS/server.out" "$@" || rc=1
 done
+# The accessibility audit (axe-core) of the same server's pages; its results go to $ART/accessibility.json.
+python3 scripts/browser/test_accessibility.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
+    --server-log "$LOGS/server.out" "$@" || rc=1
 set -e
 cp "$WORK/mail.jsonl" "$WORK/sms.jsonl" "$LOGS/" 2>/dev/null || true
 log "screenshots: $ART"

@@ -7,8 +7,11 @@ import Logging
 /// response carries.
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     let methods: MethodTable
+    /// The page for a browser that asked for an address nobody serves (nil: not a browser's request; see
+    /// ``WebController/notFoundPage(_:)``).
+    let htmlNotFound: (@Sendable (Request) -> Response?)?
 
-    init(methods: MethodTable) { self.methods = methods }
+    init(methods: MethodTable, htmlNotFound: (@Sendable (Request) -> Response?)? = nil) { self.methods = methods; self.htmlNotFound = htmlNotFound }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
@@ -19,6 +22,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             if let allowed = methods.allowedMethods(for: request.uri.path) {
                 response = APIError(.methodNotAllowed, "method_not_allowed", "use \(allowed.map(\.rawValue).joined(separator: ", "))").response()
                 response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+            } else if let page = htmlNotFound?(request) {
+                response = page
             } else {
                 response = APIError.from(error).response()
             }

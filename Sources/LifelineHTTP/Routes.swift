@@ -54,7 +54,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     // Outside the error middleware, so the status it logs is the one the client got.
     if deps.accessLog { router.add(middleware: AccessLogMiddleware()) }
     let methods = MethodTable()
-    router.add(middleware: ErrorMiddleware(methods: methods))
+    let web = WebController(deps, now: { [clock = deps.clock] in clock.now() })
+    router.add(middleware: ErrorMiddleware(methods: methods, htmlNotFound: { web.notFoundPage($0) }))
     HealthController(probe: deps.storage, metrics: deps.metrics, servesMetrics: deps.metricsOnMainListener).addRoutes(to: router)
     // Why first on the group: a body not declared JSON (a cross-site form) is refused before keys, limits or handlers.
     let api = router.group("/api/v1").add(middleware: JSONContentTypeMiddleware())
@@ -78,7 +79,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }
     // The self-service web app (docs/web.md): HTML pages behind the same per-address budget as the recovery API,
     // static assets outside it.
-    WebController(deps, now: { [clock = deps.clock] in clock.now() }).addRoutes(to: router, limiter: limiter)
+    web.addRoutes(to: router, limiter: limiter)
     // The helpdesk and admin console (docs/console.md), its pages registered in Console/ConsoleRoutes.swift.
     if let operators = deps.operators { ConsoleRoutes.add(to: router, deps: deps, operators: operators) }
     methods.load(from: router.routes)

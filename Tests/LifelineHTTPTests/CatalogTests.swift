@@ -9,16 +9,44 @@ private let httpSources = URL(fileURLWithPath: #filePath).deletingLastPathCompon
 
 private func placeholders(_ text: String) -> Set<String> { Set(text.matches(of: /\{([a-z_]+)\}/).map { String($0.1) }) }
 
+/// Checks the plural messages (`id#category`) of `catalog`: every language gives exactly its CLDR categories
+/// (``PluralRules/categories(_:)``), each form uses only the placeholders of English's `other` form, and the `other`
+/// forms use all of them. Returns the ids with the categories dropped, per language, for the comparison of the rest.
+func checkPlurals(_ catalog: Catalog, sourceLocation: SourceLocation = #_sourceLocation) -> [String: Set<String>] {
+    var bases: [String: Set<String>] = [:]
+    for lang in catalog.languages {
+        var forms: [String: Set<String>] = [:]
+        for id in catalog.ids(lang) {
+            let parts = id.split(separator: "#", maxSplits: 1).map(String.init)
+            bases[lang, default: []].insert(parts[0])
+            if parts.count == 2 { forms[parts[0], default: []].insert(parts[1]) }
+        }
+        for (base, categories) in forms {
+            #expect(categories == Set(PluralRules.categories(lang)), "\(lang) \(base): plural forms \(categories.sorted()) instead of \(PluralRules.categories(lang))",
+                    sourceLocation: sourceLocation)
+            let want = placeholders(catalog.text("\(base)#other", "en"))
+            for c in categories {
+                let have = placeholders(catalog.text("\(base)#\(c)", lang))
+                #expect(c == "other" ? have == want : have.isSubset(of: want), "\(lang) \(base)#\(c): placeholders \(have.sorted()), English has \(want.sorted())",
+                        sourceLocation: sourceLocation)
+            }
+        }
+    }
+    return bases
+}
+
 @Suite("String catalogs")
 struct CatalogTests {
     @Test("en, cs and nb have the same keys, and every placeholder of en in each translation")
     func sameKeysAndPlaceholders() throws {
         let catalog = try WebResources.catalog()
         #expect(catalog.languages == ["en", "cs", "nb"])
-        let en = catalog.ids("en")
+        let bases = checkPlurals(catalog)
+        let en = catalog.ids("en").filter { !$0.contains("#") }
         #expect(en.count > 80)
+        #expect(bases["en"] == bases["cs"] && bases["en"] == bases["nb"], "the languages have different messages")
         for lang in ["cs", "nb"] {
-            let ids = catalog.ids(lang)
+            let ids = catalog.ids(lang).filter { !$0.contains("#") }
             #expect(en.subtracting(ids).isEmpty, "\(lang) lacks \(en.subtracting(ids).sorted())")
             #expect(ids.subtracting(en).isEmpty, "\(lang) has extra \(ids.subtracting(en).sorted())")
             for id in en.sorted() {
@@ -48,6 +76,7 @@ struct CatalogTests {
         for file in try FileManager.default.contentsOfDirectory(atPath: web.path) where file.hasSuffix(".swift") {
             let text = try String(contentsOf: web.appendingPathComponent(file), encoding: .utf8)
             used.formUnion(text.matches(of: /renderer\.text\("([a-z_]+)"/).map { "web." + $0.1 })
+            used.formUnion(text.matches(of: /renderer\.plural\("([a-z_]+)"/).map { "web." + $0.1 + "#other" })
             used.formUnion(text.matches(of: /message\("([a-z]+)"/).flatMap { ["web.\($0.1)_title"] })
         }
         for state in ["choose_flow", "choose_contact", "enter_code", "answer_questions", "enter_totp", "resync_totp", "verified", "failed"] {

@@ -67,7 +67,7 @@ struct WebActionTests {
                 #expect(page.status == .ok)
                 #expect(page.headers[.cacheControl] == "no-store")
                 let text = html(page)
-                #expect(text.contains(t("web.title_code_result")) && text.contains(t("web.code_uses", "en", ["count": "5"])))
+                #expect(text.contains(t("web.title_code_result")) && text.contains(t("web.code_uses#other", "en", ["count": "5"])))
                 let code = try #require(text.firstMatch(of: /id="result-value"[^>]*>([0-9 ]+)</)).1
                 #expect(code.filter(\.isNumber).count == 10)
                 #expect(try await client.validate(String(code), tenant: "demo", key: fx.validateKey) == "accept")

@@ -324,7 +324,7 @@ struct WebTests {
                 // The pages use the core's clock: with the test clock standing still, exactly the full delay is left.
                 #expect(seconds == "60")
                 #expect(text.contains(" disabled>\(t("web.resend"))</button>"))
-                #expect(text.contains(t("web.resend_wait", "en", ["seconds": String(seconds)])))
+                #expect(text.contains(t("web.resend_wait#other", "en", ["seconds": String(seconds)])))
                 let code = try await fx.sentCode(to: "+420777123789")
 
                 page = try await b.submit(page, action: "/recover/flow", ["code": code == "000000" ? "111111" : "000000"])
@@ -351,10 +351,10 @@ struct WebTests {
                 let stale = try await b.submit(codePage, action: "/recover/flow", ["code": newCode])
                 #expect(stale.status == .conflict)
                 #expect(html(stale).contains(t("web.error_conflict")) && html(stale).contains(t("prompt.totp")))
-                // A missing field: 400, the same step with the message.
+                // A missing field: 400, the same step with the message naming the field.
                 let missing = try await b.submit(page, action: "/recover/flow", [:])
                 #expect(missing.status == .badRequest)
-                #expect(html(missing).contains(t("web.error_required")) && html(missing).contains(t("prompt.totp")))
+                #expect(html(missing).contains(t("web.error_missing", "en", ["field": t("field.totp_code")])) && html(missing).contains(t("prompt.totp")))
 
                 page = try await b.submit(page, action: "/recover/flow", ["code": fx.totp()])
                 page = try await b.get("/recover/flow")

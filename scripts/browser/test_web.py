@@ -16,6 +16,8 @@ Scenarios (demo tenant `demo`):
                    challenge; each cryptogram checked against `openssl enc -des-ede3-ecb` and an own Damm formatter
   card_deep_link   /unblock?serial=…&challenge=… in a fresh browser: verifying leads to the pre-filled card form; the cryptogram only after the user confirms
   emergency_code   alice: the code page (10 digits, expiry, uses); the code accepted by POST /api/v1/validate
+  page_fixes       issue 15: the only number preselected; a wrong number kept, marked and focused; an HTML 404 page;
+                   Back after an action (alice's emergency code) shows it used; the actions have one width (in sms_totp)
 
 Alice verifies in several scenarios: her authenticator codes are single-use per 30 s step, so `fresh_totp` waits
 for the next step when this run already used the current one.
@@ -440,6 +442,13 @@ class Run:
         for action in ("reset-password", "unlock-account", "card-unblock", "emergency-code", "selfservice"):
             self.expect_text(self.t("action." + action))
         self.screenshot("actions")
+        # Links and buttons of the actions page have one width, on a phone and on a desktop.
+        for width in (412, 1280):
+            d.set_window_size(width, 900)
+            widths = {e.get_attribute("data-action"): e.rect["width"] for e in d.find_elements(By.CSS_SELECTOR, ".actions [data-action]")}
+            assert len(widths) == 5 and len(set(widths.values())) == 1, "the actions have different widths at %d px: %s" % (width, widths)
+        self.screenshot("actions-desktop")
+        d.set_window_size(412, 915)
         # Reset password takes input: a link to its own form page (the grant is used only when the form is sent).
         self.click(d.find_element(By.CSS_SELECTOR, 'a[data-action="reset-password"]'))
         assert urllib.parse.urlsplit(d.current_url).path == "/recover/action/reset-password", d.current_url
@@ -460,6 +469,44 @@ class Run:
         d.get(self.base + "/recover/flow")
         self.expect_text(self.t("prompt.verified"))
         self.expect_action_disabled("selfservice", "action.used")
+
+    def page_fixes(self):
+        """Issue 15's recovery-page fixes, as a user meets them."""
+        d = self.open_browser()
+        # bob has one phone: it is chosen already.
+        self.start("bob", "sms-totp")
+        self.submit()
+        self.expect_text(self.t("prompt.choose_number"))
+        radio = d.find_element(By.CSS_SELECTOR, 'input[type="radio"][name="contact"]')
+        assert radio.is_selected(), "the only number is not preselected"
+        # A wrong number: the choice and the typed number are kept, the number is marked and has the focus.
+        self.fill("number", "+420608000000")
+        self.submit()
+        self.expect_text(self.t("error.number_mismatch"))
+        assert d.find_element(By.CSS_SELECTOR, 'input[type="radio"][name="contact"]').is_selected(), "the choice is lost"
+        assert self.field_value("number") == "+420608000000", "the typed number is lost: %r" % self.field_value("number")
+        active = d.switch_to.active_element
+        assert active.get_attribute("name") == "number", "the focus is on %r" % active.get_attribute("name")
+        assert active.get_attribute("aria-invalid") == "true" and active.get_attribute("aria-describedby") == "errors"
+        self.screenshot("wrong-number-kept")
+        self.no_csp_violations()
+        # An address nobody serves: a page in the browser's language, not JSON.
+        d = self.open_browser(accept_language="nb-NO,nb")
+        d.get(self.base + "/no/such/page")
+        self.expect_text(self.t("web.notfound_title", "nb"))
+        self.expect_lang("nb")
+        self.screenshot("not-found-nb")
+        # Back after an action: alice gets an emergency code; Back from its page shows the action used, not available.
+        d = self.open_browser()
+        self.verify("alice")
+        self.click(self.action_button("emergency-code"))
+        self.expect_text(self.t("web.title_code_result"))
+        d.back()
+        WebDriverWait(d, 10).until(lambda drv: drv.execute_script("return document.readyState") == "complete")
+        time.sleep(1)  # a page restored from the back/forward cache fetches itself again (app.js): let it
+        self.expect_text(self.t("prompt.verified"))
+        self.expect_action_disabled("emergency-code", "action.used")
+        self.screenshot("back-after-action")
 
     def redirect_attempted(self):
         """Whether the browser tried to load the self-service URL (the test machine may have no network)."""
@@ -839,12 +886,14 @@ class Run:
         assert re.fullmatch(r"\d{5} \d{5}", value), "the code is not 10 digits in 2 groups: %r" % value
         lines = [p.text for p in d.find_elements(By.CSS_SELECTOR, "p.hint")]
         # The demo template: 5 uses within 3 days.
-        m = re.fullmatch(re.escape(self.t("web.code_expires", time="@")).replace("@", r"(\d{4}-\d\d-\d\d \d\d:\d\d) UTC"), lines[0] if lines else "")
+        # In the organization's time zone (the demo's is UTC) and the page's language: "7 Dec 2026 at 20:15 UTC".
+        m = re.fullmatch(re.escape(self.t("web.code_expires", time="@")).replace("@", r"(\d{1,2} \w{3} \d{4})(?:,| at) (\d\d:\d\d) UTC"),
+                         lines[0] if lines else "")
         assert m, "no expiry line: %r" % lines
-        until = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=datetime.timezone.utc)
+        until = datetime.datetime.strptime(m.group(1) + " " + m.group(2), "%d %b %Y %H:%M").replace(tzinfo=datetime.timezone.utc)
         delta = (until - issued).total_seconds()
         assert abs(delta - 259200) <= 120, "valid until %s, %.0f s after the issue (expected 3 days)" % (until, delta)
-        assert lines[1:] == [self.t("web.code_uses", count=5), self.t("web.code_once")], lines
+        assert lines[1:] == [self.t("web.code_uses#other", count=5), self.t("web.code_once")], lines
         assert not d.find_elements(By.CSS_SELECTOR, "form.card")
         self.screenshot("emergency-code")
         self.no_csp_violations()
@@ -878,7 +927,7 @@ def main():
     # Alice's reset changes her built-in password and her emergency code is replaced by each issue; dave's unlock can
     # happen once per server (he starts locked). Each scenario verifies in a browser of its own.
     scenarios = ["sms_totp", "email_questions", "totp_resync", "wrong_code", "language_switch", "error_pages",
-                 "reset_password", "unlock_account", "card_unblock", "card_deep_link", "emergency_code"]
+                 "reset_password", "unlock_account", "card_unblock", "card_deep_link", "emergency_code", "page_fixes"]
     if args.only:
         scenarios = [s for s in scenarios if s in args.only.split(",")]
     passed = failed = 0

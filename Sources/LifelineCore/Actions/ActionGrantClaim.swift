@@ -51,7 +51,7 @@ public struct ActionGrantClaim: Sendable {
         var outbox: [OutboxMessage] = []
         if let notify, let profile = ctx.flow.profile {
             let lang = ctx.flow.language
-            let args = ["tenant": ctx.tenant.displayName, "time": ISO8601DateFormatter().string(from: ctx.now),
+            let args = ["tenant": ctx.tenant.displayName, "time": TimeText.format(ctx.now, config: ctx.config, language: lang),
                         "action": service.catalog.text("action.\(ctx.action.rawValue)", lang)]
             for phone in profile.phones {
                 outbox.append(try await service.message(channel: .sms, recipient: phone, subject: "", text: service.messages.text("message.action_sms", lang, args),

@@ -1,9 +1,11 @@
 extension MessageCatalog {
     /// The messages in English.
     static let en: [String: String] = [
-        "message.sms": "{tenant}: your recovery code is {code}. It expires in {minutes} minutes. Never share it; we will never ask for it.",
+        "message.sms#one": "{tenant}: your recovery code is {code}. It expires in {minutes} minute. Never share it; we will never ask for it.",
+        "message.sms#other": "{tenant}: your recovery code is {code}. It expires in {minutes} minutes. Never share it; we will never ask for it.",
         "message.email_subject": "{tenant}: your recovery code",
-        "message.email_body": "Hello,\n\nyour recovery code is {code}. It expires in {minutes} minutes.\n\nIf you did not ask for it, someone may be trying to get into your account: tell your helpdesk.\n\n{tenant}",
+        "message.email_body#one": "Hello,\n\nyour recovery code is {code}. It expires in {minutes} minute.\n\nIf you did not ask for it, someone may be trying to get into your account: tell your helpdesk.\n\n{tenant}",
+        "message.email_body#other": "Hello,\n\nyour recovery code is {code}. It expires in {minutes} minutes.\n\nIf you did not ask for it, someone may be trying to get into your account: tell your helpdesk.\n\n{tenant}",
         "message.verified_sms": "{tenant}: your identity was just verified for account recovery ({time}). If this was not you, contact your helpdesk now.",
         "message.verified_subject": "{tenant}: your identity was verified for account recovery",
         "message.verified_body": "Hello,\n\nyour identity was just verified for account recovery ({time}).\n\nIf this was not you, someone may be trying to take over your account: contact your helpdesk now.\n\n{tenant}",
@@ -17,11 +19,15 @@ extension MessageCatalog {
         "message.paused_sms": "{tenant}: account recovery for your account is paused until {time} after too many wrong answers. If this was not you, nothing has changed; a browser where you recovered before can still continue, or ask your helpdesk.",
         "message.paused_subject": "{tenant}: account recovery paused",
         "message.paused_body": "Account recovery for your account is paused until {time} after too many wrong answers.\n\nIf this was you, try again after that time. A browser in which you completed a recovery before can continue at once, and your helpdesk can lift the pause.\n\nIf this was not you, someone may be trying to get into your account. Nothing has been changed, and the pause protects you.",
-        "message.recovery_codes_issued_sms": "{tenant}: a new set of {count} recovery codes was issued for your account ({time}); your old codes no longer work. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_issued_sms#one": "{tenant}: {count} new recovery code was issued for your account ({time}); your old codes no longer work. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_issued_sms#other": "{tenant}: a new set of {count} recovery codes was issued for your account ({time}); your old codes no longer work. If this was not you, contact your helpdesk now.",
         "message.recovery_codes_issued_subject": "{tenant}: new recovery codes",
-        "message.recovery_codes_issued_body": "Hello,\n\na new set of {count} recovery codes was just issued for your account ({time}). Your old codes no longer work.\n\nIf this was not you, contact your helpdesk now so the codes can be revoked.\n\n{tenant}",
-        "message.recovery_codes_used_sms": "{tenant}: one of your recovery codes was just used ({time}); {remaining} remain. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_issued_body#one": "Hello,\n\n{count} new recovery code was just issued for your account ({time}). Your old codes no longer work.\n\nIf this was not you, contact your helpdesk now so the codes can be revoked.\n\n{tenant}",
+        "message.recovery_codes_issued_body#other": "Hello,\n\na new set of {count} recovery codes was just issued for your account ({time}). Your old codes no longer work.\n\nIf this was not you, contact your helpdesk now so the codes can be revoked.\n\n{tenant}",
+        "message.recovery_codes_used_sms#one": "{tenant}: one of your recovery codes was just used ({time}); {remaining} remains. If this was not you, contact your helpdesk now.",
+        "message.recovery_codes_used_sms#other": "{tenant}: one of your recovery codes was just used ({time}); {remaining} remain. If this was not you, contact your helpdesk now.",
         "message.recovery_codes_used_subject": "{tenant}: a recovery code was used",
-        "message.recovery_codes_used_body": "Hello,\n\none of your recovery codes was just used ({time}), to sign in or to recover your account. {remaining} codes remain.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
+        "message.recovery_codes_used_body#one": "Hello,\n\none of your recovery codes was just used ({time}), to sign in or to recover your account. {remaining} code remains.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
+        "message.recovery_codes_used_body#other": "Hello,\n\none of your recovery codes was just used ({time}), to sign in or to recover your account. {remaining} codes remain.\n\nIf this was not you, someone may have your codes: contact your helpdesk now so they can be revoked.\n\n{tenant}",
     ]
 }

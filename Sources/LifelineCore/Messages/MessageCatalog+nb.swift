@@ -1,9 +1,11 @@
 extension MessageCatalog {
     /// The messages in Norwegian Bokmål.
     static let nb: [String: String] = [
-        "message.sms": "{tenant}: gjenopprettingskoden din er {code}. Den utløper om {minutes} minutter. Ikke del den med noen; vi spør aldri etter den.",
+        "message.sms#one": "{tenant}: gjenopprettingskoden din er {code}. Den utløper om {minutes} minutt. Ikke del den med noen; vi spør aldri etter den.",
+        "message.sms#other": "{tenant}: gjenopprettingskoden din er {code}. Den utløper om {minutes} minutter. Ikke del den med noen; vi spør aldri etter den.",
         "message.email_subject": "{tenant}: gjenopprettingskoden din",
-        "message.email_body": "Hei,\n\ngjenopprettingskoden din er {code}. Den utløper om {minutes} minutter.\n\nHvis du ikke har bedt om den, kan noen prøve å komme inn på kontoen din: si fra til brukerstøtten.\n\n{tenant}",
+        "message.email_body#one": "Hei,\n\ngjenopprettingskoden din er {code}. Den utløper om {minutes} minutt.\n\nHvis du ikke har bedt om den, kan noen prøve å komme inn på kontoen din: si fra til brukerstøtten.\n\n{tenant}",
+        "message.email_body#other": "Hei,\n\ngjenopprettingskoden din er {code}. Den utløper om {minutes} minutter.\n\nHvis du ikke har bedt om den, kan noen prøve å komme inn på kontoen din: si fra til brukerstøtten.\n\n{tenant}",
         "message.verified_sms": "{tenant}: identiteten din ble nettopp bekreftet for gjenoppretting av kontoen ({time}). Var det ikke deg, kontakt brukerstøtten straks.",
         "message.verified_subject": "{tenant}: identiteten din er bekreftet for gjenoppretting av kontoen",
         "message.verified_body": "Hei,\n\nidentiteten din ble nettopp bekreftet for gjenoppretting av kontoen ({time}).\n\nVar det ikke deg, kan noen prøve å ta over kontoen din: kontakt brukerstøtten straks.\n\n{tenant}",
@@ -17,11 +19,15 @@ extension MessageCatalog {
         "message.paused_sms": "{tenant}: gjenoppretting av kontoen din er satt på pause til {time} etter for mange feil svar. Var det ikke deg, er ingenting endret; en nettleser der du har gjenopprettet før, kan fortsette, eller kontakt brukerstøtten.",
         "message.paused_subject": "{tenant}: gjenoppretting satt på pause",
         "message.paused_body": "Gjenoppretting av kontoen din er satt på pause til {time} etter for mange feil svar.\n\nVar det deg, prøv igjen etter dette tidspunktet. En nettleser der du tidligere har fullført en gjenoppretting, kan fortsette med en gang, og brukerstøtten kan oppheve pausen.\n\nVar det ikke deg, prøver kanskje noen å komme inn på kontoen din. Ingenting er endret, og pausen beskytter deg.",
-        "message.recovery_codes_issued_sms": "{tenant}: et nytt sett med {count} gjenopprettingskoder ble utstedt for kontoen din ({time}); de gamle kodene virker ikke lenger. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_issued_sms#one": "{tenant}: {count} ny gjenopprettingskode ble utstedt for kontoen din ({time}); de gamle kodene virker ikke lenger. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_issued_sms#other": "{tenant}: et nytt sett med {count} gjenopprettingskoder ble utstedt for kontoen din ({time}); de gamle kodene virker ikke lenger. Var det ikke deg, kontakt brukerstøtten straks.",
         "message.recovery_codes_issued_subject": "{tenant}: nye gjenopprettingskoder",
-        "message.recovery_codes_issued_body": "Hei,\n\net nytt sett med {count} gjenopprettingskoder ble nettopp utstedt for kontoen din ({time}). De gamle kodene virker ikke lenger.\n\nVar det ikke deg, kontakt brukerstøtten straks, så kodene kan trekkes tilbake.\n\n{tenant}",
-        "message.recovery_codes_used_sms": "{tenant}: en av gjenopprettingskodene dine ble nettopp brukt ({time}); {remaining} gjenstår. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_issued_body#one": "Hei,\n\n{count} ny gjenopprettingskode ble nettopp utstedt for kontoen din ({time}). De gamle kodene virker ikke lenger.\n\nVar det ikke deg, kontakt brukerstøtten straks, så kodene kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_issued_body#other": "Hei,\n\net nytt sett med {count} gjenopprettingskoder ble nettopp utstedt for kontoen din ({time}). De gamle kodene virker ikke lenger.\n\nVar det ikke deg, kontakt brukerstøtten straks, så kodene kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_used_sms#one": "{tenant}: en av gjenopprettingskodene dine ble nettopp brukt ({time}); {remaining} gjenstår. Var det ikke deg, kontakt brukerstøtten straks.",
+        "message.recovery_codes_used_sms#other": "{tenant}: en av gjenopprettingskodene dine ble nettopp brukt ({time}); {remaining} gjenstår. Var det ikke deg, kontakt brukerstøtten straks.",
         "message.recovery_codes_used_subject": "{tenant}: en gjenopprettingskode ble brukt",
-        "message.recovery_codes_used_body": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt ({time}), til å logge inn eller gjenopprette kontoen. {remaining} koder gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_used_body#one": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt ({time}), til å logge inn eller gjenopprette kontoen. {remaining} kode gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
+        "message.recovery_codes_used_body#other": "Hei,\n\nen av gjenopprettingskodene dine ble nettopp brukt ({time}), til å logge inn eller gjenopprette kontoen. {remaining} koder gjenstår.\n\nVar det ikke deg, kan noen ha kodene dine: kontakt brukerstøtten straks, så de kan trekkes tilbake.\n\n{tenant}",
     ]
 }

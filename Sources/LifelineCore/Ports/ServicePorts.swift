@@ -7,7 +7,7 @@ import Foundation
 extension ValidationService {
     /// What a validation reads and writes: the user with their tokens, the emergency code (a wrong guess at it is
     /// counted through the transaction port), the audit log.
-    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & RecoveryCodeStore & AuditLog & TransactionStore
+    public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & RecoveryCodeStore & AuditLog & TransactionStore & RecoveryStore
 }
 
 extension EmergencyCodeService {
@@ -38,5 +38,5 @@ extension RecoveryService {
 extension RecoveryCodeService {
     /// The user (active, in the tenant) and their recovery-code set, written with its outbox notices and audit record
     /// through the transaction port.
-    public typealias Storage = UserStore & RecoveryCodeStore & TransactionStore
+    public typealias Storage = UserStore & RecoveryCodeStore & TransactionStore & RecoveryStore
 }

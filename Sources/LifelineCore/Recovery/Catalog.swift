@@ -30,6 +30,16 @@ public struct Catalog: Sendable {
         return s
     }
 
+    /// The text of the plural message `id` for `count` in `language`: `id#<category>` (``PluralRules``), else
+    /// `id#other`, else `id` itself, with `args` filled in (the caller names the count's placeholder in `args`).
+    public func plural(_ id: String, _ language: String, count: Int, _ args: [String: String] = [:]) -> String {
+        let lang = texts[language] != nil ? language : "en"
+        for key in ["\(id)#\(PluralRules.category(count, language: lang))", "\(id)#other"] where texts[lang]?[key] != nil {
+            return text(key, lang, args)
+        }
+        return text(id, lang, args)
+    }
+
     /// Whether a message id exists in `language` itself (for catalog completeness tests).
     public func has(_ id: String, in language: String) -> Bool { texts[language]?[id] != nil }
 

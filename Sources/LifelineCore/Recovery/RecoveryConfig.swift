@@ -113,6 +113,8 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var passwordPolicy: PasswordPolicy
     /// Recipes for emergency access codes (`emergency-code`).
     public var emergencyCodeTemplates: [EmergencyCodeTemplate]
+    /// The organization's time zone for times on the pages and in notices (``TenantTimeZone``; default UTC).
+    public var timeZone: TenantTimeZone = .utc
 
     public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
@@ -127,6 +129,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         case methods, flows, questions, limits, directory
         case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
         case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
+        case timeZone = "time_zone"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +145,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? DirectorySettings()
         passwordPolicy = try c.decodeIfPresent(PasswordPolicy.self, forKey: .passwordPolicy) ?? PasswordPolicy()
         emergencyCodeTemplates = try c.decodeIfPresent([EmergencyCodeTemplate].self, forKey: .emergencyCodeTemplates) ?? []
+        timeZone = try c.decodeIfPresent(TenantTimeZone.self, forKey: .timeZone) ?? .utc
     }
 
     /// The emergency-code template `flow` issues: its own, else the tenant's first.

@@ -85,13 +85,13 @@ extension RecoveryService {
             switch effect {
             case .send(let channel, let recipient, let code, let lifetime):
                 let args = ["code": code, "minutes": String(lifetime / 60), "tenant": tenant.displayName]
-                let text = messages.text(channel == .sms ? "message.sms" : "message.email_body", lang, args)
+                let text = messages.plural(channel == .sms ? "message.sms" : "message.email_body", lang, count: lifetime / 60, args)
                 let subject = channel == .email ? messages.text("message.email_subject", lang, args) : ""
                 w.outbox.append(try await message(channel: channel, recipient: recipient, subject: subject, text: text, status: .pending, tenant: tenant, now: now))
                 w.queued = true
             case .pretendSend(let channel):
                 // Same sealing and the same row as a real send, marked suppressed: never dispatched.
-                w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: messages.text("message.sms", lang, ["code": "00000000", "minutes": "5"]),
+                w.outbox.append(try await message(channel: channel, recipient: "", subject: "", text: messages.plural("message.sms", lang, count: 5, ["code": "00000000", "minutes": "5"]),
                                                   status: .suppressed, tenant: tenant, now: now))
             case .countSend:
                 // Checked again in the write (the machine's check read the count before the transaction).
@@ -99,7 +99,7 @@ extension RecoveryService {
             case .wrongAnswer:
                 break // the runner keeps the charged guess
             case .notifyPaused(let until):
-                let args = ["tenant": tenant.displayName, "time": FlowStateMachine.timeText(until)]
+                let args = ["tenant": tenant.displayName, "time": TimeText.format(until, config: config, language: lang)]
                 // A decoy "notifies" as many contacts as it shows, with suppressed rows: the same writes as a real user's.
                 let decoy = profile.isDecoy
                 for phone in decoy ? profile.decoyPhones : profile.phones {
@@ -113,7 +113,7 @@ extension RecoveryService {
                 }
                 w.queued = w.queued || (!decoy && !(profile.phones.isEmpty && profile.emails.isEmpty))
             case .notifyVerified:
-                let args = ["tenant": tenant.displayName, "time": now.formatted(.iso8601)]
+                let args = ["tenant": tenant.displayName, "time": TimeText.format(now, config: config, language: lang)]
                 for phone in profile.phones {
                     w.outbox.append(try await message(channel: .sms, recipient: phone, subject: "", text: messages.text("message.verified_sms", lang, args),
                                                       status: .pending, tenant: tenant, now: now))

@@ -1,4 +1,12 @@
 // Progressive enhancement only: every page works without this file.
+
+// Back and Forward may restore a page from the browser's memory (the back/forward cache) exactly as it was: an action
+// already used would look available again. Such a page is fetched anew (a GET, never a re-post), so it shows the
+// flow's current state.
+window.addEventListener('pageshow', function (event) {
+  'use strict';
+  if (event.persisted) { window.location.replace(window.location.href); }
+});
 // "Send a new code": the server renders the button disabled with the seconds left (data-resend-seconds) and the
 // translated texts (data-wait-text with {seconds}, data-ready-text); this counts down and enables the button.
 (function () {
@@ -8,6 +16,17 @@
   var status = document.getElementById('resend-status');
   var live = document.getElementById('resend-live');
   var waitText = button.getAttribute('data-wait-text') || '';
+  // The plural forms of the page's language (data-wait-one, data-wait-few, ...), chosen like the server does.
+  var forms = {};
+  ['zero', 'one', 'two', 'few', 'many', 'other'].forEach(function (c) {
+    var text = button.getAttribute('data-wait-' + c);
+    if (text) { forms[c] = text; }
+  });
+  var rules = window.Intl && window.Intl.PluralRules ? new window.Intl.PluralRules(document.documentElement.lang || 'en') : null;
+  function waitFor(n) {
+    var category = rules ? rules.select(n) : (n === 1 ? 'one' : 'other');
+    return (forms[category] || forms.other || waitText).replace('{seconds}', String(n));
+  }
   var readyText = button.getAttribute('data-ready-text') || '';
   var left = parseInt(button.getAttribute('data-resend-seconds'), 10) || 0;
   var deadline = Date.now() + left * 1000;
@@ -15,7 +34,7 @@
   function tick() {
     var seconds = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     if (seconds > 0) {
-      if (status) { status.textContent = waitText.replace('{seconds}', String(seconds)); }
+      if (status) { status.textContent = waitFor(seconds); }
       window.setTimeout(tick, 1000);
       return;
     }

@@ -11,6 +11,17 @@ struct FlowView {
     let now: Date
     /// Messages added by the web layer (a missing field, a concurrent change).
     var extraErrors: [String] = []
+    /// What the user had posted, shown again after a refusal: the choice and a typed number or address (never a
+    /// code or an answer, see ``keptTypes``).
+    var values: [String: String] = [:]
+    /// The field an error is about (marked invalid and focused); nil: the first typed field, else the first field.
+    var invalidField: String? = nil
+    /// False when the errors are about the page, not a field (a change in another tab): no field is marked.
+    var errorsAreAboutFields = true
+
+    /// Field types whose posted value is shown again after a refusal. Why not codes and answers: a wrong code is
+    /// of no use to retype from, and an answer is a secret that does not belong in a page a second time.
+    static let keptTypes: Set<String> = ["radio", "tel", "email"]
 
     /// Actions that take input on a page of their own before they act (those with fields).
     var pageActions: Set<String> = ActionRegistry.standard.formActionIDs
@@ -51,8 +62,10 @@ struct FlowView {
             let seconds = at.wholeSeconds(after: now)
             ctx["resend"] = [
                 "seconds": seconds, "waiting": seconds > 0,
-                "wait_text": renderer.text("resend_wait", lang, ["seconds": String(seconds)]),
-                "wait_template": renderer.text("resend_wait", lang),
+                "wait_text": renderer.plural("resend_wait", lang, count: seconds, ["seconds": String(seconds)]),
+                "wait_template": renderer.plural("resend_wait", lang, count: 0),
+                // Every plural form of the language, for the countdown script (it picks one with Intl.PluralRules).
+                "wait_forms": PluralRules.categories(lang).map { ["category": $0, "text": renderer.catalog.text("web.resend_wait#\($0)", lang)] },
                 "ready_text": renderer.text("resend_ready", lang),
             ] as [String: Any]
         } else {
@@ -61,21 +74,35 @@ struct FlowView {
         return ctx
     }
 
-    /// The fields: radio groups become a fieldset with a legend; the rest labelled inputs. The first control
-    /// gets the focus, and with an error every control points at the error text (`aria-describedby`).
+    /// The field an error is about: the one named, else the first typed field (a wrong number is about the number,
+    /// not the choice), else the first field.
+    func errorField(hasError: Bool) -> String? {
+        guard hasError, errorsAreAboutFields else { return nil }
+        return invalidField ?? doc.fields.first { $0.type != "radio" }?.name ?? doc.fields.first?.name
+    }
+
+    /// The fields: radio groups become a fieldset with a legend; the rest labelled inputs. The focus starts in the
+    /// first control; with an error, it goes to the field the error is about, which is marked `aria-invalid` and
+    /// points at the error text (`aria-describedby`) — by attributes only, no script (CSP).
     func fields(hasError: Bool) -> [[String: Any]] {
-        doc.fields.enumerated().map { index, f in
+        let errorField = errorField(hasError: hasError)
+        return doc.fields.enumerated().map { index, f in
             let id = "f-" + f.name.replacingOccurrences(of: ".", with: "-")
-            let first = index == 0
+            let focus = errorField.map { $0 == f.name } ?? (index == 0)
+            let kept = Self.keptTypes.contains(f.type) ? values[f.name] : nil
             var field: [String: Any] = [
                 "name": f.name, "id": id, "label": f.label.text, "required": f.required,
-                "is_radio": f.type == "radio", "autofocus": first, "invalid": hasError,
+                "is_radio": f.type == "radio", "autofocus": focus, "invalid": errorField == f.name,
+                "value": kept ?? "", "has_value": !(kept ?? "").isEmpty,
             ]
             if f.type == "radio" {
-                field["options"] = (f.options ?? []).enumerated().map { i, o -> [String: Any] in
-                    // Never pre-checked, not even a single option: the markup must not depend on how many
-                    // contacts a (real or decoy) user has beyond the options themselves.
-                    ["value": o.value, "label": o.label, "id": "\(id)-\(i)", "autofocus": first && i == 0]
+                let options = f.options ?? []
+                // The chosen option again after a refusal; a single option is chosen already (there is nothing to
+                // choose — this depends only on the options shown, which a decoy shows the same way).
+                let checked = kept.flatMap { v in options.firstIndex { $0.value == v } } ?? (options.count == 1 ? 0 : nil)
+                field["options"] = options.enumerated().map { i, o -> [String: Any] in
+                    ["value": o.value, "label": o.label, "id": "\(id)-\(i)", "checked": i == checked,
+                     "autofocus": focus && i == (checked ?? 0), "invalid": errorField == f.name]
                 }
             } else {
                 let code = f.type == "code"

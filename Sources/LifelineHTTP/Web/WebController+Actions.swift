@@ -57,7 +57,10 @@ extension WebController {
         let id = try flowID(session)
         do {
             let result = try await recovery.useAction(flowID: id, action: action.id.rawValue, input: input, source: context.sourceAddress)
-            var response = resultPage(result, session)
+            // The tenant's configuration, for times on a result page in the organization's time zone.
+            var config: RecoveryConfig? = nil
+            if result.page != nil, let doc = try? await recovery.document(flowID: id) { config = try? await recovery.recoveryConfig(tenantName: doc.tenant) }
+            var response = resultPage(result, session, config: config)
             if action.id == .cardUnblock { response.setCookie(cookies.clearUnblock()) }
             return response
         } catch let e as LifelineError where e.code == .invalidRequest || e.code == .unavailable || e.code == .conflict
@@ -138,39 +141,38 @@ extension WebController {
     /// The action's rules for the tenant (the password rules) as sentences, shown before the user types.
     func formRules(_ action: any RecoveryAction, tenant: String, lang: String) async -> [String] {
         guard let config = try? await recovery.recoveryConfig(tenantName: tenant) else { return [] }
-        return action.formRules(config).map { renderer.catalog.text($0.id, lang, Self.args($0.args)) }
+        return action.formRules(config).map { renderer.catalog.text($0.id, lang, Self.args($0.args, config: config, lang: lang)) }
     }
 
     /// The page after an action succeeded: its redirect, its result page (a value shown once), or the actions page,
     /// which shows the action's notice and what is left to do.
-    func resultPage(_ result: ActionResult, _ session: WebSession) -> Response {
+    func resultPage(_ result: ActionResult, _ session: WebSession, config: RecoveryConfig? = nil) -> Response {
         if let url = result.redirect { return WebRenderer.redirect(url) }
         guard let page = result.page else { return WebRenderer.redirect("/recover/flow") }
         let lang = session.language
-        func text(_ t: ActionText) -> String { renderer.text(t.id, lang, Self.args(t.args)) }
+        func text(_ t: ActionText) -> String {
+            let args = Self.args(t.args, config: config, lang: lang)
+            // A text with one number and plural forms in the catalog takes the form for that number ("1 sign-in").
+            let numbers = t.args.values.compactMap { if case .number(let n) = $0 { n } else { nil } }
+            if numbers.count == 1, renderer.catalog.has("web.\(t.id)#other", in: "en") { return renderer.plural(t.id, lang, count: numbers[0], args) }
+            return renderer.text(t.id, lang, args)
+        }
         return renderer.page("result", title: renderer.text(page.title, lang), session: session, next: "/recover/flow", context: [
             "account": page.context.map(text) ?? "", "intro": renderer.text(page.intro, lang), "value": page.value,
             "lines": page.lines.map(text),
         ])
     }
 
-    /// A text's arguments as the page shows them (times in UTC).
-    static func args(_ args: [String: ActionValue]) -> [String: String] {
+    /// A text's arguments as the page shows them (times in the organization's time zone, in the page's language).
+    static func args(_ args: [String: ActionValue], config: RecoveryConfig?, lang: String) -> [String: String] {
         args.mapValues { value in
             switch value {
             case .text(let s): s
             case .number(let n): String(n)
-            case .time(let d): timeText(d)
+            case .time(let d): TimeText.format(d, config: config, language: lang)
             case .texts(let list): list.joined(separator: "\n")
             }
         }
-    }
-
-    /// A time for a page: unambiguous in every language, in UTC.
-    static func timeText(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX"); f.timeZone = TimeZone(identifier: "UTC"); f.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
-        return f.string(from: date)
     }
 }
 

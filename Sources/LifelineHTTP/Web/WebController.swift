@@ -26,7 +26,7 @@ struct WebController {
         }
         router.get("/") { _, _ in WebRenderer.redirect("/recover") }
         let web = router.group()
-            .add(middleware: WebErrorMiddleware(renderer: renderer))
+            .add(middleware: WebErrorMiddleware(renderer: renderer, recovery: recovery))
             .add(middleware: AddressRateLimitMiddleware(limiter: limiter))
         web.get("/recover") { request, _ in
             let tenant = request.uri.queryParameters.get("tenant").map { String($0) }
@@ -112,16 +112,38 @@ struct WebController {
         let id = try flowID(session)
         do {
             let doc = try await recovery.submit(flowID: id, fields: fields, language: session.language, source: context.sourceAddress)
-            var response = try await afterVerification(doc, request: request, context: context, session: session) ?? WebRenderer.redirect("/recover/flow")
+            var response: Response
+            if let verified = try await afterVerification(doc, request: request, context: context, session: session) {
+                response = verified
+            } else if Self.refusedOnSameStep(doc, posted: fields) {
+                // A wrong answer on the same step: the page again at once, with the choice and the typed number or
+                // address kept and the focus on the field the error is about (a redirect would lose what was typed).
+                response = try await flowPage(doc, session, values: fields)
+            } else {
+                response = WebRenderer.redirect("/recover/flow")
+            }
             if let pass = doc.budgetPass { response.setCookie(cookies.budgetPass(pass, maxAge: recovery.budget.passLifetime)) }
             return response
         } catch let e as LifelineError where e.code == .invalidRequest || e.code == .conflict {
             // The step again, with what went wrong; nothing was changed.
             let doc = try await recovery.document(flowID: id, language: session.language)
-            let key = e.code == .conflict ? "error_conflict" : (doc.fields.isEmpty ? "error_invalid" : "error_required")
-            return try await flowPage(doc, session, status: e.code == .conflict ? .conflict : .badRequest,
-                                      errors: [renderer.text(key, session.language)])
+            let lang = session.language
+            if e.code == .conflict {
+                return try await flowPage(doc, session, status: .conflict, errors: [renderer.text("error_conflict", lang)], errorsAreAboutFields: false)
+            }
+            // Name what is missing: "choose one of the options under …" for a choice, "fill in …" for a field.
+            let missing = doc.fields.filter { $0.required && (fields[$0.name] ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+            let errors = missing.isEmpty ? [renderer.text(doc.fields.isEmpty ? "error_invalid" : "error_required", lang)]
+                : missing.map { renderer.text($0.type == "radio" ? "error_choose" : "error_missing", lang, ["field": $0.label.text]) }
+            return try await flowPage(doc, session, status: .badRequest, errors: errors, values: fields, invalidField: missing.first?.name)
         }
+    }
+
+    /// True when a submission was answered on the same step with an error (a wrong number, a wrong code): the
+    /// flow neither moved on nor ended.
+    static func refusedOnSameStep(_ doc: FlowDocument, posted: [String: String]) -> Bool {
+        guard !doc.fields.isEmpty, doc.messages.contains(where: { $0.type == "error" }), posted["state"] == doc.state else { return false }
+        return posted["step"] == doc.step.map { String($0.index) }
     }
 
     // MARK: pages
@@ -136,16 +158,35 @@ struct WebController {
                                  "tenant": tenant ?? typedTenant, "has_tenant": tenant != nil, "username": username,
                                  "tenant_text": tenant.map { renderer.text("organization", lang, ["tenant": $0]) } ?? "",
                                  "errors": error.map { [$0] } ?? [], "has_errors": error != nil,
+                                 // A card tool's deep link is waiting: say so, so the user knows why they are here.
+                                 "infos": session.unblockSerial.map { [renderer.text("unblock_waiting", lang, ["serial": $0])] } ?? [],
+                                 "has_infos": session.unblockSerial != nil,
                              ])
     }
 
-    func flowPage(_ doc: FlowDocument, _ session: WebSession, status: HTTPResponse.Status = .ok, errors: [String] = []) async throws -> Response {
+    func flowPage(_ doc: FlowDocument, _ session: WebSession, status: HTTPResponse.Status = .ok, errors: [String] = [],
+                  values: [String: String] = [:], invalidField: String? = nil, errorsAreAboutFields: Bool = true) async throws -> Response {
         guard doc.state != "expired" else { throw LifelineError(.expired, "this recovery flow has expired") }
         var view = FlowView(doc: doc, lang: session.language, renderer: renderer, now: now())
         view.extraErrors = errors
+        view.values = values
+        view.invalidField = invalidField
+        view.errorsAreAboutFields = errorsAreAboutFields
         view.pageActions = recovery.actions.formActionIDs
         let target = doc.state == "verified" ? await selfserviceOrigin(tenant: doc.tenant) : nil
         return renderer.page("flow", title: view.title, session: session, next: "/recover/flow", status: status, context: view.context, formTarget: target)
+    }
+
+    /// The page for an address nobody serves, for a browser (`Accept: text/html`, outside `/api`): friendly, in the
+    /// user's language, with the pages' security headers. API clients keep their JSON 404 (``ErrorMiddleware``).
+    func notFoundPage(_ request: Request) -> Response? {
+        guard request.uri.path != "/api", !request.uri.path.hasPrefix("/api/"),
+              request.headers[.accept]?.lowercased().contains("text/html") == true else { return nil }
+        let session = webSession(request)
+        let lang = session.language
+        return renderer.page("message", title: renderer.text("notfound_title", lang), session: session, status: .notFound, context: [
+            "text": renderer.text("notfound_text", lang), "link": "/recover", "link_text": renderer.text("restart", lang),
+        ])
     }
 
     /// The origin of the tenant's self-service URL, so the actions page's CSP lets the `selfservice` form follow

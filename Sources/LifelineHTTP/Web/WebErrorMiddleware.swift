@@ -16,16 +16,18 @@ enum WebError: Error {
 struct WebErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let renderer: WebRenderer
+    /// For the organization's time zone in "try again after" (the flow's tenant, when this browser has a flow).
+    var recovery: RecoveryService? = nil
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return page(for: error, request: request, context: context)
+            return await page(for: error, request: request, context: context)
         }
     }
 
-    func page(for error: any Error, request: Request, context: Context) -> Response {
+    func page(for error: any Error, request: Request, context: Context) async -> Response {
         let session = WebSession(request: request, cookies: renderer.cookies, catalog: renderer.catalog)
         let lang = session.language
         func message(_ key: String, _ status: HTTPResponse.Status, text: String? = nil, link: String = "/recover",
@@ -47,16 +49,21 @@ struct WebErrorMiddleware: RouterMiddleware {
             case .rateLimited:
                 let wait = max(1, e.retryAfter ?? 60)
                 // Waits of an hour or more (a paused guessing budget) name the time, which minutes would hide.
-                let text = wait < 120 ? renderer.text("rate_text_seconds", lang, ["seconds": String(wait)])
-                    : wait < 3600 ? renderer.text("rate_text_minutes", lang, ["minutes": String((wait + 59) / 60)])
-                    : renderer.text("rate_text_until", lang, ["time": FlowStateMachine.timeText(Date().addingTimeInterval(Double(wait)))])
+                let minutes = (wait + 59) / 60
+                var config: RecoveryConfig? = nil
+                if wait >= 3600, let recovery, let id = session.flowID, let doc = try? await recovery.document(flowID: id) {
+                    config = try? await recovery.recoveryConfig(tenantName: doc.tenant)
+                }
+                let text = wait < 120 ? renderer.plural("rate_text_seconds", lang, count: wait, ["seconds": String(wait)])
+                    : wait < 3600 ? renderer.plural("rate_text_minutes", lang, count: minutes, ["minutes": String(minutes)])
+                    : renderer.text("rate_text_until", lang, ["time": TimeText.format(Date().addingTimeInterval(Double(wait)), config: config, language: lang)])
                 var response = message("rate", .tooManyRequests, text: text, link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
                 response.headers[.retryAfter] = String(wait)
                 return response
             case .unavailable where e.retryAfter != nil:
                 // A busy slow-hash pool: the user may simply try again in a few seconds, so say so (no failure page).
                 let wait = max(1, e.retryAfter ?? 5)
-                var response = message("rate", .serviceUnavailable, text: renderer.text("rate_text_seconds", lang, ["seconds": String(wait)]),
+                var response = message("rate", .serviceUnavailable, text: renderer.plural("rate_text_seconds", lang, count: wait, ["seconds": String(wait)]),
                                        link: session.flowID == nil ? "/recover" : "/recover/flow", linkKey: "back")
                 response.headers[.retryAfter] = String(wait)
                 return response

@@ -55,6 +55,11 @@ struct WebRenderer: Sendable {
     /// A web string with `{name}` arguments filled in.
     func text(_ key: String, _ lang: String, _ args: [String: String] = [:]) -> String { catalog.text("web.\(key)", lang, args) }
 
+    /// The plural web string `key` for `count` (``Catalog/plural(_:_:count:_:)``), with `{name}` arguments filled in.
+    func plural(_ key: String, _ lang: String, count: Int, _ args: [String: String] = [:]) -> String {
+        catalog.plural("web.\(key)", lang, count: count, args)
+    }
+
     /// Renders `template` inside the layout and returns the page with its cookies and security headers.
     /// - Parameters:
     ///   - next: the page the language menu returns to (a `/recover…` path).

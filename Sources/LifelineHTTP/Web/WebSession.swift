@@ -14,6 +14,8 @@ struct WebSession: Sendable {
     var flowID: UUID?
     /// The CSRF token the browser sent in its cookie, as sent (for ``CSRF/accepts``).
     var cookieCSRF: String?
+    /// The card serial of a card tool's deep link waiting in this browser (`/unblock`), for the start page to say so.
+    var unblockSerial: String?
 
     init(request: Request, cookies: WebCookies, catalog: Catalog) {
         let jar = request.cookies
@@ -25,6 +27,7 @@ struct WebSession: Sendable {
             csrf = CSRF.newToken(); csrfIsNew = true
         }
         flowID = jar[cookies.flowName].flatMap { UUID(uuidString: $0.value) }
+        unblockSerial = DeepLink(cookie: jar[cookies.unblockName]?.value)?.serial
     }
 
     /// The cookie's language when it is one of the catalog's, else the best match of `Accept-Language`.

@@ -30,7 +30,7 @@ struct EmergencyCodeAction: RecoveryAction {
         }
         if let maxUses = issued.maxUses {
             items.append(.init("max_uses", .number(maxUses)))
-            lines.append(ActionText(maxUses == 1 ? "code_uses_one" : "code_uses", ["count": .number(maxUses)]))
+            lines.append(ActionText("code_uses", ["count": .number(maxUses)]))
         }
         lines.append(ActionText("code_once"))
         return ActionResult(result: "emergency_code", items: items,

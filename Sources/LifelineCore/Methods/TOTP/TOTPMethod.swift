@@ -68,7 +68,7 @@ public struct TOTPMethod: VerificationMethod {
     /// was not checked, so it was no guess. Offers the tenant's flow that can unlock the authenticator without it.
     private func unavailable(until: Date?, _ context: StepContext) -> StepResult {
         guard context.stepIndex > 0, !context.decoy else { return .wrong(notice: "error.code_wrong", reason: "wrong authenticator code") }
-        var notices = [until.map { FlowNotice("error.totp_throttled", args: ["until": FlowStateMachine.timeText($0)]) } ?? FlowNotice("error.totp_locked")]
+        var notices = [until.map { FlowNotice("error.totp_throttled", args: ["until": TimeText.format($0, config: context.config, language: context.language)]) } ?? FlowNotice("error.totp_locked")]
         if let unlock = Self.unlockFlow(context.config) {
             notices.append(FlowNotice("info.unlock_authenticator", .info, args: ["flow": unlock.name(in: context.language)]))
         }
