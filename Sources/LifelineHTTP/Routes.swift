@@ -52,6 +52,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
+    AdminHelpdeskController(helpdesk: HelpdeskService(admin: deps.admin, storage: deps.storage, wakingLike: deps.recovery)).addRoutes(to: admin)
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))

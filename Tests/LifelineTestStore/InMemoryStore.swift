@@ -32,6 +32,7 @@ public final class InMemoryStore: Sendable {
         var secrets: [String: SealedSecret] = [:]
         var recoveryCodeSets: [UUID: RecoveryCodeSet] = [:]
         var recoveryCodes: [UUID: [String: StoredRecoveryCode]] = [:]
+        var helpdesk = HelpdeskState()
     }
 
     let state = Mutex(State())

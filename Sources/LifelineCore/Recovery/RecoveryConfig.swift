@@ -113,6 +113,8 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var passwordPolicy: PasswordPolicy
     /// Recipes for emergency access codes (`emergency-code`).
     public var emergencyCodeTemplates: [EmergencyCodeTemplate]
+    /// The helpdesk's settings: caller verification, four-eyes, helpdesk codes (``HelpdeskSettings``).
+    public var helpdesk = HelpdeskSettings()
 
     public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
@@ -127,6 +129,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         case methods, flows, questions, limits, directory
         case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
         case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
+        case helpdesk
     }
 
     public init(from decoder: any Decoder) throws {
@@ -142,6 +145,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         directory = try c.decodeIfPresent(DirectorySettings.self, forKey: .directory) ?? DirectorySettings()
         passwordPolicy = try c.decodeIfPresent(PasswordPolicy.self, forKey: .passwordPolicy) ?? PasswordPolicy()
         emergencyCodeTemplates = try c.decodeIfPresent([EmergencyCodeTemplate].self, forKey: .emergencyCodeTemplates) ?? []
+        helpdesk = try c.decodeIfPresent(HelpdeskSettings.self, forKey: .helpdesk) ?? HelpdeskSettings()
     }
 
     /// The emergency-code template `flow` issues: its own, else the tenant's first.
