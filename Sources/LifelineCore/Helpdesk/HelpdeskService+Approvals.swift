@@ -72,6 +72,11 @@ extension HelpdeskService {
 
     /// A pending, unexpired request the caller may decide, with its tenant and user.
     private func decidable(_ id: UUID, caller: Principal) async throws -> (ApprovalRequest, Tenant, User) {
+        // Who may do no helpdesk action at all (an auditor) is refused before the lookup, so the answer does not
+        // depend on whether the request exists.
+        guard HelpdeskAction.allCases.contains(where: { authorizer.allows(caller, $0.permission) }) else {
+            throw LifelineError(.forbidden, "this principal may not decide helpdesk requests")
+        }
         let r = try await approvalRequest(id: id, caller: caller)
         // Why the action's own permission: an approver vouches for the action, so must be allowed to do it themselves.
         try authorizer.require(r.action.permission, caller)
