@@ -102,6 +102,12 @@ set +e
 python3 scripts/browser/test_web.py --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
     --server-log "$LOGS/server.out" "$@"
 rc=$?
+# The console's browser tests (docs/console.md), one file per area, on the same server (scripts/browser/console_support.py).
+for test in scripts/browser/test_console_*.py; do
+    [ -e "$test" ] || continue
+    python3 "$test" --base-url "$BASE" --mail "$WORK/mail.jsonl" --sms "$WORK/sms.jsonl" --artifacts "$ART" \
+        --server-log "$LOGS/server.out" "$@" || rc=1
+done
 set -e
 cp "$WORK/mail.jsonl" "$WORK/sms.jsonl" "$LOGS/" 2>/dev/null || true
 log "screenshots: $ART"

@@ -361,6 +361,37 @@ check_apply() {
     expect_one_line_error "cli: user answers refuses a question outside the catalog" "not in the tenant's catalog"
 }
 
+# --- 1c. console operators (docs/console.md) -------------------------------------------------------------
+check_operators() {
+    local d="$WORK/apply" reason=""
+    cli operator create Alex --role helpdesk --tenant demo --data-dir "$d"
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif ! grep -Eq '^http://127\.0\.0\.1:8080/console/enrol/[A-Za-z0-9_-]{43}$' "$OUT"; then
+        reason="no enrolment URL on a line of its own: $(tr '\n' '|' <"$OUT")"
+    fi
+    check "cli: operator create prints the enrolment URL on a line of its own" "$reason"
+    cli operator create root --role superuser --data-dir "$d"
+    expect_success_lines=$(line_count "$OUT")
+    check "cli: operator create makes a global superuser" "$([ "$RC" -eq 0 ] && [ "$expect_success_lines" -eq 2 ] || echo "exit $RC: $(first_line "$ERR")")"
+    cli operator create alex --role auditor --tenant demo --data-dir "$d"
+    expect_one_line_error "cli: operator create refuses a taken name" "exists"
+    cli operator create bob --role helpdesk --tenant nowhere --data-dir "$d"
+    expect_one_line_error "cli: operator create refuses an unknown tenant" "no such tenant"
+    cli operator create carol --role tenant-admin --data-dir "$d"
+    expect_one_line_error "cli: operator create refuses a scoped role without a tenant" "at least one tenant"
+    cli operator list --data-dir "$d"
+    reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif ! grep -Pq '^alex\thelpdesk\tpending\tdemo$' "$OUT" || ! grep -Pq '^root\tsuperuser\tpending\t\*$' "$OUT"; then
+        reason="stdout: $(tr '\n' '|' <"$OUT")"
+    fi
+    check "cli: operator list shows name, role, state and organizations" "$reason"
+    cli operator disable alex --data-dir "$d"
+    expect_success "cli: operator disable" '^operator alex is disabled$'
+}
+
 # --- 2. seeds never on disk ------------------------------------------------------------------------------
 
 # check_seeds LABEL: the SQLite files (database, WAL, shared memory) hold no form of SECRET.
@@ -901,6 +932,7 @@ fi
 
 check_cli
 check_apply
+check_operators
 check_seeds "after enroll"
 check_modes "after enroll"
 dmode="$(stat -c %a "$SQLITE_DIR" 2>/dev/null || echo missing)"

@@ -18,6 +18,8 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
                                 recoveryRequestsPerMinute: runtime.config.recoveryRequestsPerMinute,
                                 secureCookies: runtime.config.webSecureCookies, clock: runtime.clock)
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
+    deps.operators = runtime.operators
+    deps.publicURL = runtime.config.publicURL
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)

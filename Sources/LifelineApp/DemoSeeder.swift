@@ -26,6 +26,15 @@ public struct DemoSeeder: Sendable {
         ("bob", "DEMO-CARD-0002", .aes128, "2B7E151628AED2A6ABF7158809CF4F3C"),
     ]
 
+    /// The demo operators of the console: name, role, password, TOTP secret (base32). Fixed and printed, so that the
+    /// printed credentials work on every start (demo data only). Why `admin` is the demo tenant's tenant-admin and not a
+    /// superuser: it shows the model an organization gets — everything in its tenant, operators of lower roles —
+    /// and a printed global account would be one more thing to leak from a terminal.
+    static let operators: [(String, Role, String, String)] = [
+        ("helpdesk", .helpdesk, "demo-console-pass-7391", "HELPDESKDEMOCONSOLETOTPSECRET234"),
+        ("admin", .tenantAdmin, "demo-tenant-console-4826", "ADMINDEMOCONSOLETOTPSECRETXYZ567"),
+    ]
+
     /// The demo users' security answers (question id → answer).
     static let answers: [String: [String: String]] = [
         "alice": ["pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"],
@@ -69,6 +78,12 @@ public struct DemoSeeder: Sendable {
             let answers = (Self.answers[username] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
             lines.append("  \(username)  (\(display), \(email), \(phone))\n    \(uri)\n    oathtool --totp -b \(secret)\n    answers: \(answers)")
         }
+        var operatorLines: [String] = []
+        for (name, role, password, secret) in Self.operators {
+            _ = try await runtime.operators.ensureDemoOperator(name: name, role: role, tenants: ["demo"], password: password,
+                                                               secretBase32: secret, caller: caller)
+            operatorLines.append("operator \(name): password=\(password) totp=\(secret)")
+        }
         // Why: every start mints a global admin key; without this, restarts would leave a pile of live ones.
         _ = try await admin.revokeDemoKeys(caller: caller)
         let (_, validateKey) = try await admin.createAPIKey(role: .validate, tenantName: "demo", name: "demo validate", caller: caller)
@@ -92,6 +107,10 @@ public struct DemoSeeder: Sendable {
             e.g. challenge 0011 2233 4455 6677 for DEMO-CARD-0001; check the response with
             printf '\\x00\\x11\\x22\\x33\\x44\\x55\\x66\\x77' | openssl enc -des-ede3-ecb -nopad -K \(Self.cards[0].3) | xxd -p -u
             a card tool's deep link: \(baseURL)/unblock?tenant=demo&serial=\(Self.cards[0].1)&challenge=0011223344556677
+
+        Console (helpdesk and organization admin; docs/console.md): \(baseURL)/console/login
+          log in with the name, the password and `oathtool --totp -b SECRET` (the same on every start):
+        \(operatorLines.joined(separator: "\n"))
 
         API keys (new on every start, which revokes the previous start's; shown only now):
           validate: \(validateKey)

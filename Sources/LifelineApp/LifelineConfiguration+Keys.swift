@@ -17,7 +17,7 @@ import Yams
 /// (e.g. `LIFELINE_FUZZ_*` of scripts/api-fuzz.sh), so a variable that is not a key is ignored.
 extension LifelineConfiguration {
     public static let knownKeys: Set<String> = [
-        "server.host", "server.port", "server.tls.certificate", "server.tls.key", "server.trustedProxies",
+        "server.host", "server.port", "server.publicURL", "server.tls.certificate", "server.tls.key", "server.trustedProxies",
         "server.timeouts.requestRead", "server.timeouts.idle", "server.maxConnections",
         "storage.dataDir", "database.url",
         "keys.kek", "keys.previous", "keys.file",

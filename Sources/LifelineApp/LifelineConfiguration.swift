@@ -56,6 +56,9 @@ public struct LifelineConfiguration: Sendable {
     /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client (`server.trustedProxies`: addresses or
     /// CIDR prefixes). Empty: the peer is the client.
     public var trustedProxies: [String] = []
+    /// The server's public base URL as users' browsers reach it (`server.publicURL`, e.g. `https://lifeline.example.org`), for
+    /// the links the CLI and the console hand out (operator enrolment); nil: `scheme://host:port` of the listener.
+    public var publicURL: String?
     /// Whether web cookies carry `Secure` (turn off only for plain-http development on another host than localhost).
     public var webSecureCookies = true
     /// Where the server writes its periodic audit anchor (nil: only the log line).
@@ -97,6 +100,11 @@ public struct LifelineConfiguration: Sendable {
         c.port = try intValue(r, "server.port", c.port, 1...65535)
         c.tlsCertificate = r.string(forKey: "server.tls.certificate").flatMap { $0.isEmpty ? nil : $0 }
         c.tlsKey = r.string(forKey: "server.tls.key").flatMap { $0.isEmpty ? nil : $0 }
+        c.publicURL = r.string(forKey: "server.publicURL").flatMap { $0.isEmpty ? nil : $0 }
+        // Why checked: the enrolment links are built on it; a typo would hand new operators a link to somewhere else.
+        if let url = c.publicURL, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.contains(where: { $0.isWhitespace || $0 == "?" || $0 == "#" }) {
+            throw LifelineError(.configuration, "server.publicURL must be an http(s) URL without query or fragment, e.g. https://lifeline.example.org")
+        }
         // Why both or neither: half a TLS setting would otherwise quietly serve plain HTTP.
         if (c.tlsCertificate == nil) != (c.tlsKey == nil) {
             throw LifelineError(.configuration, c.tlsKey == nil ? "server.tls.certificate is set but server.tls.key is not: TLS needs both"

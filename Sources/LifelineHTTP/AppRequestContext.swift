@@ -10,6 +10,8 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public let remoteAddress: SocketAddress?
     /// Set by ``APIKeyMiddleware``; ``AuthenticatedRequestContext`` takes it from here.
     public var principal: Principal?
+    /// Set by ``ConsoleSessionMiddleware`` for a logged-in operator; ``ConsoleRequestContext`` takes it from here.
+    public var console: ConsoleLogin?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

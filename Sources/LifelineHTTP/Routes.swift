@@ -20,6 +20,10 @@ public struct HTTPDependencies: Sendable {
     public var metricsOnMainListener = true
     /// Proxies whose forwarding headers name the client (`server.trustedProxies`).
     public var trustedProxies: [ClientAddress.Prefix] = []
+    /// The console's operators (nil: no console on this router).
+    public var operators: OperatorService?
+    /// The server's public base URL (`server.publicURL`), for links the console hands out; nil: from the request.
+    public var publicURL: String?
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -53,6 +57,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
     AdminHelpdeskController(helpdesk: HelpdeskService(admin: deps.admin, storage: deps.storage, wakingLike: deps.recovery)).addRoutes(to: admin)
+    if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
@@ -60,6 +65,8 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     // The self-service web app (docs/web.md): HTML pages behind the same per-address budget as the recovery API,
     // static assets outside it.
     WebController(deps, now: { [clock = deps.clock] in clock.now() }).addRoutes(to: router, limiter: limiter)
+    // The helpdesk and admin console (docs/console.md), its pages registered in Console/ConsoleRoutes.swift.
+    if let operators = deps.operators { ConsoleRoutes.add(to: router, deps: deps, operators: operators) }
     methods.load(from: router.routes)
     return router
 }

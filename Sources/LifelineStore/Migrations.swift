@@ -192,6 +192,26 @@ enum Migrations {
         Migration(version: 15, name: "api key roles", statements: [
             "ALTER TABLE api_keys RENAME COLUMN scope TO role",
         ]),
+        // Console operators (issue 15): accounts with a password (scrypt) and a sealed TOTP secret, their sessions (only
+        // the token's SHA-256 is stored) and one-time enrolment links (likewise). Tenants as a sorted list of ids: an
+        // operator has a handful, and the service reads them with the row.
+        Migration(version: 16, name: "operators", statements: [
+            """
+            CREATE TABLE operators (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL, tenant_ids TEXT NOT NULL,
+              state TEXT NOT NULL, password_hash TEXT, totp_secret TEXT, last_totp_step BIGINT, fail_count BIGINT NOT NULL,
+              throttled_until BIGINT, created_at BIGINT NOT NULL, created_by TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE operator_sessions (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE,
+              operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE, created_at BIGINT NOT NULL,
+              last_seen_at BIGINT NOT NULL, reauth_at BIGINT, source TEXT NOT NULL, user_agent TEXT NOT NULL)
+            """,
+            "CREATE INDEX operator_sessions_operator ON operator_sessions (operator_id)",
+            """
+            CREATE TABLE operator_enrolments (token_hash TEXT PRIMARY KEY, operator_id TEXT NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+              created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """,
+        ]),
         // The helpdesk (issue 15): an operator's verification of a caller (one row per operator and user; the code as an
         // HMAC, its attempts counted in the row) and four-eyes approval requests. Helpdesk access codes need no table:
         // they are emergency codes (template `helpdesk`).

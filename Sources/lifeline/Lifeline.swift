@@ -11,7 +11,8 @@ struct Lifeline: AsyncParsableCommand {
         commandName: "lifeline",
         abstract: "Lifeline: emergency access and credential recovery.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TokenCommand.self, CardCommand.self,
-                      APIKeyCommand.self, KeysCommand.self, AuditCommand.self, RecoveryCodeCommand.self])
+                      APIKeyCommand.self, KeysCommand.self, AuditCommand.self, RecoveryCodeCommand.self,
+                      OperatorCommand.self])
 
     /// Runs the command; a bad input ends with a one-line message on standard error and a non-zero status.
     static func main() async {

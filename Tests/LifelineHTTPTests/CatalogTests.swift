@@ -40,7 +40,9 @@ struct CatalogTests {
         var used: Set<String> = []
         for file in try FileManager.default.contentsOfDirectory(atPath: templates.path) where file.hasSuffix(".mustache") {
             let text = try String(contentsOf: templates.appendingPathComponent(file), encoding: .utf8)
-            used.formUnion(text.matches(of: /\{\{t\.([a-z_]+)\}\}/).map { "web." + $0.1 })
+            // Console templates see the console strings as t.* (ConsoleRenderer), the others the web strings.
+            let prefix = file.hasPrefix("console_") ? "console." : "web."
+            used.formUnion(text.matches(of: /\{\{t\.([a-z_]+)\}\}/).map { prefix + $0.1 })
         }
         let web = httpSources.appendingPathComponent("Web")
         for file in try FileManager.default.contentsOfDirectory(atPath: web.path) where file.hasSuffix(".swift") {

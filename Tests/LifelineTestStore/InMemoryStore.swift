@@ -33,6 +33,9 @@ public final class InMemoryStore: Sendable {
         var recoveryCodeSets: [UUID: RecoveryCodeSet] = [:]
         var recoveryCodes: [UUID: [String: StoredRecoveryCode]] = [:]
         var helpdesk = HelpdeskState()
+        var operators: [UUID: Operator] = [:]
+        var operatorSessions: [UUID: OperatorSession] = [:]
+        var operatorEnrolments: [String: OperatorEnrolment] = [:]
     }
 
     let state = Mutex(State())
