@@ -7,7 +7,7 @@
 #
 # Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_ARTIFACTS (default ./artifacts):
 # screenshots go to $LIFELINE_ARTIFACTS/browser/NN-name.png, logs to $LIFELINE_ARTIFACTS/browser/logs/.
-# Installs what is missing: chromium, chromium-driver, oathtool (Debian), selenium, aiosmtpd (PyPI).
+# Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd (PyPI).
 # Everything listens on 127.0.0.1 in a temporary folder and is stopped by pid on exit.
 set -euo pipefail
 
@@ -39,6 +39,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
 command -v oathtool >/dev/null 2>&1 || need_apt+=(oathtool)
+command -v zbarimg >/dev/null 2>&1 || need_apt+=(zbar-tools)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     log "installing ${need_apt[*]}"
     apt-get update -qq

@@ -363,7 +363,7 @@ check_apply() {
 
 # --- 1c. console operators (docs/console.md) -------------------------------------------------------------
 check_operators() {
-    local d="$WORK/apply" reason=""
+    local d="$WORK/apply" reason="" lines
     cli operator create Alex --role helpdesk --tenant demo --data-dir "$d"
     if [ "$RC" -ne 0 ]; then
         reason="exit $RC, stderr: $(first_line "$ERR")"
@@ -372,8 +372,8 @@ check_operators() {
     fi
     check "cli: operator create prints the enrolment URL on a line of its own" "$reason"
     cli operator create root --role superuser --data-dir "$d"
-    expect_success_lines=$(line_count "$OUT")
-    check "cli: operator create makes a global superuser" "$([ "$RC" -eq 0 ] && [ "$expect_success_lines" -eq 2 ] || echo "exit $RC: $(first_line "$ERR")")"
+    lines=$(line_count "$OUT")
+    check "cli: operator create makes a global superuser" "$([ "$RC" -eq 0 ] && [ "$lines" -eq 2 ] || echo "exit $RC: $(first_line "$ERR")")"
     cli operator create alex --role auditor --tenant demo --data-dir "$d"
     expect_one_line_error "cli: operator create refuses a taken name" "exists"
     cli operator create bob --role helpdesk --tenant nowhere --data-dir "$d"

@@ -20,6 +20,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics = HT
     deps.trustedProxies = runtime.config.trustedProxies.compactMap(ClientAddress.Prefix.init)
     deps.operators = runtime.operators
     deps.publicURL = runtime.config.publicURL
+    deps.listenerScheme = runtime.config.scheme
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)

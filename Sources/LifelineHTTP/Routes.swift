@@ -24,6 +24,8 @@ public struct HTTPDependencies: Sendable {
     public var operators: OperatorService?
     /// The server's public base URL (`server.publicURL`), for links the console hands out; nil: from the request.
     public var publicURL: String?
+    /// The main listener's scheme (`https` with `server.tls`), for those links when `publicURL` is not set.
+    public var listenerScheme = "http"
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,

@@ -154,7 +154,8 @@ struct ConsoleTests {
                 let created = try await b.submit(try await b.get("/console/operators"), action: "/console/operators",
                                                  ["name": "newbie", "role": "helpdesk", "tenant_acme": "1"])
                 #expect(created.status == .ok)
-                #expect(html(created).contains("http://localhost/console/enrol/") || html(created).contains("/console/enrol/"))
+                // The link has the listener's scheme (plain HTTP here), whatever the cookies' Secure setting.
+                #expect(html(created).contains("<code id=\"enrolment-url\">http://localhost/console/enrol/"), "\(html(created))")
                 // A tenant-admin may not make another tenant-admin, nor an operator of another tenant.
                 for form in [["name": "peer", "role": "tenant-admin", "tenant_acme": "1"], ["name": "out", "role": "helpdesk", "tenant_other": "1"]] {
                     let r = try await b.submit(try await b.get("/console/operators"), action: "/console/operators", form)
@@ -279,6 +280,25 @@ struct ConsoleTests {
                 try expectError(try await client.send(.post, "/api/v1/admin/operators", key: fx.adminKey,
                                                       json: ["name": "Bad Name", "role": "helpdesk", "tenants": ["acme"]]), .badRequest, "invalid_request")
             }
+        }
+    }
+
+    @Test("server.publicURL is the base of enrolment links; a URL that is not http(s) or has a query is refused at start")
+    func publicURL() async throws {
+        let bad = ["ftp://x.example", "https://x.example/?a=1", "lifeline.example.org"]
+        for value in bad {
+            await #expect(throws: LifelineError.self, "\(value)") {
+                _ = try await LifelineConfiguration.load(flags: ["server.publicURL": value], configFile: nil, environment: [:])
+            }
+        }
+        try await Fixture.with(configure: { $0.publicURL = "https://lifeline.example.org/" }) { fx in
+            try await fx.tenant()
+            try await fx.app().test(.router) { client in
+                let created = try jsonObject(try await client.send(.post, "/api/v1/admin/operators", key: fx.adminKey,
+                                                                   json: ["name": "ann", "role": "helpdesk", "tenants": ["acme"]]))
+                #expect((created["enrolment_url"] as? String)?.hasPrefix("https://lifeline.example.org/console/enrol/") == true)
+            }
+            #expect(fx.runtime.publicBaseURL == "https://lifeline.example.org")
         }
     }
 }

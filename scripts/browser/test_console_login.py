@@ -6,9 +6,12 @@
   session_expiry  admin in two browsers: the second ends the first's session; the first is sent to the login page
   csrf_refusal    helpdesk: a form posted without its CSRF cookie is refused with the friendly 403 page
   roles           admin creates an auditor and a useradmin (re-authenticating first), each enrols through its link
-                  (password rules, the TOTP key shown as text) and logs in; auditor, helpdesk and useradmin are each
+                  (password rules, the TOTP key shown as text and as a QR code that zbarimg decodes to the
+                  otpauth URI) and logs in; auditor, helpdesk and useradmin are each
                   refused /console/operators with the 403 page; admin sees the list
 """
+import os
+import subprocess
 import sys
 import time
 
@@ -119,6 +122,7 @@ class Scenarios(console_support.ConsoleRun):
         shown = self.driver.find_element(By.ID, "totp-secret").text.replace(" ", "")
         assert shown == secret, (shown, secret)
         self.screenshot("enrol-" + role)
+        self.check_qr(secret)
         password = "a passphrase for the %s test" % role
         self.operators[name] = ("short", secret)
         self.fill("password", "short")
@@ -137,6 +141,13 @@ class Scenarios(console_support.ConsoleRun):
         self.expect_text(self.t("console.shell_enrolled_text"))
         self.close_browser()
         self.driver = admin
+
+    def check_qr(self, secret):
+        """The QR code the page draws decodes (zbarimg) to the otpauth URI of the key shown as text."""
+        path = os.path.join(self.out, "console-%s-qr.png" % self.area)
+        self.driver.find_element(By.CSS_SELECTOR, ".qr svg").screenshot(path)
+        decoded = subprocess.check_output(["zbarimg", "--quiet", "--raw", path], text=True).strip()
+        assert decoded.startswith("otpauth://totp/") and "secret=%s&" % secret in decoded, decoded
 
     def roles(self):
         suffix = str(int(time.time()) % 100000)

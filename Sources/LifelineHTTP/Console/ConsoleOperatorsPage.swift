@@ -55,7 +55,8 @@ struct ConsoleOperatorsPage {
             data["roles"] = Role.operatorRoles.filter { ($0.operatorRank ?? 99) < own || ($0 == .superuser && principal.isGlobal && own == Role.superuser.operatorRank) }
                 .map { ["value": $0.rawValue, "label": roleLabel($0, lang)] }
             let tenants = try await env.deps.storage.tenants().filter { principal.mayAccess($0.id) }.sorted { $0.name < $1.name }
-            data["tenants"] = tenants.map { ["name": $0.name, "display": $0.displayName] }
+            // A sole organization is preselected (there is nothing to choose).
+            data["tenants"] = tenants.map { ["name": $0.name, "display": $0.displayName, "checked": tenants.count == 1] }
         }
         return renderer.page("console_operators", title: renderer.text("shell_operators_title", lang), context: context, data: data)
     }
@@ -77,7 +78,7 @@ struct ConsoleOperatorsPage {
 
 /// Absolute links the console hands out (enrolment links).
 enum ConsoleLinks {
-    /// The server's public URL (`server.publicURL`) when configured; else the scheme and `Host` of the request. Why the
+    /// The server's public URL (`server.publicURL`) when configured; else the listener's scheme and the request's `Host`. Why the
     /// request's host is acceptable as a fallback: the link is shown to the operator who made the request, in their
     /// own browser, not sent anywhere; configure `server.publicURL` behind a proxy.
     static func base(env: ConsoleEnvironment, request: Request) -> String { base(deps: env.deps, request: request) }
@@ -86,6 +87,7 @@ enum ConsoleLinks {
         if let url = deps.publicURL, !url.isEmpty { return url.hasSuffix("/") ? String(url.dropLast()) : url }
         let host = request.head.authority ?? "localhost"
         let safe = host.allSatisfy { $0.isLetter || $0.isNumber || "-.:[]".contains($0) } ? host : "localhost"
-        return (deps.secureCookies ? "https://" : "http://") + safe
+        // The listener's scheme, not the cookies' Secure flag: that one is on for plain-http development too.
+        return deps.listenerScheme + "://" + safe
     }
 }
