@@ -31,9 +31,8 @@ EMAIL = "bob@demo.example"
 PAGE = "/console/users/demo/%s/helpdesk" % USER
 
 
-class Scenarios(console_support.ConsoleRun):
-    # Creating and enrolling an operator through /console/operators, as the shell's tests do.
-    enrol = LoginScenarios.enrol
+class Scenarios(LoginScenarios):
+    """The helpdesk scenarios; the shell's test class (a ConsoleRun) lends its helpers, e.g. enrol() of a new operator."""
 
     # --- the admin API and the demo outbox ------------------------------------------------------------------------
 
