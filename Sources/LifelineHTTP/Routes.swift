@@ -72,6 +72,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
     AdminConsoleController(console: console).addRoutes(to: admin)
     AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
+    AdminHelpdeskController(helpdesk: HelpdeskService(admin: deps.admin, storage: deps.storage, wakingLike: deps.recovery)).addRoutes(to: admin)
     if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
     RecoveryController(recovery: deps.recovery)

@@ -212,6 +212,24 @@ enum Migrations {
               created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
             """,
         ]),
+        // The helpdesk (issue 15): an operator's verification of a caller (one row per operator and user; the code as an
+        // HMAC, its attempts counted in the row) and four-eyes approval requests. Helpdesk access codes need no table:
+        // they are emergency codes (template `helpdesk`).
+        Migration(version: 17, name: "helpdesk", statements: [
+            """
+            CREATE TABLE caller_verifications (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, actor TEXT NOT NULL, channel TEXT NOT NULL,
+              masked_recipient TEXT NOT NULL, code_hash TEXT NOT NULL, key_id TEXT NOT NULL, attempts BIGINT NOT NULL,
+              created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, verified_until BIGINT, UNIQUE (actor, user_id))
+            """,
+            """
+            CREATE TABLE approval_requests (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, username TEXT NOT NULL, action TEXT NOT NULL,
+              parameters TEXT NOT NULL, requested_by TEXT NOT NULL, reason TEXT NOT NULL, created_at BIGINT NOT NULL,
+              expires_at BIGINT NOT NULL, status TEXT NOT NULL, decided_by TEXT, decided_at BIGINT, result TEXT)
+            """,
+            "CREATE INDEX approval_requests_tenant ON approval_requests (tenant_id, created_at)",
+        ]),
         // Issue 15: users from the organization's directory. Which local users came from it (and what it last said,
         // whether a sync disabled them because they left it), when a username was last looked up at a flow start,
         // and the sync runs.

@@ -35,6 +35,7 @@ public final class InMemoryStore: Sendable {
         var directoryLinks: [UUID: DirectoryUserLink] = [:]
         var directoryLookups: [String: Date] = [:]
         var directorySyncRuns: [DirectorySyncRun] = []
+        var helpdesk = HelpdeskState()
         var operators: [UUID: Operator] = [:]
         var operatorSessions: [UUID: OperatorSession] = [:]
         var operatorEnrolments: [String: OperatorEnrolment] = [:]

@@ -83,6 +83,7 @@ extension RecoveryConfig {
         if emailDomain.isEmpty || emailDomain.contains("@") || !emailDomain.contains(".") { bad(["email_domain"], "must be a domain like example.com") }
         out += directory.problems() + passwordPolicy.problems()
         out += emergencyCodeProblems()
+        out += helpdesk.problems()
         return out
     }
 

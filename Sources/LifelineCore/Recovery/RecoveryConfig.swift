@@ -115,6 +115,8 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var emergencyCodeTemplates: [EmergencyCodeTemplate]
     /// The organization's time zone for times on the pages and in notices (``TenantTimeZone``; default UTC).
     public var timeZone: TenantTimeZone = .utc
+    /// The helpdesk's settings: caller verification, four-eyes, helpdesk codes (``HelpdeskSettings``).
+    public var helpdesk = HelpdeskSettings()
 
     public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
@@ -130,6 +132,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         case selfserviceURL = "selfservice_url", defaultCountryCode = "default_country_code", emailDomain = "email_domain"
         case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
         case timeZone = "time_zone"
+        case helpdesk
     }
 
     public init(from decoder: any Decoder) throws {
@@ -146,6 +149,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         passwordPolicy = try c.decodeIfPresent(PasswordPolicy.self, forKey: .passwordPolicy) ?? PasswordPolicy()
         emergencyCodeTemplates = try c.decodeIfPresent([EmergencyCodeTemplate].self, forKey: .emergencyCodeTemplates) ?? []
         timeZone = try c.decodeIfPresent(TenantTimeZone.self, forKey: .timeZone) ?? .utc
+        helpdesk = try c.decodeIfPresent(HelpdeskSettings.self, forKey: .helpdesk) ?? HelpdeskSettings()
     }
 
     /// The emergency-code template `flow` issues: its own, else the tenant's first.

@@ -24,5 +24,7 @@ enum ConsoleRoutes {
         ConsoleSettingsPage(env: env).addRoutes(to: pages)
         ConsoleDirectoryPage(env: env).addRoutes(to: pages)
         ConsoleUserAdminPages(env: env).addRoutes(to: pages)
+        ConsoleHelpdeskPage(env: env).addRoutes(to: pages)
+        ConsoleApprovalsPage(env: env).addRoutes(to: pages)
     }
 }
