@@ -44,6 +44,15 @@ CONSOLE_PAGES = [
     ("console-dashboard-admin", "/console", "admin"),
     ("console-operators", "/console/operators", "admin"),
     ("console-reauth", "/console/reauth?next=/console/operators", "admin"),
+    ("console-search", "/console/users?q=ali", "helpdesk"),
+    ("console-user-details", "/console/users/demo/alice", "helpdesk"),
+    ("console-helpdesk", "/console/users/demo/alice/helpdesk", "helpdesk"),
+    ("console-approvals", "/console/approvals", "helpdesk"),
+    ("console-audit", "/console/audit", "admin"),
+    ("console-settings", "/console/settings/demo", "admin"),
+    ("console-directory", "/console/directory/demo", "admin"),
+    ("console-user-new", "/console/users/new", "admin"),
+    ("console-user-edit", "/console/users/demo/alice/edit", "admin"),
 ]
 
 
