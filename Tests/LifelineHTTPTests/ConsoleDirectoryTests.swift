@@ -42,4 +42,25 @@ struct ConsoleDirectoryTests {
             }
         }
     }
+
+    @Test("the menu names the directory page for a tenant-admin, whose one organization it opens; not for the helpdesk")
+    func menuEntry() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedRecovery()
+            let admin = try await fx.consoleOperator("tara", role: .tenantAdmin, tenants: ["demo"])
+            let helen = try await fx.consoleOperator("hana", role: .helpdesk, tenants: ["demo"])
+            try await fx.app().test(.router) { client in
+                var b = Browser(client)
+                try await b.consoleLogin(admin, fx: fx)
+                #expect(html(try await b.get("/console")).contains("href=\"/console/directory\""))
+                let entry = try await b.get("/console/directory")
+                #expect(entry.status == .seeOther)
+                #expect(entry.headers[.location] == "/console/directory/demo")
+                var h = Browser(client)
+                try await h.consoleLogin(helen, fx: fx)
+                #expect(!html(try await h.get("/console")).contains("href=\"/console/directory\""))
+                #expect(try await h.get("/console/directory").status == .forbidden)
+            }
+        }
+    }
 }

@@ -71,8 +71,10 @@ public struct Authorizer: Sendable {
 
     /// Why these: the helpdesk answers a user on the phone. It must see the user and the tokens to help, undo
     /// the states that lock a user out (throttle, fail counter, drift, a disabled token, a guessing budget) and
-    /// stop a leaked emergency code. It creates nothing, deletes nothing, issues no credential and reads
-    /// neither the configuration nor the audit log, so a helpdesk key cannot take over an account.
+    /// stop a leaked emergency code. It creates nothing, deletes nothing and reads neither the configuration nor
+    /// the audit log. The one credential it issues is the helpdesk emergency code of issue 15 (like a Temporary
+    /// Access Pass), bounded by the tenant's template, audited with a ticket reason, notified to the user, and — where
+    /// the organization says so — only after caller verification or a second operator's approval.
     static let helpdesk: Set<Permission> = [
         .tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead,
         .emergencyCodesRead, .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
