@@ -19,7 +19,7 @@ extension LifelineConfiguration {
     public static let knownKeys: Set<String> = [
         "server.host", "server.port", "server.publicURL", "server.tls.certificate", "server.tls.key", "server.trustedProxies",
         "server.timeouts.requestRead", "server.timeouts.idle", "server.maxConnections",
-        "storage.dataDir", "database.url",
+        "storage.dataDir", "database.url", "database.connectTimeout",
         "keys.kek", "keys.previous", "keys.file",
         "log.level", "log.format", "log.access",
         "otp.totp.window", "otp.totp.driftWindow", "otp.totp.syncWindow",

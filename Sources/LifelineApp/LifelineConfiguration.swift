@@ -23,6 +23,8 @@ public struct LifelineConfiguration: Sendable {
     public var dataDir = "./lifeline-data"
     /// A `postgres://` URL; when set, PostgreSQL is used instead of SQLite.
     public var databaseURL: String?
+    /// Seconds PostgreSQL has to answer when the store opens (`database.connectTimeout`).
+    public var databaseConnectTimeout = 10
     /// Base64 key-encryption key from configuration, instead of the key file.
     public var kek: String?
     /// Base64 keys (comma-separated) that only decrypt, during a rotation of `kek`.
@@ -119,6 +121,8 @@ public struct LifelineConfiguration: Sendable {
         c.maxConnections = try intValue(r, "server.maxConnections", c.maxConnections, 1...100_000)
         c.dataDir = r.string(forKey: "storage.dataDir", default: c.dataDir)
         c.databaseURL = r.string(forKey: "database.url", isSecret: true)
+        // Why bounded: a wrong address must fail the start within minutes, not hang it.
+        c.databaseConnectTimeout = try intValue(r, "database.connectTimeout", c.databaseConnectTimeout, 1...300)
         c.kek = r.string(forKey: "keys.kek", isSecret: true)
         c.previousKeks = r.string(forKey: "keys.previous", isSecret: true)?.split(separator: ",").map(String.init) ?? []
         c.keyFile = r.string(forKey: "keys.file")

@@ -41,7 +41,8 @@ public struct LifelineRuntime: Sendable {
             // Why 0700: the folder holds the database and, by default, the key that decrypts every seed.
             try fm.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        return try await SQLStore.open(sqlitePath: config.databaseURL == nil ? config.sqlitePath : nil, postgresURL: config.databaseURL, logger: logger)
+        return try await SQLStore.open(sqlitePath: config.databaseURL == nil ? config.sqlitePath : nil, postgresURL: config.databaseURL,
+                                      connectTimeout: .seconds(config.databaseConnectTimeout), logger: logger)
     }
 
     /// The key-encryption keys of `keys.kek` and `keys.previous`, or nil when the key file holds them.

@@ -55,9 +55,10 @@ public final class SQLStore: Sendable {
 
     /// Opens SQLite at `path` or PostgreSQL at `url`. The store serves queries while ``run()`` runs (PostgreSQL
     /// connects only then): in a ServiceGroup, or through ``withRunning(_:)``.
-    public static func open(sqlitePath: String? = nil, postgresURL: String? = nil, logger: Logger) async throws -> SQLStore {
+    public static func open(sqlitePath: String? = nil, postgresURL: String? = nil, connectTimeout: Duration = .seconds(10),
+                            logger: Logger) async throws -> SQLStore {
         if let postgresURL {
-            return SQLStore(backend: try PostgresBackend.make(url: postgresURL, logger: logger))
+            return SQLStore(backend: try PostgresBackend.make(url: postgresURL, connectTimeout: connectTimeout, logger: logger))
         }
         guard let sqlitePath else { throw LifelineStoreError.badURL }
         return SQLStore(backend: try await SQLiteBackend.open(path: sqlitePath, logger: logger))

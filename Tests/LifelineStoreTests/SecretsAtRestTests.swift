@@ -36,6 +36,8 @@ struct TestRuntime {
         var config = LifelineConfiguration()
         config.dataDir = folder + "/data"
         config.databaseURL = database?.postgresURL
+        // Why longer than the default: dozens of suites create databases at once on a loaded test machine.
+        config.databaseConnectTimeout = 60
         // The middle of a 30 s step, so a code computed now is for the step the service sees.
         let clock = TestClock(Date(timeIntervalSince1970: 1_750_000_005))
         do {
