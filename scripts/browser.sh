@@ -101,6 +101,12 @@ for i in $(seq 1 300); do
     sleep 0.2
 done
 curl -fsS "$BASE/health" >/dev/null || { log "the server did not answer /health"; exit 1; }
+# A superuser for the console's role tests: the demo has none; `lifeline operator create` (here, next to the running
+# server, as an administrator would) prints its one-time enrolment link on a line of its own.
+"$BIN" operator create root --role superuser --data-dir "$WORK/data" >"$WORK/root-operator.txt" 2>>"$LOGS/server.err" \
+    || { log "lifeline operator create failed: $(tail -n3 "$LOGS/server.err")"; exit 1; }
+LIFELINE_BROWSER_ROOT_ENROL="$(grep -m1 '/console/enrol/' "$WORK/root-operator.txt" || true)"
+export LIFELINE_BROWSER_ROOT_ENROL
 
 # --- tests ------------------------------------------------------------------------------------------------
 set +e

@@ -9,6 +9,9 @@
                   (password rules, the TOTP key shown as text and as a QR code that zbarimg decodes to the
                   otpauth URI) and logs in; auditor, helpdesk and useradmin are each
                   refused /console/operators with the 403 page; admin sees the list
+  top_roles       admin (tenant-admin) is refused a forged request to make another tenant-admin; a superuser made
+                  with `lifeline operator create root --role superuser` (scripts/browser.sh) enrols through the
+                  printed link, sees the operators of every organization, and is refused disabling itself
 """
 import os
 import subprocess
@@ -169,6 +172,64 @@ class Scenarios(console_support.ConsoleRun):
             self.no_csp_violations()
             self.close_browser()
 
+    def forge_post(self, action, fields=None):
+        """Posts a form the page does not offer (a forged request), with the page's own CSRF token."""
+        self.driver.execute_script("""
+            var f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];
+            var fields = arguments[1];
+            fields['csrf_token'] = document.querySelector('input[name=csrf_token]').value;
+            for (var k in fields) { var i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = fields[k]; f.appendChild(i); }
+            document.body.appendChild(f); f.submit();""", action, fields or {})
+        time.sleep(0.5)
+
+    def top_roles(self):
+        suffix = str(int(time.time()) % 100000)
+        # A tenant-admin manages lower roles only: the form offers none of its own rank, and a forged one is refused.
+        self.open_browser()
+        self.login("admin")
+        self.get("/console/operators")
+        offered = [o.get_attribute("value") for o in self.driver.find_elements(By.CSS_SELECTOR, "#f-role option")]
+        assert "tenant-admin" not in offered and "superuser" not in offered, offered
+        fields = {"name": "peer" + suffix, "role": "tenant-admin", "tenant_demo": "1"}
+        self.forge_post("/console/operators", fields)
+        if self.path().startswith("/console/reauth"):
+            self.reauth("admin")
+            self.expect_path("/console/operators")
+            self.forge_post("/console/operators", fields)
+        assert self.h1() == self.t("console.shell_forbidden_title"), self.h1()
+        self.screenshot("tenant-admin-refused")
+        self.close_browser()
+
+        # The superuser of the CLI: enrols through the printed link, sees every operator, may not disable itself.
+        url = os.environ.get("LIFELINE_BROWSER_ROOT_ENROL", "")
+        assert "/console/enrol/" in url, "scripts/browser.sh sets LIFELINE_BROWSER_ROOT_ENROL (%r)" % url
+        self.open_browser()
+        self.get(url[url.index("/console/enrol/"):])
+        secret = self.driver.find_element(By.ID, "totp-secret").get_attribute("data-secret")
+        password = "a passphrase for the superuser test"
+        self.operators["root"] = (password, secret)
+        self.fill("password", password)
+        self.fill("password2", password)
+        self.fill("code", self.fresh_totp("root"))
+        self.submit("enrol-form")
+        self.expect_text(self.t("console.shell_enrolled_text"))
+        self.close_browser()
+        self.open_browser()
+        self.login("root")
+        self.get("/console/operators")
+        assert self.h1() == self.t("console.shell_operators_title"), self.h1()
+        self.expect_text("helpdesk")
+        self.expect_text(self.t("console.shell_operators_all_tenants"))
+        self.screenshot("operators-superuser")
+        self.forge_post("/console/operators/root/disable")
+        if self.path().startswith("/console/reauth"):
+            self.reauth("root")
+            self.get("/console/operators")
+            self.forge_post("/console/operators/root/disable")
+        assert self.h1() == self.t("console.shell_forbidden_title"), self.h1()
+        self.screenshot("superuser-refused-self")
+        self.close_browser()
+
 
 if __name__ == "__main__":
-    sys.exit(console_support.main("login", Scenarios, ["login_totp", "wrong_totp", "session_expiry", "csrf_refusal", "roles"]))
+    sys.exit(console_support.main("login", Scenarios, ["login_totp", "wrong_totp", "session_expiry", "csrf_refusal", "roles", "top_roles"]))
