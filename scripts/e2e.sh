@@ -426,6 +426,17 @@ check_operators() {
     cli operator create root --role superuser --data-dir "$d"
     lines=$(line_count "$OUT")
     check "cli: operator create makes a global superuser" "$([ "$RC" -eq 0 ] && [ "$lines" -eq 2 ] || echo "exit $RC: $(first_line "$ERR")")"
+    # The issue's form: `--role superuser [--tenant T]`; the tenant must exist, and the superuser stays global.
+    cli operator create root2 --role superuser --tenant demo --data-dir "$d"
+    reason=""
+    if [ "$RC" -ne 0 ]; then
+        reason="exit $RC, stderr: $(first_line "$ERR")"
+    elif ! grep -Eq '^http://127\.0\.0\.1:8080/console/enrol/[A-Za-z0-9_-]{43}$' "$OUT"; then
+        reason="no enrolment URL on a line of its own: $(tr '\n' '|' <"$OUT")"
+    fi
+    check "cli: operator create --role superuser --tenant T prints the enrolment URL" "$reason"
+    cli operator create root3 --role superuser --tenant nowhere --data-dir "$d"
+    expect_one_line_error "cli: operator create --role superuser refuses an unknown tenant" "no such tenant"
     cli operator create alex --role auditor --tenant demo --data-dir "$d"
     expect_one_line_error "cli: operator create refuses a taken name" "exists"
     cli operator create bob --role helpdesk --tenant nowhere --data-dir "$d"
@@ -436,7 +447,8 @@ check_operators() {
     reason=""
     if [ "$RC" -ne 0 ]; then
         reason="exit $RC, stderr: $(first_line "$ERR")"
-    elif ! grep -Pq '^alex\thelpdesk\tpending\tdemo$' "$OUT" || ! grep -Pq '^root\tsuperuser\tpending\t\*$' "$OUT"; then
+    elif ! grep -Pq '^alex\thelpdesk\tpending\tdemo$' "$OUT" || ! grep -Pq '^root\tsuperuser\tpending\t\*$' "$OUT" \
+        || ! grep -Pq '^root2\tsuperuser\tpending\t\*$' "$OUT"; then
         reason="stdout: $(tr '\n' '|' <"$OUT")"
     fi
     check "cli: operator list shows name, role, state and organizations" "$reason"

@@ -14,13 +14,16 @@ struct OperatorCommand: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
         @Argument(help: "Operator name (a-z, 0-9, '.', '_', '-').") var name: String
         @Option(help: "Role: auditor, helpdesk, useradmin, tenant-admin or superuser.") var role: String
-        @Option(name: .customLong("tenant"), help: "A tenant the operator works in (repeatable; none for a superuser).") var tenants: [String] = []
+        @Option(name: .customLong("tenant"), help: "A tenant the operator works in (repeatable; a superuser works in all).") var tenants: [String] = []
         func run() async throws {
             guard let role = Role(rawValue: role), Role.operatorRoles.contains(role) else {
                 throw LifelineError(.invalidRequest, "--role must be one of \(Role.operatorRoles.map(\.rawValue).joined(separator: ", "))")
             }
             let (created, base) = try await withRuntime(storage) { rt in
                 (try await rt.operators.create(name: name, role: role, tenants: tenants, caller: .cli), rt.publicBaseURL)
+            }
+            if role == .superuser, !tenants.isEmpty {
+                FileHandle.standardError.write(Data("note: a superuser acts in every organization; --tenant changes nothing\n".utf8))
             }
             print("created operator \(created.op.name) (\(role.rawValue)); give them this link, valid until \(created.expiresAt.formatted(.iso8601)):")
             // On a line of its own (an interface outside checks use: issue 15).

@@ -124,7 +124,14 @@ public struct OperatorService: Sendable {
     /// The ids of the tenants named `names`, each of which the caller may act in; none for a superuser.
     func resolveTenants(_ names: [String], role: Role, caller: Principal) async throws -> Set<UUID> {
         if role == .superuser {
-            guard names.isEmpty else { throw LifelineError(.invalidRequest, "a superuser acts in every tenant: give no tenant") }
+            // A superuser acts in every tenant (`lifeline operator create NAME --role superuser [--tenant T]`): a named
+            // tenant must exist and be the caller's, but widens nothing and narrows nothing. Why not refuse it: the
+            // issue's command line allows it; why not store it: a superuser "scoped" to one tenant would still be global.
+            for name in names {
+                let tenant = try await storage.tenant(named: (try? Validation.tenantName(name)) ?? "")
+                try authorizer.requireScope(caller, tenant: tenant)
+                guard tenant != nil else { throw LifelineError(.notFound, "no such tenant: \(try Validation.tenantName(name))") }
+            }
             return []
         }
         var ids = Set<UUID>()

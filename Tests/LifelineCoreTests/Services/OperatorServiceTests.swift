@@ -181,4 +181,18 @@ struct OperatorServiceTests {
         // Every action names its actor.
         #expect(x.h.store.auditEvents().contains { $0.record.event == "operator.disable" && $0.record.actor == "operator:tadm" && $0.record.subject == "operator:help" })
     }
+
+    @Test("a superuser may be created with a tenant named (the issue's `--role superuser [--tenant T]`): it stays global; an unknown tenant is refused")
+    func superuserWithTenant() async throws {
+        let x = try Harness()
+        _ = try await x.h.admin.createTenant(name: "demo", displayName: "Demo", caller: .cli)
+        let created = try await x.operators.create(name: "boss", role: .superuser, tenants: ["demo"], caller: .cli)
+        #expect(created.op.tenantIDs.isEmpty)
+        do {
+            _ = try await x.operators.create(name: "boss2", role: .superuser, tenants: ["nowhere"], caller: .cli)
+            Issue.record("an unknown tenant was accepted")
+        } catch let e as LifelineError {
+            #expect(e.code == .notFound)
+        }
+    }
 }
