@@ -12,12 +12,8 @@ struct ConsoleDirectoryPage {
     func addRoutes(to group: RouterGroup<ConsoleRequestContext>) {
         // The menu's entry: the operator's one organization, or a list of them to choose from.
         group.get("/directory") { _, context in
-            try Authorizer().require(.configRead, context.principal)
-            let tenants = try await env.deps.admin.listTenants(caller: context.principal).sorted { $0.name < $1.name }
-            if tenants.count == 1 { return ConsoleRenderer.redirect("/console/directory/" + ConsolePaths.segment(tenants[0].name)) }
-            return renderer.page("console_settings_list", title: renderer.text("directory_nav", context.language), context: context, data: [
-                "tenants": tenants.map { ["name": $0.name, "display": $0.displayName, "href": "/console/directory/" + ConsolePaths.segment($0.name)] },
-            ])
+            try await ConsoleTenantChooser.response(base: "/console/directory", title: renderer.text("directory_nav", context.language),
+                                                    permission: .configRead, env: env, context: context)
         }
         group.get("/directory/:tenant") { request, context in
             let done = request.uri.queryParameters.get("done") == "sync" ? renderer.text("directory_sync_done", context.language) : nil

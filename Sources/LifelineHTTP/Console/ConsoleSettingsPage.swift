@@ -12,12 +12,8 @@ struct ConsoleSettingsPage {
 
     func addRoutes(to group: RouterGroup<ConsoleRequestContext>) {
         group.get("/settings") { _, context in
-            try Authorizer().require(.configRead, context.principal)
-            let tenants = try await env.deps.admin.listTenants(caller: context.principal).sorted { $0.name < $1.name }
-            if tenants.count == 1 { return ConsoleRenderer.redirect("/console/settings/" + ConsolePaths.segment(tenants[0].name)) }
-            return renderer.page("console_settings_list", title: renderer.text("pages_settings_title", context.language), context: context, data: [
-                "tenants": tenants.map { ["name": $0.name, "display": $0.displayName, "href": "/console/settings/" + ConsolePaths.segment($0.name)] },
-            ])
+            try await ConsoleTenantChooser.response(base: "/console/settings", title: renderer.text("pages_settings_title", context.language),
+                                                    permission: .configRead, env: env, context: context)
         }
         group.get("/settings/:tenant") { request, context in
             let (tenant, text) = try await env.consoleService.settings(tenantName: try context.parameters.require("tenant"), caller: context.principal)
