@@ -37,11 +37,12 @@ import sys
 import time
 import traceback
 
-from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_web import new_chrome  # noqa: E402  (one way to start the browser for every browser test)
 
 OPERATOR_LINE = re.compile(r"^operator (\S+): password=(\S+) totp=([A-Z2-7]+)\s*$")
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -95,18 +96,7 @@ class ConsoleRun:
     def open_browser(self, accept_language="en-GB,en", size="1280,900"):
         """A fresh browser (no cookies), desktop-sized (the console is a desk application)."""
         self.close_browser()
-        opts = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=" + size):
-            opts.add_argument(flag)
-        opts.add_argument("--lang=" + accept_language.split(",")[0])
-        opts.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        binary = os.environ.get("CHROMIUM_BIN") or "/usr/bin/chromium"
-        if os.path.exists(binary):
-            opts.binary_location = binary
-        driver_path = os.environ.get("CHROMEDRIVER_BIN") or "/usr/bin/chromedriver"
-        self.driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-        self.driver.set_page_load_timeout(30)
+        self.driver = new_chrome(accept_language, size)
         return self.driver
 
     def close_browser(self):

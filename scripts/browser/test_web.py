@@ -120,6 +120,24 @@ def flat(text):
     return " ".join((text or "").split())
 
 
+
+def new_chrome(accept_language, size):
+    """A fresh headless Chromium (no cookies) through chromedriver ($CHROMIUM_BIN, $CHROMEDRIVER_BIN), asking for
+    `accept_language`, with a window of `size` ("W,H") and the browser console log kept (for CSP checks)."""
+    opts = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=" + size):
+        opts.add_argument(flag)
+    opts.add_argument("--lang=" + accept_language.split(",")[0])
+    opts.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    binary = os.environ.get("CHROMIUM_BIN") or "/usr/bin/chromium"
+    if os.path.exists(binary):
+        opts.binary_location = binary
+    driver_path = os.environ.get("CHROMEDRIVER_BIN") or "/usr/bin/chromedriver"
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    driver.set_page_load_timeout(30)
+    return driver
+
 class Run:
     def __init__(self, args):
         self.base = args.base_url.rstrip("/")
@@ -151,18 +169,7 @@ class Run:
     def open_browser(self, accept_language="en-GB,en"):
         """A fresh browser (no cookies), sized like a phone."""
         self.close_browser()
-        opts = webdriver.ChromeOptions()
-        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=412,915"):
-            opts.add_argument(flag)
-        opts.add_argument("--lang=" + accept_language.split(",")[0])
-        opts.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
-        opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        binary = os.environ.get("CHROMIUM_BIN") or "/usr/bin/chromium"
-        if os.path.exists(binary):
-            opts.binary_location = binary
-        driver_path = os.environ.get("CHROMEDRIVER_BIN") or "/usr/bin/chromedriver"
-        self.driver = webdriver.Chrome(service=Service(driver_path), options=opts)
-        self.driver.set_page_load_timeout(30)
+        self.driver = new_chrome(accept_language, "412,915")
         return self.driver
 
     def close_browser(self):
