@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lifeline", targets: ["lifeline"]),
+        .executable(name: "lifeline-authenticator", targets: ["lifeline-authenticator"]),
+        .library(name: "LifelineAuthenticatorKit", targets: ["LifelineAuthenticatorKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
@@ -34,9 +36,24 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
+        // The client library an authenticator app embeds (issue 16): Foundation and swift-crypto only, so it builds for
+        // iOS and macOS too. The core imports it for the code constructions both sides must compute alike.
+        .target(
+            name: "LifelineAuthenticatorKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The reference app on the command line (tests, demos, the README tour).
+        .executableTarget(
+            name: "lifeline-authenticator",
+            dependencies: [
+                "LifelineAuthenticatorKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .target(
             name: "LifelineCore",
             dependencies: [
+                "LifelineAuthenticatorKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -80,7 +97,7 @@ let package = Package(
         .target(
             name: "LifelineHTTP",
             dependencies: [
-                "LifelineCore", "LifelineJSON",
+                "LifelineCore", "LifelineJSON", "LifelineAuthenticatorKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -143,6 +160,10 @@ let package = Package(
             name: "LifelineTestStore",
             dependencies: ["LifelineCore"],
             path: "Tests/LifelineTestStore"
+        ),
+        .testTarget(
+            name: "LifelineAuthenticatorKitTests",
+            dependencies: ["LifelineAuthenticatorKit"]
         ),
         .testTarget(
             name: "LifelineJSONTests",

@@ -16,12 +16,12 @@ struct AuthorizerTests {
     func table() {
         let helpdesk: Set<Permission> = [.tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead, .emergencyCodesRead,
                                          .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
-                                         .callersVerify, .helpdeskCodesIssue]
+                                         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage]
         let useradmin = helpdesk.union([.usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage])
         let expected: [Role: Set<Permission>] = [
             .validate: [.validate],
             .auditor: [.tenantsRead, .usersRead, .tokensRead, .cardsRead, .emergencyCodesRead, .recoveryCodesRead,
-                       .recoveryBudgetsRead, .auditRead],
+                       .recoveryBudgetsRead, .auditRead, .authenticatorsRead],
             .helpdesk: helpdesk,
             .useradmin: useradmin,
             .tenantAdmin: useradmin.union([.auditRead, .configRead, .configWrite, .apiKeysManage, .operatorsRead,

@@ -78,7 +78,7 @@ public struct Authorizer: Sendable {
     static let helpdesk: Set<Permission> = [
         .tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead,
         .emergencyCodesRead, .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
-        .callersVerify, .helpdeskCodesIssue,
+        .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage,
     ]
 
     /// Why these: the helpdesk's, plus creating and editing users, contacts, tokens, cards and saved recovery
@@ -100,7 +100,7 @@ public struct Authorizer: Sendable {
     /// audit log; not the recovery configuration nor the API keys (a list of keys helps an attacker).
     static let auditor: Set<Permission> = [
         .tenantsRead, .usersRead, .tokensRead, .cardsRead,
-        .emergencyCodesRead, .recoveryCodesRead, .recoveryBudgetsRead, .auditRead,
+        .emergencyCodesRead, .recoveryCodesRead, .recoveryBudgetsRead, .auditRead, .authenticatorsRead,
     ]
 
     /// The permissions only a global principal may use.

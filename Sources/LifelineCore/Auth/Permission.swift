@@ -53,6 +53,11 @@ public enum Permission: String, Sendable, CaseIterable {
     case operatorsManage = "operators.manage"
     /// Run or configure the sync of users from the tenant's directory, and import users.
     case directorySync = "directory.sync"
+    /// See a user's Lifeline Authenticator apps (devices) and their PIN, organization and UBC states (never a secret).
+    case authenticatorsRead = "authenticators.read"
+    /// Issue an activation for the Lifeline Authenticator, block a user's PIN, display an unblocking code (UBC), and
+    /// hold a PIN reset open with the user present (issue 16).
+    case authenticatorsManage = "authenticators.manage"
     /// Server-level settings (global principals only).
     case serverManage = "server.manage"
 }

@@ -17,6 +17,13 @@ public enum HelpdeskAction: String, Sendable, Codable, CaseIterable {
     case budgetLift = "budget_lift"
     /// Issues a helpdesk emergency access code (like Entra's Temporary Access Pass).
     case helpdeskCode = "helpdesk_code"
+    /// Blocks the user's Lifeline Authenticator PIN at this organization ("Block PIN", seed 002).
+    case pinBlock = "pin_block"
+    /// Displays a new unblocking code (UBC) for the user at this organization ("Display UBC", seed 002).
+    case ubcDisplay = "ubc_display"
+    /// Holds a PIN reset open for a few minutes while the user, present, sets a new PIN in the app (seed 004); the
+    /// operator never sees the PIN.
+    case pinResetPresent = "pin_reset_present"
 
     /// The permission the action needs (the requester's, and an approver's under four-eyes).
     public var permission: Permission {
@@ -25,6 +32,7 @@ public enum HelpdeskAction: String, Sendable, Codable, CaseIterable {
         case .emergencyCodeRevoke: .emergencyCodesRevoke
         case .budgetLift: .recoveryBudgetsLift
         case .helpdeskCode: .helpdeskCodesIssue
+        case .pinBlock, .ubcDisplay, .pinResetPresent: .authenticatorsManage
         }
     }
 

@@ -57,6 +57,9 @@ public struct HelpdeskResult: Sendable {
     public var emergencyCode: EmergencyCodeState?
     public var budgetsCleared: Int?
     public var code: IssuedHelpdeskCode?
+    /// The unblocking code just displayed (`ubc_display`), or when a PIN reset stays open (`pin_reset_present`).
+    public var ubc: DisplayedUBC?
+    public var pinResetOpenUntil: Date?
     /// A short description for an approval's record (never a secret).
     public var summary: String
 }

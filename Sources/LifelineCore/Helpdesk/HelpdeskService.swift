@@ -119,6 +119,9 @@ public struct HelpdeskService: Sendable {
             result.code = code
             extra += message.map { [$0] } ?? []
             result.summary = "code issued (\(code.delivery.rawValue))"
+        case .pinBlock, .ubcDisplay, .pinResetPresent:
+            // Contract placeholder (issue 16): H2 runs these through AuthenticatorService.
+            throw LifelineError(.actionUnavailable, "not built yet")
         }
         let record = AuditRecord(time: clock.now(), tenant: tenant.name, actor: caller.actor, subject: user.username, event: request.action.auditEvent,
                                  outcome: "success", reason: note.map { "\(request.reason) (\($0))" } ?? request.reason, source: caller.source)
