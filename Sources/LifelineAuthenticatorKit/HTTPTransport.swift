@@ -1,0 +1,36 @@
+import Foundation
+
+/// One HTTP request of the app API.
+public struct HTTPRequest: Sendable, Equatable {
+    public var url: URL
+    public var method: String
+    /// Header names as sent (`Content-Type`, `Lifeline-Signature`).
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(url: URL, method: String = "POST", headers: [String: String] = [:], body: Data) {
+        self.url = url; self.method = method; self.headers = headers; self.body = body
+    }
+}
+
+/// The answer to an ``HTTPRequest``.
+public struct HTTPResponse: Sendable, Equatable {
+    public var status: Int
+    /// Header names lowercased.
+    public var headers: [String: String]
+    public var body: Data
+
+    public init(status: Int, headers: [String: String] = [:], body: Data) {
+        self.status = status; self.body = body
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+    }
+}
+
+/// How the client reaches the server: ``URLSessionTransport`` in apps, an in-process fake in tests.
+///
+/// Contract: returns the server's answer whatever its status (4xx and 5xx too); throws only when no answer came
+/// (connection refused, timeout, TLS failure).
+public protocol HTTPTransport: Sendable {
+    /// Sends `request` and returns the answer.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+}
