@@ -3,8 +3,11 @@ import Foundation
 
 /// An online code the server issued: 8 digits, single use, valid `expiresIn` seconds at the organization's login.
 public struct OnlineCode: Sendable, Equatable {
+    /// 8 digits.
     public var code: String
+    /// Seconds the code stays valid (120).
     public var expiresIn: Int
+    /// A code.
     public init(code: String, expiresIn: Int) { self.code = code; self.expiresIn = expiresIn }
 }
 

@@ -43,12 +43,14 @@ public struct StoredOrganization: Codable, Sendable, Equatable {
     public var tenant: String
     /// The tenant's id (a UUID): the `organization` input of the unblock code, used lowercase.
     public var tenantID: String
+    /// The user's name at the organization (what they type at its login with an offline code).
     public var username: String
     /// The organization key (32 bytes) of the offline and unblock codes.
     public var orgKey: Data
     /// The last state the server told: `active`, `blocked` or `deactivated`.
     public var state: String
 
+    /// An organization as an activation answered it.
     public init(tenant: String, tenantID: String, username: String, orgKey: Data, state: String) {
         self.tenant = tenant; self.tenantID = tenantID; self.username = username; self.orgKey = orgKey; self.state = state
     }

@@ -2,12 +2,16 @@ import Foundation
 
 /// One HTTP request of the app API.
 public struct HTTPRequest: Sendable, Equatable {
+    /// The full URL (server base URL + `/api/v1/authenticator/...`).
     public var url: URL
+    /// `POST` for every request of the app API.
     public var method: String
     /// Header names as sent (`Content-Type`, `Lifeline-Signature`).
     public var headers: [String: String]
+    /// The JSON body (exactly the bytes the signature covers).
     public var body: Data
 
+    /// A request.
     public init(url: URL, method: String = "POST", headers: [String: String] = [:], body: Data) {
         self.url = url; self.method = method; self.headers = headers; self.body = body
     }
@@ -15,11 +19,14 @@ public struct HTTPRequest: Sendable, Equatable {
 
 /// The answer to an ``HTTPRequest``.
 public struct HTTPResponse: Sendable, Equatable {
+    /// The HTTP status.
     public var status: Int
     /// Header names lowercased.
     public var headers: [String: String]
+    /// The body as received.
     public var body: Data
 
+    /// An answer (header names are lowercased).
     public init(status: Int, headers: [String: String] = [:], body: Data) {
         self.status = status; self.body = body
         self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 @testable import LifelineAuthenticatorKit
 
@@ -63,13 +62,13 @@ actor FakeAuthenticatorServer: HTTPTransport {
                 devices[deviceID] = Device(publicKey: publicKey, pinKey: pinKey, verifier: Array(v))
             }
             for i in links.indices where links[i].tenant == target.tenant && links[i].username == target.username { links[i].state = "deactivated" }
-            let orgKey = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+            let orgKey = randomBytes(32)
             links.append(Link(deviceID: deviceID, tenant: target.tenant, tenantID: target.tenantID, username: target.username, orgKey: orgKey, state: "active"))
             return json(AuthenticatorWire.ActivateResponse(deviceID: deviceID, tenant: target.tenant, tenantID: target.tenantID,
                                                            username: target.username, orgKey: Data(orgKey).base64EncodedString(),
                                                            serverTime: Int64(Date().timeIntervalSince1970)))
         case "/challenge":
-            let c = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+            let c = Data(randomBytes(32)).base64EncodedString()
             challenges.insert(c)
             return json(AuthenticatorWire.ChallengeResponse(challenge: c, expiresIn: 120))
         default:
@@ -137,4 +136,10 @@ actor FakeAuthenticatorServer: HTTPTransport {
     private func error(_ status: Int, _ code: String) -> HTTPResponse {
         HTTPResponse(status: status, body: Data("{\"error\":\"\(code)\",\"message\":\"\(code.replacingOccurrences(of: "_", with: " "))\"}".utf8))
     }
+}
+
+/// Random bytes for the fake server's keys and challenges.
+func randomBytes(_ n: Int) -> [UInt8] {
+    var g = SystemRandomNumberGenerator()
+    return (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
 }
