@@ -181,4 +181,13 @@ import Testing
         let status = try await client.status()
         #expect(status.organizations.map(\.state) == ["active", "active"])
     }
+
+    @Test func serverClockOffsetFromTheDateHeader() {
+        #expect(AuthenticatorClient.httpDate("Sun, 06 Nov 1994 08:49:37 GMT")?.timeIntervalSince1970 == 784_111_777)
+        #expect(AuthenticatorClient.httpDate("yesterday") == nil)
+        let local = Date(timeIntervalSince1970: 1_000_000)
+        #expect(AuthenticatorClient.offset(server: 1_000_002, local: local) == 0)
+        #expect(AuthenticatorClient.offset(server: 1_000_045, local: local) == 45)
+        #expect(AuthenticatorClient.offset(server: 999_900, local: local) == -100)
+    }
 }
