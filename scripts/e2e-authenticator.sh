@@ -258,6 +258,7 @@ validate() {
 
 VKEY_ACME=""
 VKEY_BETA=""
+AKEY=""
 validate_key() {
     case "$1" in acme) printf '%s' "$VKEY_ACME" ;; beta) printf '%s' "$VKEY_BETA" ;; esac
 }
@@ -275,6 +276,21 @@ app_status_is() {
         if [ "$got" != "$want" ]; then reason="$org is '${got:-not listed}', expected $want: $(both_lines)"; fi
     fi
     check "$name" "$reason"
+}
+
+# admin_state_is NAME EXPECTED: the admin API's view of alice at acme (GET .../users/alice/authenticator) gives
+# "blocked=B pin_blocked=P ubc=STATE" equal to EXPECTED (the console shows the same state, in red when blocked).
+admin_state_is() {
+    local name="$1" want="$2" got
+    got="$(curl -sS --max-time 15 -H "Authorization: Bearer $AKEY" "$BASE/api/v1/admin/tenants/acme/users/alice/authenticator" 2>&1 \
+        | "$PY" -c 'import json, sys
+text = sys.stdin.read()
+try:
+    d = json.loads(text)
+    print("blocked=%s pin_blocked=%s ubc=%s" % (str(d["blocked"]).lower(), str(d["pin_blocked"]).lower(), d["ubc"]["state"]))
+except Exception:
+    print("unexpected answer: " + text[:200].replace("\n", " "))' 2>&1)"
+    check "$name" "$([ "$got" = "$want" ] || echo "expected $want, got $got")"
 }
 
 # wait_step_after STEP: waits until the 30-second step is above STEP (the next offline code of a link must be).
@@ -333,6 +349,9 @@ setup() {
         expect_ok "setup: a validate API key for $t"
         if [ "$t" = acme ]; then VKEY_ACME="$(head -n 1 "$OUT")"; else VKEY_BETA="$(head -n 1 "$OUT")"; fi
     done
+    cli apikey create --scope admin --tenant acme
+    expect_ok "setup: an admin API key for acme"
+    AKEY="$(head -n 1 "$OUT")"
     start_server server serve --data-dir "$DATA" --port "$port"
     SERVER="$SERVER_PID"
     reason="$({ py wait-http "$BASE/ready" --pid "$SERVER" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1)"
@@ -413,6 +432,7 @@ check_wrong_pins() {
     expect_digits "block: the app still computes an offline code" 8
     validate "block: the right PIN's offline code is refused while blocked" acme alice "$DIGITS" reject
     app_status_is "block: status shows acme blocked" "$A" acme blocked
+    admin_state_is "block: the admin API reports the PIN blocked" "blocked=true pin_blocked=true ubc=none"
 }
 
 # --- 4. Display UBC, online unblock -----------------------------------------------------------------------
@@ -429,6 +449,7 @@ check_online_unblock() {
     app "$A" "$PIN2" unblock --org acme --ubc "$UBC" --pin-stdin
     expect_ok "unblock online: the UBC and a new PIN unblock acme"
     app_status_is "unblock online: status shows acme active" "$A" acme active
+    admin_state_is "unblock online: the admin API reports it unblocked, the UBC used" "blocked=false pin_blocked=false ubc=none"
     app "$A" "$PIN1" code --org acme --pin-stdin
     expect_refused "unblock online: the old PIN is now wrong" "$RE_WRONG_PIN"
     app "$A" "$PIN2" code --org acme --pin-stdin
@@ -475,6 +496,7 @@ check_ubc_blocked() {
     expect_refused "ubc blocked: wrong UBC 3 is refused and blocks it" "$RE_WRONG_UBC|$RE_UBC_BLOCKED"
     app "$A" "$PIN4" unblock --org acme --ubc "$right" --pin-stdin
     expect_refused "ubc blocked: then the right UBC is refused online (ubc_blocked)" "$RE_UBC_BLOCKED"
+    admin_state_is "ubc blocked: the admin API reports the UBC blocked" "blocked=true pin_blocked=true ubc=blocked"
     # Offline too: the right UBC's 9-digit code (a step above the last used one, so only the block refuses it).
     wait_step_after "$OFF_STEP"
     app "$A" "$PIN4" unblock --org acme --ubc "$right" --offline --pin-stdin
@@ -581,9 +603,6 @@ enroll_with_pin() {
 
 check_token_pin() {
     local st now s1 s2
-    cli apikey create --scope admin --tenant acme
-    expect_ok "token pin: an admin API key for acme"
-    AKEY="$(head -n 1 "$OUT")"
     for u in tom tim; do
         cli user create --tenant acme "$u"
         expect_ok "token pin: user create $u"
