@@ -601,6 +601,26 @@ enroll_with_pin() {
         -d "{\"type\":\"totp\",\"secret\":\"$2\",\"pin\":\"$3\"}" 2>>"$LOGS/enroll-$1.json" || true
 }
 
+# json_values FILE KEY: every value of KEY anywhere in the JSON document FILE, lowercased, space-separated.
+json_values() {
+    "$PY" -c 'import json, sys
+def walk(v, key, out):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            if k == key:
+                out.append(json.dumps(x).lower())
+            walk(x, key, out)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x, key, out)
+out = []
+try:
+    walk(json.load(open(sys.argv[1])), sys.argv[2], out)
+except Exception:
+    pass
+print(" ".join(out))' "$1" "$2"
+}
+
 check_token_pin() {
     local st now s1 s2
     for u in tom tim; do
@@ -615,6 +635,9 @@ check_token_pin() {
     st="$(enroll_with_pin tim "$s2" "$PIN2")"
     check "token pin: a second one" \
         "$(case "$st" in 200 | 201) ;; *) echo "HTTP $st: $(head -c 200 "$LOGS/enroll-tim.json")" ;; esac)"
+    check "token pin: the enrolled token says has_pin (and never the PIN)" \
+        "$([ "$(json_values "$LOGS/enroll-tom.json" has_pin)" = true ] && ! grep -q "$PIN1" "$LOGS/enroll-tom.json" \
+            || echo "$(head -c 200 "$LOGS/enroll-tom.json")")"
 
     now="$(date +%s)"
     validate "token pin: PIN‖OTP in code is accepted" acme tom "$PIN1$(oathtool --totp -b "$s1" --now "@$now")" accept
@@ -630,6 +653,10 @@ check_token_pin() {
     validate "token pin: wrong PIN 3 (PIN‖OTP) is refused" acme tim "$WRONG3$otp" reject
     validate "token pin: after 3 wrong PINs the right PIN with an unused OTP is refused" acme tim "$PIN2$otp" reject
     validate "token pin: and with the pin field" acme tim "$otp" reject --pin "$PIN2"
+    curl -sS --max-time 15 -o "$LOGS/tokens-tim.json" -H "Authorization: Bearer $AKEY" \
+        "$BASE/api/v1/admin/tenants/acme/tokens?username=tim" 2>/dev/null || true
+    check "token pin: the admin API reports tim's token PIN blocked" \
+        "$([ "$(json_values "$LOGS/tokens-tim.json" pin_blocked)" = true ] || echo "$(head -c 200 "$LOGS/tokens-tim.json")")"
 }
 
 # --- 10. at the end -------------------------------------------------------------------------------------------
