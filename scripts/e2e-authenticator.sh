@@ -352,7 +352,7 @@ setup() {
     cli apikey create --scope admin --tenant acme
     expect_ok "setup: an admin API key for acme"
     AKEY="$(head -n 1 "$OUT")"
-    # Why a larger per-address budget: the app API shares recovery.requestsPerMinute (60 a minute per address), and
+    # Why a larger per-address budget: the app API's is recovery.requestsPerMinute (60 a minute per address), and
     # every app command here is two requests (challenge, then the signed one) from 127.0.0.1, ~140 in two minutes.
     LIFELINE_RECOVERY_REQUESTS_PER_MINUTE=10000 start_server server serve --data-dir "$DATA" --port "$port"
     SERVER="$SERVER_PID"
