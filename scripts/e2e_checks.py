@@ -11,9 +11,9 @@
                                                  process PID is gone; an https URL is verified against PEM
     e2e_checks.py status URL [--key K]           print the HTTP status of GET URL, with the API key K as bearer
                                                  token if given (0 when there is no answer)
-    e2e_checks.py validate BASE KEY TENANT USER CODE
-                                                 POST BASE/api/v1/validate; print the result ("accept"/"reject") or
-                                                 "http STATUS BODY"
+    e2e_checks.py validate BASE KEY TENANT USER CODE [--pin PIN]
+                                                 POST BASE/api/v1/validate (with a separate "pin" field if given);
+                                                 print the result ("accept"/"reject") or "http STATUS BODY"
     e2e_checks.py race --key K --tenant T --user U --code C --count N BASE [BASE...]
                                                  N validations of the same code at once (threads behind a barrier,
                                                  spread evenly over the BASE URLs); print "accept=A reject=R other=O"
@@ -152,8 +152,11 @@ def status(args):
     print(code)
 
 
-def validate_once(base, key, tenant, user, code, timeout=15.0):
-    body = json.dumps({"tenant": tenant, "username": user, "code": code})
+def validate_once(base, key, tenant, user, code, timeout=15.0, pin=None):
+    fields = {"tenant": tenant, "username": user, "code": code}
+    if pin is not None:
+        fields["pin"] = pin
+    body = json.dumps(fields)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
     try:
         st, text = request("POST", base.rstrip("/") + "/api/v1/validate", body, headers, timeout)
@@ -170,7 +173,7 @@ def validate_once(base, key, tenant, user, code, timeout=15.0):
 
 
 def validate(args):
-    print(validate_once(args.base, args.key, args.tenant, args.user, args.code))
+    print(validate_once(args.base, args.key, args.tenant, args.user, args.code, pin=args.pin))
 
 
 def race(args):
@@ -510,6 +513,7 @@ def main():
     s = sub.add_parser("validate")
     for name in ("base", "key", "tenant", "user", "code"):
         s.add_argument(name)
+    s.add_argument("--pin")
     s.set_defaults(func=validate)
     s = sub.add_parser("refused-within")
     for name in ("base", "key", "tenant", "user", "code"):
