@@ -22,7 +22,7 @@ struct LifelineAuthenticator: AsyncParsableCommand {
     /// Runs the command; errors end with one line on standard error and the documented exit status.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments(CommandLine.arguments.dropFirst()))
             if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
         } catch let error as AuthenticatorClientError {
             fail(error.description, status: Self.status(for: error))
@@ -34,6 +34,23 @@ struct LifelineAuthenticator: AsyncParsableCommand {
             FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
             Foundation.exit(2)
         }
+    }
+
+    /// The arguments with a `--state FILE` (or `--state=FILE`) given before the subcommand moved after it, so that
+    /// `lifeline-authenticator --state FILE code ...` works as well as `lifeline-authenticator code --state FILE ...`
+    /// (every command takes `--state`; the issue writes it either way).
+    static func arguments(_ given: ArraySlice<String>) -> [String] {
+        var args = Array(given), moved: [String] = []
+        while let first = args.first, first == "--state" || first.hasPrefix("--state=") {
+            let take = first == "--state" ? min(2, args.count) : 1
+            moved += args.prefix(take); args.removeFirst(take)
+        }
+        guard !moved.isEmpty else { return args }
+        // After the subcommand's name, and after `pin`'s own subcommand (`pin reset`).
+        var at = args.isEmpty ? 0 : 1
+        if args.first == "pin", args.count > 1, !args[1].hasPrefix("-") { at = 2 }
+        args.insert(contentsOf: moved, at: min(at, args.count))
+        return args
     }
 
     static func status(for error: AuthenticatorClientError) -> Int32 {

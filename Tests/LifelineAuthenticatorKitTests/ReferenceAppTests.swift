@@ -59,6 +59,19 @@ struct ReferenceAppTests {
         #expect(!result.1.contains("4711") && !result.2.contains("4711"))
     }
 
+    @Test func stateMayComeBeforeTheSubcommand() throws {
+        let state = try stateFile()
+        for args in [["--state", state, "code", "--org", "acme", "--offline", "--pin-stdin"],
+                     ["--state=\(state)", "code", "--org", "acme", "--offline", "--pin-stdin"]] {
+            var result: (Int32, String, String) = (0, "", "")
+            let range = try steps { result = try app(args, input: "4711\n") }
+            #expect(result.0 == 0, "\(result.2)")
+            let last = result.1.split(separator: "\n").last.map(String.init)
+            let verifier = AuthenticatorCode.pinVerifier(pinKey: pinKey, pin: "4711")
+            #expect(range.contains { AuthenticatorCode.offlineCode(orgKey: orgKey, pinVerifier: verifier, step: $0) == last })
+        }
+    }
+
     @Test func offlineUnblockCodeIsAloneOnTheLastLine() throws {
         let state = try stateFile()
         var result: (Int32, String, String) = (0, "", "")
