@@ -221,6 +221,33 @@ struct AuthenticatorStoreTests {
         }
     }
 
+    @Test("20 apps of one user activate at once, each with its own code: all complete, one after another, and one live app remains",
+          arguments: ContractStoreKind.available)
+    func concurrentActivationsOfOneUser(_ kind: ContractStoreKind) async throws {
+        try await kind.withStores { store, second in
+            let s = try await Self.seed(store)
+            var activations: [AuthenticatorActivation] = []
+            for _ in 0..<20 {
+                let a = Self.activation(s.alice)
+                try await store.insertActivation(a, audit: Self.audit("authenticator.activation_issue", s.alice, s))
+                activations.append(a)
+            }
+            let issued = activations
+            let replaced = try await Self.results(20, (store, second)) { st, i in
+                let device = Self.device(name: "phone \(i)")
+                let r = try await st.completeActivation(AuthenticatorEnrolment(activationID: issued[i].id, newDevice: device, link: Self.link(device, s.alice)),
+                                                        now: Self.t(50), maxPINFailures: Self.limit, outboxIfReplaced: [],
+                                                        audit: [Self.audit("authenticator.activate", s.alice, s)])
+                guard case .done(let ids) = r else { return -1 }
+                return ids.count
+            }
+            #expect(replaced.filter { $0 < 0 }.isEmpty, "every activation completes")
+            #expect(replaced.reduce(0) { $0 + max($1, 0) } == 19, "each later one deactivates exactly the one before it")
+            let links = try await store.authenticatorLinks(tenantID: s.acme.id, userID: s.alice.id).map(\.link)
+            #expect(links.count == 20 && links.filter { $0.state != .deactivated }.count == 1)
+        }
+    }
+
     @Test("a new app deactivates the user's previous one (its online code gone, the owner told); adding an organization replaces nothing",
           arguments: ContractStoreKind.available)
     func activationDeactivatesPrevious(_ kind: ContractStoreKind) async throws {
