@@ -2,6 +2,7 @@ import Foundation
 import LifelineCore
 @testable import LifelineStore
 import LifelineTestStore
+import SQLKit
 import Testing
 
 /// The Authenticator store contract (issue 16, ``AuthenticatorStore``) on the in-memory store, SQLite and (when
@@ -174,6 +175,27 @@ struct AuthenticatorStoreTests {
             try await store.touchDevice(id: device.id, at: Self.t(75))
             #expect(try await store.authenticatorDevice(id: device.id)?.lastSeenAt == Self.t(80), "last seen only moves forward")
             #expect(try await store.verifyChain().broken == nil)
+        }
+    }
+
+    @Test("at rest: keys, verifier and UBC as sealed text, codes as their hashes only", arguments: Backend.available)
+    func secretsAtRest(_ backend: Backend) async throws {
+        try await withStore(backend) { store, _ in
+            let s = try await Self.seed(store)
+            let (device, link) = try await Self.activate(store, s.alice, s)
+            _ = try await store.issueOnlineCode(AuthenticatorOnlineCode(linkID: link.id, codeHash: "sha-of-code", expiresAt: Self.t(120_000)),
+                                                deviceID: device.id, maxPINFailures: Self.limit, now: Self.t(20), audit: Self.audit("authenticator.code", s.alice, s))
+            let ubc = AuthenticatorUBC(id: UUID(), tenantID: s.acme.id, userID: s.alice.id, code: Fixture.sealed(), createdAt: Self.t(20),
+                                       expiresAt: Self.t(86_400_000), issuedBy: "operator:anna")
+            try await store.putUBC(ubc, audit: Self.audit("helpdesk.ubc_display", s.alice, s))
+            func text(_ sql: SQLQueryString, _ column: String) async throws -> String? {
+                try await store.backend.read { db in try await db.raw(sql).first()?.decode(column: column, as: String.self) }
+            }
+            #expect(try await text("SELECT pin_key FROM authenticator_devices", "pin_key") == device.pinKey.text)
+            #expect(try await text("SELECT pin_verifier FROM authenticator_devices", "pin_verifier") == device.pinVerifier.text)
+            #expect(try await text("SELECT org_key FROM authenticator_links", "org_key") == link.orgKey.text)
+            #expect(try await text("SELECT code FROM authenticator_ubcs", "code") == ubc.code.text)
+            #expect(try await text("SELECT code_hash FROM authenticator_online_codes", "code_hash") == "sha-of-code")
         }
     }
 
