@@ -259,8 +259,9 @@ enum Migrations {
         // Why the two partial unique indexes: "one live app per user and organization" and "one live link per app and
         // organization" hold in the database itself, so that two activations racing on different connections cannot
         // both leave a live link (the later INSERT fails instead). SQLite (3.8+) and PostgreSQL both have them.
-        // Why no foreign key from challenges to devices: a challenge for an unknown device id may be stored (it is
-        // never accepted), so that the answer does not tell whether the device exists.
+        // Why no foreign key from challenges to devices: the port does not promise one (the in-memory store stores a
+        // challenge for any id), and a challenge is only ever taken together with a device id, so one for an unknown id
+        // is never accepted; the service stores challenges for known devices only.
         Migration(version: 19, name: "authenticator", statements: [
             """
             CREATE TABLE authenticator_activations (id TEXT PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE,

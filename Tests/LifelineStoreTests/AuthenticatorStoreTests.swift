@@ -315,7 +315,7 @@ struct AuthenticatorStoreTests {
             #expect(!(try await store.takeChallenge(hash: "ch-1", deviceID: device.id, now: Self.t(2))))
             try await store.insertChallenge(AuthenticatorChallenge(hash: "ch-2", deviceID: device.id, expiresAt: Self.t(120_000)), now: Self.t(0))
             #expect(!(try await store.takeChallenge(hash: "ch-2", deviceID: device.id, now: Self.t(120_000))), "at expires_at it is expired")
-            // A challenge for an unknown device may be stored (its answer must not tell), and is never taken by a real one.
+            // The port does not require the device to exist; such a challenge is never taken by another device.
             try await store.insertChallenge(AuthenticatorChallenge(hash: "ch-3", deviceID: UUID(), expiresAt: Self.t(120_000)), now: Self.t(0))
             #expect(!(try await store.takeChallenge(hash: "ch-3", deviceID: device.id, now: Self.t(1))))
         }
