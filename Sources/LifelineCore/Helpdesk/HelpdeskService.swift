@@ -7,6 +7,7 @@ public struct HelpdeskService: Sendable {
     /// The users and their contacts, tokens, the emergency code, the tenant's configuration (the settings), the
     /// helpdesk's own records, and the transaction port (the helpdesk record with its notices).
     public typealias Storage = TenantStore & UserStore & TokenStore & RecoveryStore & EmergencyCodeStore & HelpdeskStore & TransactionStore
+        & AuthenticatorStore
 
     let admin: AdminService
     let storage: any Storage
