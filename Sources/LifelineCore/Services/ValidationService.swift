@@ -145,7 +145,10 @@ public struct ValidationService: Sendable {
             try await storage.append(audit("reject", unknownReason))
             return CredentialOutcome(result: .reject, reason: unknownReason)
         }
-        let miss = first ?? CredentialMiss(reason: "wrong code")
+        var miss = first ?? CredentialMiss(reason: "wrong code")
+        // The audited reason of a counted guess is the type's that counts it (a wrong PIN of the authenticator app, a
+        // wrong unblock code), when the first type only found no match.
+        if let claimed, miss.result == .reject { miss.reason = claimed.reason }
         let record = audit("reject", miss.reason)
         if request.guesses == .counted, let guess = claimed?.guess {
             try await guess(record)
