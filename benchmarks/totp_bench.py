@@ -187,9 +187,11 @@ def cmd_populate(args) -> int:
             # A 409 after a reconnect means our first attempt did get through.
             if not (st == 201 or (st == 409 and attempt > 0)):
                 raise RuntimeError(f"create user {u}: HTTP {st} {data[:200]!r}")
-            st, data, attempt = c.post(f"/api/v1/admin/tenants/{t}/users/{uq}/tokens",
-                                       {"type": "totp", "secret": secrets[u], "algorithm": "sha1",
-                                        "digits": DIGITS, "period": PERIOD, "label": "bench"})
+            token = {"type": "totp", "secret": secrets[u], "algorithm": "sha1",
+                     "digits": DIGITS, "period": PERIOD, "label": "bench"}
+            if args.pin:
+                token["pin"] = args.pin   # issue 16: validate then takes PIN ‖ OTP
+            st, data, attempt = c.post(f"/api/v1/admin/tenants/{t}/users/{uq}/tokens", token)
             if st != 201:
                 raise RuntimeError(f"create token for {u}: HTTP {st} {data[:200]!r}")
         except Exception as e:  # collected and reported below
@@ -203,7 +205,7 @@ def cmd_populate(args) -> int:
 
     with open(args.out, "w") as f:
         for u in users:
-            f.write(f"{u}\t{secrets[u]}\t{tenant_of[u]}\n")
+            f.write(f"{u}\t{secrets[u]}\t{tenant_of[u]}\t{args.pin or ''}\n")
 
     ok = n - len(errors)
     print(f"populate: {ok}/{n} users with a TOTP token created in {elapsed:.2f} s "
@@ -228,7 +230,9 @@ def cmd_plan(args) -> int:
                 # username, secret and (since --tenant A,B,...) the user's tenant
                 parts = line.split("\t")
                 u, s = parts[0], parts[1]
-                rows.append((u, s, b32decode(s), parts[2] if len(parts) > 2 else args.tenant))
+                tenant = parts[2] if len(parts) > 2 and parts[2] else args.tenant
+                # (since issue 16) the token's PIN, sent as PIN ‖ OTP in code; empty: none
+                rows.append((u, s, b32decode(s), tenant, parts[3] if len(parts) > 3 else ""))
     if not rows:
         raise SystemExit("plan: no users in secrets file")
 
@@ -237,14 +241,18 @@ def cmd_plan(args) -> int:
     t = boundary // PERIOD
     steps = (t - 1, t, t + 1)
 
-    lines = []
+    # --pin-out: the requests of users with a PIN go to a list of their own (the PIN + OTP run of validate.sh --pin)
+    lines, pin_lines = [], []
     for k, step in enumerate(steps):
-        for u, _s, key, tenant in rows:
-            body = json.dumps({"tenant": tenant, "username": u, "code": hotp(key, step)},
+        for u, _s, key, tenant, pin in rows:
+            body = json.dumps({"tenant": tenant, "username": u, "code": pin + hotp(key, step)},
                               separators=(",", ":"))
-            lines.append(f"{k}\t{body}\n")
+            (pin_lines if pin and args.pin_out else lines).append(f"{k}\t{body}\n")
     with open(args.out, "w") as f:
         f.writelines(lines)
+    if args.pin_out:
+        with open(args.pin_out, "w") as f:
+            f.writelines(pin_lines)
 
     checked = 0
     tool = find_oathtool(args.oathtool)
@@ -254,7 +262,7 @@ def cmd_plan(args) -> int:
         idx = sorted({0, len(rows) - 1} | {(i * 7919) % len(rows) for i in range(args.check)})
         pairs = []
         for i in idx[: max(args.check, 2)]:
-            u, s, key, _tenant = rows[i]
+            u, s, key, _tenant, _pin = rows[i]
             for step in steps:
                 pairs.append((s, step, hotp(key, step)))
         checked = cross_check(tool, pairs)
@@ -292,6 +300,7 @@ def main() -> int:
     s.add_argument("--workers", type=int, default=16)
     s.add_argument("--timeout", type=float, default=30.0)
     s.add_argument("--out", required=True)
+    s.add_argument("--pin", default="", help="give every token this PIN (issue 16)")
     s.set_defaults(func=cmd_populate)
 
     s = sub.add_parser("plan")
@@ -302,6 +311,7 @@ def main() -> int:
                    help="minimum seconds between now and the chosen boundary")
     s.add_argument("--offset", type=float, default=0.5, help="seconds after the boundary to return")
     s.add_argument("--check", type=int, default=5, help="users to cross-check with oathtool")
+    s.add_argument("--pin-out", help="write the requests of users with a PIN (PIN ‖ OTP) to this file instead")
     s.add_argument("--oathtool")
     s.set_defaults(func=cmd_plan)
 

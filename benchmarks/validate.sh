@@ -2,10 +2,11 @@
 # Lifeline validation benchmark: POST /api/v1/validate throughput/latency with a fresh, correct
 # TOTP code on every request, compared with GET /health on the same server, plus peak RSS.
 #
-# Usage: benchmarks/validate.sh [--postgres] [--duration S] [--no-build]
+# Usage: benchmarks/validate.sh [--postgres] [--duration S] [--no-build] [--pin]
 #                               [--users N] [--tenants N] [--threads N] [--connections N] [--keep]
 # --tenants N spreads the users round-robin over N tenants (bench1..benchN; default 1: tenant bench), e.g. to
-# measure audit chains per tenant (issue 14 item 7) with --postgres --tenants 4.
+# measure audit chains per tenant (issue 14 item 7) with --postgres --tenants 4. --pin adds as many users whose token
+# has a PIN and a second validate run with PIN ‖ OTP right after the OTP-only one (A/B in one run, issue 16).
 # See benchmarks/README.md. It only prints results (targets met / not met); it asserts nothing.
 # Everything listens on 127.0.0.1; everything it starts is stopped on exit.
 set -euo pipefail
@@ -24,8 +25,10 @@ THREADS=2
 CONNECTIONS=32
 TENANT=bench
 TENANTS=1
+PIN_MODE=0
+BENCH_PIN=7391
 
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 is_uint() { [[ "$1" =~ ^[1-9][0-9]*$ ]]; }
 
 while [ $# -gt 0 ]; do
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
     --postgres) POSTGRES=1 ;;
     --no-build) BUILD=0 ;;
     --keep) KEEP=1 ;;
+    --pin) PIN_MODE=1 ;;
     --duration) DURATION="${2:-}"; shift ;;
     --duration=*) DURATION="${1#*=}" ;;
     --users) USERS="${2:-}"; shift ;;
@@ -52,7 +56,9 @@ for v in DURATION USERS TENANTS THREADS CONNECTIONS; do
   is_uint "${!v}" || { echo "validate.sh: --${v,,} needs a positive integer (got '${!v}')" >&2; exit 2; }
 done
 [ "$CONNECTIONS" -ge "$THREADS" ] || { echo "validate.sh: --connections must be >= --threads" >&2; exit 2; }
-if [ "$DURATION" -gt 28 ]; then
+if [ "$PIN_MODE" = 1 ] && [ "$DURATION" -gt 14 ]; then
+  echo "validate.sh: warning: --pin runs validate twice; --duration $DURATION makes them cross a 30 s TOTP step" >&2
+elif [ "$DURATION" -gt 28 ]; then
   echo "validate.sh: warning: --duration $DURATION crosses a 30 s TOTP step; step t-1 codes not yet" \
        "used by then fall out of the window and are rejected" >&2
 fi
@@ -203,11 +209,21 @@ run_child python3 "$HERE/totp_bench.py" populate --base-url "$BASE" --admin-key 
   || { cat "$WORK/populate.err" >&2; server_alive || true; die "creating users/tokens failed"; }
 POPULATE_S="$(sed -n 's/^POPULATE_SECONDS=//p' "$WORK/populate.err")"
 server_alive || exit 1
+if [ "$PIN_MODE" = 1 ]; then
+  log "creating $USERS more users whose token has a PIN (validate takes PIN ‖ OTP)"
+  run_child python3 "$HERE/totp_bench.py" populate --base-url "$BASE" --admin-key "$ADMIN_KEY" \
+    --tenant "$TENANT" --users "$USERS" --workers 16 --prefix p --pin "$BENCH_PIN" --out "$WORK/secrets-pin.tsv" \
+    2>"$WORK/populate-pin.err" || { cat "$WORK/populate-pin.err" >&2; server_alive || true; die "creating users/tokens with a PIN failed"; }
+  cat "$WORK/secrets-pin.tsv" >>"$WORK/secrets.tsv"
+  server_alive || exit 1
+fi
 
 # ------------------------------------------------------------------ 5. validate run
 log "validate: precomputing $((USERS * 3)) requests (steps t-1, t, t+1) and waiting for a step boundary"
+PLAN_PIN=()
+[ "$PIN_MODE" = 1 ] && PLAN_PIN=(--pin-out "$WORK/requests-pin.txt")
 run_child python3 "$HERE/totp_bench.py" plan --secrets "$WORK/secrets.tsv" --tenant "$TENANT" \
-  --out "$WORK/requests.txt" --margin 2 --offset 0.5 --check 5
+  --out "$WORK/requests.txt" --margin 2 --offset 0.5 --check 5 "${PLAN_PIN[@]}"
 # server CPU seconds (user + system) so far, from /proc: steadier than throughput on a shared machine
 server_cpu() { awk -v t="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / t }' "/proc/$SERVER_PID/stat"; }
 log "wrk POST /api/v1/validate: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
@@ -218,6 +234,17 @@ run_child wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$HERE
 V_CPU1=$(server_cpu)
 cat "$WORK/wrk-validate.txt"
 server_alive || exit 1
+if [ "$PIN_MODE" = 1 ]; then
+  # B of the A/B: the same settings, right after A and inside the same TOTP window, with PIN ‖ OTP in code.
+  log "wrk POST /api/v1/validate with PIN ‖ OTP: -t$THREADS -c$CONNECTIONS -d${DURATION}s"
+  P_CPU0=$(server_cpu)
+  run_child wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$HERE/validate.lua" "$BASE" \
+    -- "$WORK/requests-pin.txt" "$VALIDATE_KEY" "$THREADS" >"$WORK/wrk-validate-pin.txt" 2>&1 \
+    || { cat "$WORK/wrk-validate-pin.txt" >&2; die "wrk (validate, PIN) failed"; }
+  P_CPU1=$(server_cpu)
+  cat "$WORK/wrk-validate-pin.txt"
+  server_alive || exit 1
+fi
 metrics="$(curl -fsS --max-time 5 "$BASE/metrics" 2>/dev/null | grep '^lifeline_validations_total' || true)"
 [ -n "$metrics" ] && { echo "server metrics:"; echo "$metrics" | sed 's/^/  /'; }
 
@@ -287,6 +314,23 @@ POST /api/v1/validate $(printf '%10.0f' "$V_RPS") req/s   p50 $(printf '%.3f' "$
 EOF
 if [ "$V_WRAP" != 0 ] && [ "$V_WRAP" != nan ]; then
   echo "  NOTE: the $V_FRESH-request list ran out: $V_WRAP of $V_ISSUED requests were replays (expected rejects)"
+fi
+cat <<EOF
+EOF
+if [ "$PIN_MODE" = 1 ]; then
+  P=$WORK/wrk-validate-pin.txt
+  P_RPS=$(bench "$P" rps); P_P50=$(bench "$P" p50_ms); P_P99=$(bench "$P" p99_ms)
+  P_RESP=$(bench "$P" responses); P_ACC=$(bench "$P" accepts); P_REJ=$(bench "$P" rejects)
+  P_OTH=$(bench "$P" others); P_NON200=$(bench "$P" non200); P_SERR=$(bench "$P" socket_errors)
+  P_CPU_US=$(calc "$P_RESP > 0 ? 1e6 * ($P_CPU1 - $P_CPU0) / $P_RESP : 0")
+  PIN_RATIO=nan
+  [[ "$V_RPS" =~ ^[0-9.]+$ && "$P_RPS" =~ ^[0-9.]+$ ]] && PIN_RATIO=$(calc "$V_RPS > 0 ? 100 * $P_RPS / $V_RPS : 0")
+  cat <<EOF
+POST /validate PIN+OTP $(printf '%9.0f' "$P_RPS") req/s   p50 $(printf '%.3f' "$P_P50") ms   p99 $(printf '%.3f' "$P_P99") ms
+  responses $P_RESP: accept $P_ACC, reject $P_REJ, other $P_OTH (non-200 $P_NON200), socket errors $P_SERR
+  server CPU / request:   $(printf '%.0f' "$P_CPU_US") us (OTP only: $(printf '%.0f' "$V_CPU_US") us)
+  PIN+OTP / OTP only:     $(printf '%.1f' "$PIN_RATIO") % of the OTP-only throughput (target >= 80 %: $(met "$PIN_RATIO" ">=" 80))
+EOF
 fi
 cat <<EOF
 GET /health           $(printf '%10.0f' "$H_RPS") req/s   p50 $(printf '%.3f' "$H_P50") ms   p99 $(printf '%.3f' "$H_P99") ms   (socket errors $H_SERR, status>=400 $H_STERR)

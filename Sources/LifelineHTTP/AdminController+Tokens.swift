@@ -13,6 +13,7 @@ extension AdminController {
             if let c = input.counter { req.counter = c }
             req.secretBase32 = input.secret
             req.label = input.label ?? ""
+            req.pin = input.pin
             let username = try context.parameters.require("username")
             let tenantName = try context.parameters.require("tenant")
             let enrollment = try await admin.enrollToken(tenantName: tenantName, username: username, req, caller: context.principal)
@@ -37,6 +38,20 @@ extension AdminController {
                 let token = try await admin.changeTokenState(tenantName: tenantName, id: try tokenID(context), change, caller: caller)
                 return try JSON.response(try await out(token, tenant: try await admin.tenant(tenantName, caller: caller), caller: caller))
             }
+        }
+        // The token's PIN: set (which also unblocks it) or removed. The answer is the token, never the PIN.
+        group.put("/tenants/:tenant/tokens/:id/pin") { request, context in
+            let input = try await JSON.decode(DTO.TokenPINIn.self, from: request)
+            let caller = context.principal
+            let tenantName = try context.parameters.require("tenant")
+            let token = try await admin.setTokenPIN(tenantName: tenantName, id: try tokenID(context), pin: input.pin, caller: caller)
+            return try JSON.response(try await out(token, tenant: try await admin.tenant(tenantName, caller: caller), caller: caller))
+        }
+        group.delete("/tenants/:tenant/tokens/:id/pin") { _, context in
+            let caller = context.principal
+            let tenantName = try context.parameters.require("tenant")
+            let token = try await admin.setTokenPIN(tenantName: tenantName, id: try tokenID(context), pin: nil, caller: caller)
+            return try JSON.response(try await out(token, tenant: try await admin.tenant(tenantName, caller: caller), caller: caller))
         }
         group.post("/tenants/:tenant/tokens/:id/resync") { request, context in
             let input = try await JSON.decode(DTO.ResyncIn.self, from: request)

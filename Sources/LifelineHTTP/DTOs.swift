@@ -26,7 +26,7 @@ enum DTO {
         let t: Token, tenant: String, username: String
         enum K: String, CodingKey {
             case id, tenant, username, type, algorithm, digits, period, state, fail_count, max_fail, throttled_until, drift, counter, last_used, label
-            case created_at
+            case created_at, has_pin, pin_fail_count, pin_blocked
         }
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: K.self)
@@ -47,6 +47,9 @@ enum DTO {
             if let l = t.lastUsed { try c.encode(l, forKey: .last_used) } else { try c.encodeNil(forKey: .last_used) }
             try c.encode(t.label, forKey: .label)
             try c.encode(t.createdAt, forKey: .created_at)
+            try c.encode(t.hasPIN, forKey: .has_pin)
+            try c.encode(t.pinFailCount, forKey: .pin_fail_count)
+            try c.encode(t.isPINBlocked, forKey: .pin_blocked)
         }
     }
 
@@ -70,11 +73,15 @@ enum DTO {
 
     struct ValidateIn: FlatJSONDecodable {
         let tenant: String; let username: String; let code: String
+        /// The PIN of a token with one, given apart from the OTP in `code` (else `code` is PIN ‖ OTP).
+        let pin: String?
         init?(flatJSON fields: [String: String]) {
             guard let tenant = fields["tenant"], let username = fields["username"], let code = fields["code"] else { return nil }
-            self.tenant = tenant; self.username = username; self.code = code
+            self.tenant = tenant; self.username = username; self.code = code; self.pin = fields["pin"]
         }
     }
+    /// `PUT /tokens/{id}/pin`.
+    struct TokenPINIn: Decodable { let pin: String }
     struct CheckIn: Decodable { let code: String }
     struct ResyncIn: Decodable { let code1: String; let code2: String }
     struct ResultOut: Encodable { let result: String }
@@ -85,6 +92,8 @@ enum DTO {
     struct TokenIn: Decodable {
         let type: TokenType; let secret: String?; let algorithm: OTPAlgorithm?; let digits: Int?; let period: Int?
         let counter: Int64?; let label: String?
+        /// The token's PIN (4–8 digits; validate then takes PIN ‖ OTP).
+        let pin: String?
     }
     struct EnrollmentOut: Encodable { let token: TokenOut; let otpauthUri: String }
 

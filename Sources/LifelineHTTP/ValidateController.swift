@@ -12,7 +12,7 @@ struct ValidateController {
             let start = ContinuousClock.now
             let input = try await JSON.decodeFlat(DTO.ValidateIn.self, from: request)
             let accepted = try await validation.validate(tenantName: input.tenant, username: input.username, code: input.code,
-                                                         caller: context.principal)
+                                                         pin: input.pin, caller: context.principal)
             metrics.recordValidation(accepted: accepted, duration: ContinuousClock.now - start)
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: accepted ? Self.accept : Self.reject))

@@ -302,6 +302,12 @@ enum Migrations {
               PRIMARY KEY (tenant_id, user_id))
             """,
         ]),
+        // Issue 16: OTP tokens with a PIN. The PIN's keyed verifier (TokenPINVerifier: `<key id>:<hmac hex>`, null: no
+        // PIN) and the consecutive wrong PINs (blocked at TokenPIN.maxFailures).
+        Migration(version: 20, name: "token pins", statements: [
+            "ALTER TABLE tokens ADD COLUMN pin_verifier TEXT",
+            "ALTER TABLE tokens ADD COLUMN pin_fail_count BIGINT NOT NULL DEFAULT 0",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

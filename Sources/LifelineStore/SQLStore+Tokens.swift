@@ -27,7 +27,8 @@ extension SQLStore: TokenStore {
 
     /// The columns of `tokens` that ``storedToken(from:)`` reads, selected from `t` as `t_<column>`.
     static let prefixedTokenColumns = ["id", "tenant_id", "user_id", "type", "algorithm", "digits", "period", "state", "fail_count",
-                                       "max_fail", "drift", "counter", "last_used", "label", "secret", "created_at", "throttled_until"]
+                                       "max_fail", "drift", "counter", "last_used", "label", "secret", "created_at", "throttled_until",
+                                       "pin_verifier", "pin_fail_count"]
         .map { "t.\($0) AS t_\($0)" }.joined(separator: ", ")
 
     public func storedToken(id: UUID, tenantID: UUID) async throws -> StoredToken? {
@@ -53,11 +54,13 @@ extension SQLStore: TokenStore {
             // The single-use guard: one conditional UPDATE. Whatever the number of concurrent requests, only one
             // finds last_used below `step`; the others match no row. HOTP's next counter follows the used one.
             // The fail counter must still be the one the check read, and the token not throttled: a guess that raced a
-            // failure recorded meanwhile does not count (TokenStore.consume).
+            // failure recorded meanwhile does not count (TokenStore.consume). A blocked PIN accepts nothing, and an accept
+            // clears the PIN's counter.
             try await self.changeThenAudit("""
                 UPDATE tokens SET last_used = \(bind: step), drift = \(bind: drift), fail_count = 0, throttled_until = NULL,
-                  counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END
+                  counter = CASE WHEN type = 'hotp' THEN \(bind: step + 1) ELSE counter END, pin_fail_count = 0
                 WHERE id = \(bind: Row.id(tokenID)) AND state = 'active' AND (last_used IS NULL OR last_used < \(bind: step))
+                  AND (pin_verifier IS NULL OR pin_fail_count < \(bind: Int64(TokenPIN.maxFailures)))
                   AND fail_count = \(bind: Int64(seenFailCount)) AND (throttled_until IS NULL OR throttled_until <= \(bind: Row.millis(now)))
                 RETURNING id
                 """, audit: audit, in: db)
@@ -73,6 +76,16 @@ extension SQLStore: TokenStore {
 
     /// Stores one failure (compare-and-set on the fail counter the check read).
     static func addFailure(_ f: TokenFailure, in db: any SQLDatabase) async throws {
+        if f.wrongPIN {
+            // Why an increment capped at the limit and not a compare-and-set: concurrent wrong PINs each count until the
+            // PIN is blocked, so a burst gets no more PIN guesses than the limit (TokenStore.recordFailure).
+            try await db.raw("""
+                UPDATE tokens SET pin_fail_count = pin_fail_count + 1
+                WHERE id = \(bind: Row.id(f.tokenID)) AND state = 'active' AND pin_verifier IS NOT NULL
+                  AND pin_fail_count < \(bind: Int64(TokenPIN.maxFailures))
+                """).run()
+            return
+        }
         // Why a lock only at max_fail (≤ 100 consecutive failures, NIST SP 800-63B-4 §3.2.2) and a throttle before it:
         // the validation service computed both from the counter it read; the comparison makes a stale read a no-op.
         try await db.raw("""
@@ -90,6 +103,18 @@ extension SQLStore: TokenStore {
                 WHERE id = \(bind: Row.id(tokenID)) AND (last_used IS NULL OR last_used < \(bind: step))
                 RETURNING id
                 """, audit: audit, in: db)
+        }
+    }
+
+    public func setPIN(tokenID: UUID, tenantID: UUID, pin: TokenPINVerifier?, audit: AuditRecord) async throws -> Token? {
+        try await backend.write(lane: audit.chain) { db in
+            guard let row = try await db.raw("""
+                UPDATE tokens SET pin_verifier = \(bind: pin?.text), pin_fail_count = 0
+                WHERE id = \(bind: Row.id(tokenID)) AND tenant_id = \(bind: Row.id(tenantID))
+                RETURNING *
+                """).first() else { return nil }
+            try await self.appendAudit(audit, in: db)
+            return try Self.storedToken(from: row).token
         }
     }
 
@@ -122,11 +147,12 @@ extension SQLStore: TokenStore {
         let t = s.token
         try await db.raw("""
             INSERT INTO tokens (id, tenant_id, user_id, type, algorithm, digits, period, state, fail_count, max_fail, drift,
-              counter, last_used, label, secret, created_at)
+              counter, last_used, label, secret, created_at, pin_verifier, pin_fail_count)
             VALUES (\(bind: Row.id(t.id)), \(bind: Row.id(t.tenantID)), \(bind: Row.id(t.userID)), \(bind: t.type.rawValue),
               \(bind: t.algorithm.rawValue), \(bind: Int64(t.digits)), \(bind: t.period.map(Int64.init)), \(bind: t.state.rawValue),
               \(bind: Int64(t.failCount)), \(bind: Int64(t.maxFail)), \(bind: t.drift), \(bind: t.counter), \(bind: t.lastUsed),
-              \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)))
+              \(bind: t.label), \(bind: s.secret.text), \(bind: Row.millis(t.createdAt)), \(bind: s.pin?.text),
+              \(bind: Int64(t.pinFailCount)))
             """).run()
     }
 
@@ -141,11 +167,19 @@ extension SQLStore: TokenStore {
             state: try Row.enumValue(row, "state", as: TokenState.self), failCount: Int(try row.decode(column: "fail_count", as: Int64.self)),
             maxFail: Int(try row.decode(column: "max_fail", as: Int64.self)), drift: try row.decode(column: "drift", as: Int64.self),
             counter: try row.decode(column: "counter", as: Int64.self), lastUsed: lastUsed, label: try row.decode(column: "label", as: String.self),
-            createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)), throttledUntil: throttledUntil)
+            createdAt: Row.date(try row.decode(column: "created_at", as: Int64.self)), throttledUntil: throttledUntil,
+            pinFailCount: Int(try row.decode(column: "pin_fail_count", as: Int64.self)))
         guard let secret = SealedSecret(text: try row.decode(column: "secret", as: String.self)) else {
             throw LifelineError(.integrity, "a token secret is not in sealed form")
         }
-        return StoredToken(token: token, secret: secret)
+        var pin: TokenPINVerifier? = nil
+        if try !row.decodeNil(column: "pin_verifier") {
+            guard let v = TokenPINVerifier(text: try row.decode(column: "pin_verifier", as: String.self)) else {
+                throw LifelineError(.integrity, "a token PIN verifier is not in its stored form")
+            }
+            pin = v
+        }
+        return StoredToken(token: token, secret: secret, pin: pin)
     }
 }
 

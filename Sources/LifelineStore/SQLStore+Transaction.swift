@@ -29,7 +29,8 @@ extension SQLStore: TransactionStore {
             let row = try await db.raw("""
                 UPDATE tokens SET state = \(bind: state.rawValue),
                   fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE fail_count END,
-                  throttled_until = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN NULL ELSE throttled_until END
+                  throttled_until = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN NULL ELSE throttled_until END,
+                  pin_fail_count = CASE WHEN \(bind: Int64(resetFailCount ? 1 : 0)) = 1 THEN 0 ELSE pin_fail_count END
                 WHERE id = \(bind: Row.id(tokenID)) AND tenant_id = \(bind: Row.id(tenantID))
                 RETURNING *
                 """).first()

@@ -169,11 +169,15 @@ struct EmergencyCodeRuleTests {
 
     @Test func validateInputRule() throws {
         #expect(try Validation.validationCode("123456") == SubmittedCode([.otpToken: "123456"]))
-        #expect(try Validation.validationCode("12345678") == SubmittedCode([.otpToken: "12345678"]))
-        #expect(try Validation.validationCode("23456789") == SubmittedCode([.otpToken: "23456789", .emergencyCode: "23456789"]))
+        // 8 digits: an OTP or the Lifeline Authenticator's online/offline code; 9–13: its unblock code; 10–16: a token
+        // PIN ‖ OTP (issue 16).
+        #expect(try Validation.validationCode("12345678") == SubmittedCode([.otpToken: "12345678", .authenticator: "12345678"]))
+        #expect(try Validation.validationCode("23456789") == SubmittedCode([.otpToken: "23456789", .authenticator: "23456789", .emergencyCode: "23456789"]))
+        #expect(try Validation.validationCode("123456789") == SubmittedCode([.authenticator: "123456789"]))
+        #expect(try Validation.validationCode("1234567890") == SubmittedCode([.otpToken: "1234567890", .authenticator: "1234567890", .emergencyCode: "1234567890"]))
         #expect(try Validation.validationCode("12345 67890") == SubmittedCode([.emergencyCode: "1234567890"]))
         #expect(try Validation.validationCode("k7mq-9xhd") == SubmittedCode([.emergencyCode: "K7MQ9XHD"]))
-        for bad in ["12345", "123456789", "12ab56", " 123456", "", "１２３４５６", "K7MQ9XH", String(repeating: "9", count: 33)] {
+        for bad in ["12345", "12ab56", " 123456", "", "１２３４５６", "K7MQ9XH", String(repeating: "9", count: 33)] {
             #expect(throws: LifelineError.self, "\(bad)") { try Validation.validationCode(bad) }
         }
         // The OTP rule itself is unchanged (admin check and resync use it).

@@ -31,8 +31,10 @@ extension InMemoryStore: TokenStore {
         return write { s in
             // The single-use guard and the compare-and-set on the fail counter (TokenStore.consume).
             guard var t = s.tokens[tokenID], t.token.state == .active, (t.token.lastUsed.map { $0 < step } ?? true),
-                  t.token.failCount == seenFailCount, (t.token.throttledUntil.map { $0 <= now } ?? true) else { return false }
+                  t.token.failCount == seenFailCount, (t.token.throttledUntil.map { $0 <= now } ?? true),
+                  !t.token.isPINBlocked else { return false }
             t.token.lastUsed = step; t.token.drift = drift; t.token.failCount = 0; t.token.throttledUntil = nil
+            t.token.pinFailCount = 0
             if t.token.type == .hotp { t.token.counter = step + 1 }
             s.tokens[tokenID] = t
             Self.append(audit, key: key, to: &s)
@@ -44,6 +46,14 @@ extension InMemoryStore: TokenStore {
         let key = try await auditKey()
         write { s in
             for f in failures {
+                if f.wrongPIN {
+                    // An increment capped at the limit (TokenStore.recordFailure).
+                    guard var t = s.tokens[f.tokenID], t.token.state == .active, t.pin != nil,
+                          t.token.pinFailCount < TokenPIN.maxFailures else { continue }
+                    t.token.pinFailCount += 1
+                    s.tokens[f.tokenID] = t
+                    continue
+                }
                 guard var t = s.tokens[f.tokenID], t.token.state == .active, t.token.failCount == f.seenFailCount else { continue }
                 t.token.failCount = f.seenFailCount + 1
                 t.token.throttledUntil = f.throttledUntil
@@ -63,6 +73,17 @@ extension InMemoryStore: TokenStore {
             s.tokens[tokenID] = t
             Self.append(audit, key: key, to: &s)
             return true
+        }
+    }
+
+    public func setPIN(tokenID: UUID, tenantID: UUID, pin: TokenPINVerifier?, audit: AuditRecord) async throws -> Token? {
+        let key = try await auditKey()
+        return write { s in
+            guard var t = s.tokens[tokenID], t.token.tenantID == tenantID else { return nil }
+            t.pin = pin; t.token.hasPIN = pin != nil; t.token.pinFailCount = 0
+            s.tokens[tokenID] = t
+            Self.append(audit, key: key, to: &s)
+            return t.token
         }
     }
 

@@ -27,7 +27,7 @@ extension InMemoryStore: TransactionStore {
         case .setTokenState(let tokenID, let tenantID, let state, let resetFailCount):
             guard var t = s.tokens[tokenID], t.token.tenantID == tenantID else { return .init(changed: 0) }
             t.token.state = state
-            if resetFailCount { t.token.failCount = 0; t.token.throttledUntil = nil }
+            if resetFailCount { t.token.failCount = 0; t.token.throttledUntil = nil; t.token.pinFailCount = 0 }
             s.tokens[tokenID] = t
             return .init(changed: 1, token: t.token)
         case .unlockTokens(let userID):

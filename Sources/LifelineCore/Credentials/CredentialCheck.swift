@@ -50,10 +50,14 @@ public struct CredentialCheck: Sendable {
     public var guesses: Guesses
     /// The audit event (`validate`, `token.check`, `recovery.totp`, ...).
     public var event: String
+    /// A PIN given apart from the code (validate's `pin` field, 4–8 digits): then `input` holds the OTP of a token with a
+    /// PIN (``TokenPIN``). Nil: a token with a PIN reads its PIN as the prefix of the code.
+    public var pin: String?
 
     public init(subject: Subject, kinds: Set<CredentialKind>, input: SubmittedCode, tokens: TokenScope = .all,
-                guesses: Guesses = .counted, event: String) {
+                guesses: Guesses = .counted, event: String, pin: String? = nil) {
         self.subject = subject; self.kinds = kinds; self.input = input; self.tokens = tokens; self.guesses = guesses; self.event = event
+        self.pin = pin
     }
 }
 

@@ -15,13 +15,17 @@ struct CredentialDependencies: Sendable {
 /// (docs/adding-a-credential.md).
 ///
 /// Why this order: OTP tokens first, because they are what users type every day and an input that can be an OTP is a
-/// guess at the tokens (issue 13 item 3); then the recovery codes, the user's own saved spares (exactly 16 characters,
-/// so they never take an OTP's input); then the emergency code, the helpdesk's temporary stand-in. A wrong input counts
-/// on the first of them that it could be.
+/// guess at the tokens (issue 13 item 3); then the Lifeline Authenticator, the other everyday code (8 digits; its 9–13
+/// digit unblock code too): right after the tokens so that a wrong 8-digit code counts as a wrong PIN of the app (issue
+/// 16) unless the user has an 8-digit token that it could be, and a wrong unblock code counts on the UBC before an
+/// all-digit emergency code could claim it; then the recovery codes, the user's own saved spares (exactly 16
+/// characters, so they never take an OTP's input); then the emergency code, the helpdesk's temporary stand-in. A wrong
+/// input counts on the first of them that it could be.
 struct CredentialRegistry: Sendable {
     /// The registered types, in the order they are tried.
     static let registered: [any CredentialType.Type] = [
         OTPTokenCredential.self,
+        AuthenticatorCredential.self,
         RecoveryCodeCredential.self,
         EmergencyCodeCredential.self,
     ]

@@ -43,18 +43,30 @@ public struct Token: Sendable, Equatable, Identifiable {
     public var lastUsed: Int64?
     public var label: String
     public var createdAt: Date
+    /// Whether the token has a PIN (``TokenPIN``): then it accepts PIN ‖ OTP (or the PIN in a field of its own), never
+    /// the OTP alone. The verifier itself is in ``StoredToken/pin``.
+    public var hasPIN: Bool
+    /// Consecutive wrong PINs since the last accepted code or the last reset; at ``TokenPIN/maxFailures`` the PIN is
+    /// blocked (``isPINBlocked``).
+    public var pinFailCount: Int
 
     public init(
         id: UUID, tenantID: UUID, userID: UUID, type: TokenType, algorithm: OTPAlgorithm, digits: Int,
         period: Int?, state: TokenState = .active, failCount: Int = 0, maxFail: Int = OTPPolicy.maxFailLimit, drift: Int64 = 0,
-        counter: Int64 = 0, lastUsed: Int64? = nil, label: String = "", createdAt: Date, throttledUntil: Date? = nil
+        counter: Int64 = 0, lastUsed: Int64? = nil, label: String = "", createdAt: Date, throttledUntil: Date? = nil,
+        hasPIN: Bool = false, pinFailCount: Int = 0
     ) {
         self.id = id; self.tenantID = tenantID; self.userID = userID; self.type = type
         self.algorithm = algorithm; self.digits = digits; self.period = period; self.state = state
         self.failCount = failCount; self.maxFail = maxFail; self.drift = drift; self.counter = counter
         self.lastUsed = lastUsed; self.label = label; self.createdAt = createdAt
         self.throttledUntil = throttledUntil
+        self.hasPIN = hasPIN; self.pinFailCount = pinFailCount
     }
+
+    /// Whether the token's PIN is blocked after ``TokenPIN/maxFailures`` consecutive wrong PINs: it accepts nothing
+    /// until an administrator resets the token or sets a new PIN.
+    public var isPINBlocked: Bool { hasPIN && pinFailCount >= TokenPIN.maxFailures }
 
     /// Whether codes are refused unchecked at `now`.
     public func isThrottled(at now: Date) -> Bool { throttledUntil.map { $0 > now } ?? false }
@@ -68,5 +80,10 @@ public struct Token: Sendable, Equatable, Identifiable {
 public struct StoredToken: Sendable {
     public var token: Token
     public var secret: SealedSecret
-    public init(token: Token, secret: SealedSecret) { self.token = token; self.secret = secret }
+    /// The verifier of the token's PIN (nil: the token has none).
+    public var pin: TokenPINVerifier?
+    public init(token: Token, secret: SealedSecret, pin: TokenPINVerifier? = nil) {
+        self.token = token; self.secret = secret; self.pin = pin
+        self.token.hasPIN = pin != nil
+    }
 }

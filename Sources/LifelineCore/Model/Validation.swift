@@ -98,7 +98,8 @@ public enum Validation {
     }
 
     /// What `POST /validate` accepts as a code: the input in the form of each registered credential type that accepts it
-    /// (``CredentialRegistry``: an OTP of 6–8 ASCII digits as typed; a saved recovery code, 16 characters of Crockford's
+    /// (``CredentialRegistry``: an OTP of 6–8 ASCII digits as typed, or PIN ‖ OTP of 10–16 for a token with a PIN; a
+    /// Lifeline Authenticator code, 8 digits or a 9–13-digit unblock code; a saved recovery code, 16 characters of Crockford's
     /// base32; an emergency access code, 10–32 digits or 8–32 of the alphanumeric alphabet; codes in any case, spaces and
     /// dashes ignored). A code that may be several is tried as each. Checked before any lookup, so the answer is the
     /// same for every user.

@@ -6,8 +6,9 @@ import Foundation
 
 extension ValidationService {
     /// What a validation reads and writes: the user with their tokens, the emergency code (a wrong guess at it is
-    /// counted through the transaction port), the audit log.
+    /// counted through the transaction port), the audit log, and the Lifeline Authenticator's links (issue 16).
     public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & RecoveryCodeStore & AuditLog & TransactionStore & RecoveryStore
+        & AuthenticatorStore
 }
 
 extension EmergencyCodeService {

@@ -47,12 +47,23 @@ public protocol TokenStore: Sendable {
     ///
     /// Why the fail counter is compared: of concurrent guesses checked against the same stored state, only the first
     /// to write counts (a success or a failure); so a burst of parallel requests is worth one guess, not one each.
+    /// For a token with a PIN it also requires the PIN not blocked (PIN fail counter below ``TokenPIN/maxFailures``)
+    /// and clears the PIN fail counter: a burst of wrong PINs that blocked the PIN first leaves no accept behind it.
     func consume(tokenID: UUID, step: Int64, drift: Int64, seenFailCount: Int, now: Date, audit: AuditRecord) async throws -> Bool
     /// Records one failed code on each token of `failures` whose fail counter still equals the one the check read
     /// (a compare-and-set: see ``consume(tokenID:step:drift:seenFailCount:now:audit:)``): the counter becomes
     /// `seenFailCount + 1`, the throttle `throttledUntil`, and the state `locked` when `lock` says so. Only active
     /// tokens change. Appends `audit`. One transaction.
+    ///
+    /// A failure with ``TokenFailure/wrongPIN`` counts on the token's PIN instead: its PIN fail counter goes up by one
+    /// unless it already reached ``TokenPIN/maxFailures`` — an atomic increment, not a compare-and-set, so that
+    /// concurrent wrong PINs count each until the limit (a limit of 3 allows 3, also in a burst), and the OTP fail
+    /// counter and throttle stay as they are.
     func recordFailure(_ failures: [TokenFailure], audit: AuditRecord) async throws -> Void
+    /// Sets the verifier of the token's PIN (nil: removes the PIN) and clears its PIN fail counter (unblocks the PIN),
+    /// with `audit`, in one transaction; returns the token as stored, or nil (nothing written) when the tenant has no
+    /// such token.
+    func setPIN(tokenID: UUID, tenantID: UUID, pin: TokenPINVerifier?, audit: AuditRecord) async throws -> Token?
     /// Stores the result of a two-code resync: `last_used = step`, the drift and (HOTP) `counter = step + 1`, only if
     /// `step` is above `last_used`. Unlike `consume` it works in any state and leaves the state and the fail counter
     /// alone (an administrator resyncs; unlocking is a separate, audited `setState`). Returns whether it stored.
@@ -74,9 +85,20 @@ public struct TokenFailure: Sendable, Equatable {
     public var throttledUntil: Date?
     /// Whether this failure reaches the token's `maxFail` and locks it.
     public var lock: Bool
+    /// A wrong PIN (``TokenPIN``): counted on the PIN fail counter, not the OTP's (`seenFailCount`, `throttledUntil`
+    /// and `lock` are then ignored).
+    public var wrongPIN: Bool
 
-    public init(tokenID: UUID, seenFailCount: Int, throttledUntil: Date?, lock: Bool) {
+    public init(tokenID: UUID, seenFailCount: Int, throttledUntil: Date?, lock: Bool, wrongPIN: Bool = false) {
         self.tokenID = tokenID; self.seenFailCount = seenFailCount; self.throttledUntil = throttledUntil; self.lock = lock
+        self.wrongPIN = wrongPIN
+    }
+
+    /// A wrong PIN on `token` (`lock`: it reaches ``TokenPIN/maxFailures`` and blocks the PIN, for the lockout report;
+    /// the store counts it either way).
+    public static func wrongPIN(of token: Token) -> TokenFailure {
+        TokenFailure(tokenID: token.id, seenFailCount: token.pinFailCount, throttledUntil: nil,
+                     lock: token.pinFailCount + 1 >= TokenPIN.maxFailures, wrongPIN: true)
     }
 }
 

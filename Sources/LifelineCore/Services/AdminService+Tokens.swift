@@ -25,16 +25,21 @@ extension AdminService {
             secret = random.bytes(request.algorithm == .sha1 ? 20 : request.algorithm == .sha256 ? 32 : 64)
         }
         let label = try Validation.displayName(request.label)
+        if let pin = request.pin { _ = try TokenPIN.validated(pin) }
         let token = Token(id: random.uuid(), tenantID: tenant.id, userID: user.id, type: request.type, algorithm: request.algorithm,
                           digits: request.digits, period: request.type == .totp ? request.period : nil, maxFail: policy.maxFail,
                           counter: request.type == .hotp ? request.counter : 0, label: label, createdAt: clock.now())
         let sealed = try await vault.seal(secret, context: token.id.uuidString)
-        // With its consequence: the user's emergency code ends (EmergencyCodeRules).
-        try await storage.insertToken(StoredToken(token: token, secret: sealed), username: user.username,
+        var pin: TokenPINVerifier? = nil
+        if let typed = request.pin { pin = TokenPIN.verifier(pin: typed, tokenID: token.id, ring: try await vault.ring()) }
+        let stored = StoredToken(token: token, secret: sealed, pin: pin)
+        // With its consequence: the user's emergency code ends (EmergencyCodeRules). The audit says whether a PIN was
+        // set, never the PIN.
+        try await storage.insertToken(stored, username: user.username,
                                       audit: audit(caller, tenant: tenant.name, subject: user.username, event: "token.enroll",
-                                                   reason: "\(token.type.rawValue) \(token.id.uuidString.lowercased())"))
+                                                   reason: "\(token.type.rawValue) \(token.id.uuidString.lowercased())\(pin == nil ? "" : " with PIN")"))
         let uri = OTPAuthURI.make(token: token, secret: secret, issuer: tenant.displayName, account: user.username)
-        return Enrollment(token: token, username: user.username, otpauthURI: uri)
+        return Enrollment(token: stored.token, username: user.username, otpauthURI: uri)
     }
 
     /// Tokens of a tenant, optionally of one user, with their usernames.
@@ -78,6 +83,22 @@ extension AdminService {
         guard let owner = try await storage.storedToken(id: id, tenantID: tenant.id)?.token.userID,
               let token = try await storage.setState(tokenID: id, tenantID: tenant.id, state: state, resetFailCount: resetFailCount,
                                                      owner: (owner, try await storage.user(id: owner)?.username ?? ""), audit: record) else {
+            throw LifelineError(.notFound, "no such token")
+        }
+        return token
+    }
+
+    /// Sets the PIN of a token (``TokenPIN``; nil removes it), which also unblocks a blocked PIN. Audited as
+    /// `token.pin.set` / `token.pin.clear`, never with the PIN. Why `tokens.manage` (helpdesk and above): it is the
+    /// helpdesk's answer to a forgotten or blocked PIN, like a reset.
+    public func setTokenPIN(tenantName: String, id: UUID, pin: String?, caller: Caller) async throws -> Token {
+        try authorizer.require(.tokensManage, caller)
+        if let pin { _ = try TokenPIN.validated(pin) }
+        let tenant = try await tenant(tenantName, caller: caller)
+        var verifier: TokenPINVerifier? = nil
+        if let pin { verifier = TokenPIN.verifier(pin: pin, tokenID: id, ring: try await vault.ring()) }
+        let record = audit(caller, tenant: tenant.name, subject: id.uuidString.lowercased(), event: pin == nil ? "token.pin.clear" : "token.pin.set")
+        guard let token = try await storage.setPIN(tokenID: id, tenantID: tenant.id, pin: verifier, audit: record) else {
             throw LifelineError(.notFound, "no such token")
         }
         return token

@@ -10,6 +10,8 @@ public struct EnrollmentRequest: Sendable {
     /// An imported secret, base32; nil to generate one.
     public var secretBase32: String?
     public var label: String = ""
+    /// The token's PIN (``TokenPIN``: 4–8 digits, weak ones refused); nil: none.
+    public var pin: String?
 
     public init(type: TokenType) { self.type = type }
 }

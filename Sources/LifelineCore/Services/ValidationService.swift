@@ -47,9 +47,13 @@ public struct ValidationService: Sendable {
     /// `code` is an OTP, one of the user's saved recovery codes (docs/recovery-codes.md) or the user's emergency access
     /// code (docs/emergency-codes.md); the last two are accepted in place of the OTP while usable — also when the user's
     /// tokens are locked or the user has none.
-    public func validate(tenantName: String, username: String, code: String, caller: Caller) async throws -> Bool {
+    ///
+    /// For a token with a PIN (``TokenPIN``, the privacyIDEA convention) `code` is PIN ‖ OTP, or the OTP with the PIN in
+    /// `pin` (4–8 digits; another form is refused with 400 before any lookup, the same for every user).
+    public func validate(tenantName: String, username: String, code: String, pin: String? = nil, caller: Caller) async throws -> Bool {
         try Authorizer().require(.validate, caller)
         let submitted = try Validation.validationCode(code)
+        if let pin, !TokenPIN.isWellFormed(pin) { throw LifelineError(.invalidRequest, "pin must be 4 to 8 digits") }
         // Why checked here: the username of a failed validation is audited, and a name no user can have must not
         // write an unbounded subject into the audit log.
         let username = try Validation.username(username)
@@ -57,7 +61,7 @@ public struct ValidationService: Sendable {
         // A tenant-scoped key may name only its own tenant; an unknown tenant is "another" tenant too.
         try Authorizer().requireScope(caller, tenant: tenant)
         let request = CredentialCheck(subject: .username(username), kinds: CredentialRegistry.kinds,
-                                      input: submitted, event: "validate")
+                                      input: submitted, event: "validate", pin: pin)
         return try await check(request, tenant: tenant, caller: caller).result == .accept
     }
 
@@ -141,7 +145,10 @@ public struct ValidationService: Sendable {
             try await storage.append(audit("reject", unknownReason))
             return CredentialOutcome(result: .reject, reason: unknownReason)
         }
-        let miss = first ?? CredentialMiss(reason: "wrong code")
+        var miss = first ?? CredentialMiss(reason: "wrong code")
+        // The audited reason of a counted guess is the type's that counts it (a wrong PIN of the authenticator app, a
+        // wrong unblock code), when the first type only found no match.
+        if let claimed, miss.result == .reject { miss.reason = claimed.reason }
         let record = audit("reject", miss.reason)
         if request.guesses == .counted, let guess = claimed?.guess {
             try await guess(record)
