@@ -36,6 +36,7 @@ public final class InMemoryStore: Sendable {
         var directoryLookups: [String: Date] = [:]
         var directorySyncRuns: [DirectorySyncRun] = []
         var helpdesk = HelpdeskState()
+        var authenticator = AuthenticatorState()
         var operators: [UUID: Operator] = [:]
         var operatorSessions: [UUID: OperatorSession] = [:]
         var operatorEnrolments: [String: OperatorEnrolment] = [:]

@@ -24,6 +24,12 @@ enum HelpdeskMessages {
         "helpdesk.action.emergency_code_revoke": "revoked your emergency code",
         "helpdesk.action.budget_lift": "lifted the pause of your account recovery",
         "helpdesk.action.helpdesk_code": "issued an access code",
+        "helpdesk.action.pin_block": "blocked the PIN of your Lifeline Authenticator",
+        "helpdesk.action.ubc_display": "issued an unblocking code (UBC) for your Lifeline Authenticator",
+        "helpdesk.action.pin_reset_present": "opened a PIN reset of your Lifeline Authenticator",
+        "helpdesk.authenticator_replaced_sms": "{tenant}: a new Lifeline Authenticator app was activated on your account; your previous app no longer gives codes. If this was not you, contact your helpdesk now.",
+        "helpdesk.authenticator_replaced_subject": "{tenant}: a new authenticator app was activated",
+        "helpdesk.authenticator_replaced_body": "Hello,\n\na new Lifeline Authenticator app was activated on your account, and your previous app no longer gives codes.\n\nIf you did not do this, contact your helpdesk now.\n\n{tenant}",
     ]
 
     static let cs: [String: String] = [
@@ -43,6 +49,12 @@ enum HelpdeskMessages {
         "helpdesk.action.emergency_code_revoke": "zrušil nouzový kód",
         "helpdesk.action.budget_lift": "zrušil pozastavení obnovy účtu",
         "helpdesk.action.helpdesk_code": "vydal přístupový kód",
+        "helpdesk.action.pin_block": "zablokoval PIN vaší aplikace Lifeline Authenticator",
+        "helpdesk.action.ubc_display": "vydal odblokovací kód (UBC) pro vaši aplikaci Lifeline Authenticator",
+        "helpdesk.action.pin_reset_present": "otevřel obnovení PINu vaší aplikace Lifeline Authenticator",
+        "helpdesk.authenticator_replaced_sms": "{tenant}: na vašem účtu byla aktivována nová aplikace Lifeline Authenticator; předchozí aplikace už kódy nedává. Pokud jste to nebyli vy, ihned kontaktujte helpdesk.",
+        "helpdesk.authenticator_replaced_subject": "{tenant}: byla aktivována nová aplikace autentizátoru",
+        "helpdesk.authenticator_replaced_body": "Dobrý den,\n\nna vašem účtu byla aktivována nová aplikace Lifeline Authenticator a vaše předchozí aplikace už kódy nedává.\n\nPokud jste to nebyli vy, ihned kontaktujte helpdesk.\n\n{tenant}",
     ]
 
     static let nb: [String: String] = [
@@ -62,5 +74,11 @@ enum HelpdeskMessages {
         "helpdesk.action.emergency_code_revoke": "trakk tilbake nødkoden din",
         "helpdesk.action.budget_lift": "opphevet pausen i kontogjenopprettingen",
         "helpdesk.action.helpdesk_code": "utstedte en tilgangskode",
+        "helpdesk.action.pin_block": "sperret PIN-koden til Lifeline Authenticator-appen din",
+        "helpdesk.action.ubc_display": "utstedte en opplåsingskode (UBC) til Lifeline Authenticator-appen din",
+        "helpdesk.action.pin_reset_present": "åpnet for ny PIN-kode i Lifeline Authenticator-appen din",
+        "helpdesk.authenticator_replaced_sms": "{tenant}: en ny Lifeline Authenticator-app ble aktivert på kontoen din; den forrige appen gir ikke lenger koder. Var det ikke deg, kontakt brukerstøtten straks.",
+        "helpdesk.authenticator_replaced_subject": "{tenant}: en ny autentiseringsapp ble aktivert",
+        "helpdesk.authenticator_replaced_body": "Hei,\n\nen ny Lifeline Authenticator-app ble aktivert på kontoen din, og den forrige appen gir ikke lenger koder.\n\nHar du ikke gjort dette, kontakt brukerstøtten straks.\n\n{tenant}",
     ]
 }

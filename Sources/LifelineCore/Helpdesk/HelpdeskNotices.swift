@@ -18,6 +18,18 @@ struct HelpdeskNotices: Sendable {
         return out
     }
 
+    /// The Authenticator's notice `kind` (`authenticator_replaced`: a new app replaced the user's previous one at the
+    /// organization) to each of `contacts` that is verified. Why the user is told: an app activated by someone else
+    /// (a stolen activation) shows itself to the owner, whose own app stops giving codes at the same moment.
+    func authenticatorNotices(_ kind: String, user: User, tenant: Tenant, contacts: [Contact], now: Date) async throws -> [OutboxMessage] {
+        let lang = HelpdeskMessages.catalog.resolve(user.language)
+        var out: [OutboxMessage] = []
+        for contact in contacts where contact.verified {
+            out.append(try await message(to: contact, tenant: tenant, kind: kind, lang: lang, args: ["tenant": tenant.displayName], now: now))
+        }
+        return out
+    }
+
     /// A message of `kind` (`caller_code`, `code`) with `args` to `contact`, in the user's language.
     func codeMessage(_ kind: String, to contact: Contact, user: User, tenant: Tenant, args: [String: String], now: Date) async throws -> OutboxMessage {
         let lang = HelpdeskMessages.catalog.resolve(user.language)

@@ -5,8 +5,10 @@ import Foundation
 /// `helpdesk.<action>` (actor: the operator; reason: the ticket) and notified to the user's verified contacts.
 public struct HelpdeskService: Sendable {
     /// The users and their contacts, tokens, the emergency code, the tenant's configuration (the settings), the
-    /// helpdesk's own records, and the transaction port (the helpdesk record with its notices).
+    /// helpdesk's own records, the transaction port (the helpdesk record with its notices), and the Authenticator's
+    /// (``AuthenticatorService/Storage``: pin_block, ubc_display, pin_reset_present).
     public typealias Storage = TenantStore & UserStore & TokenStore & RecoveryStore & EmergencyCodeStore & HelpdeskStore & TransactionStore
+        & AuthenticatorService.Storage
 
     let admin: AdminService
     let storage: any Storage
@@ -15,6 +17,8 @@ public struct HelpdeskService: Sendable {
     var clock: any LifelineClock { admin.clock }
     var authorizer: Authorizer { admin.authorizer }
     var notices: HelpdeskNotices { HelpdeskNotices(vault: admin.vault) }
+    /// The Authenticator's use cases for `pin_block`, `ubc_display` and `pin_reset_present`.
+    var authenticator: AuthenticatorService { AuthenticatorService(admin: admin, storage: storage, onQueued: onQueued) }
 
     /// `onQueued`: wakes the outbox dispatcher after messages were queued.
     public init(admin: AdminService, storage: any Storage, onQueued: @escaping @Sendable () -> Void = {}) {
@@ -50,7 +54,9 @@ public struct HelpdeskService: Sendable {
         try await check(request, user: user, tenant: tenant, settings: settings)
         // Why per operator and user: the operator who heard the caller read the code back is the one who knows who is
         // on the line; a colleague's verification says nothing about this call.
-        if settings.requireCallerVerification.contains(request.action) {
+        // Why pin_reset_present always: seed 004's reset is "the operator verifies the caller" — it lets whoever holds
+        // the phone set a PIN with no UBC, so it must never rest on the voice on the line alone.
+        if settings.requireCallerVerification.contains(request.action) || request.action == .pinResetPresent {
             let verification = try await storage.callerVerification(actor: caller.actor, userID: user.id)
             guard verification?.isVerified(at: clock.now()) == true else {
                 throw LifelineError(.forbidden, "this tenant requires a verified caller for \(request.action.rawValue): verify the caller first")
@@ -71,6 +77,9 @@ public struct HelpdeskService: Sendable {
             guard let stored = try await storage.storedToken(id: id, tenantID: tenant.id), stored.token.userID == user.id else {
                 throw LifelineError(.notFound, "this user has no such token")
             }
+        }
+        if [.pinBlock, .ubcDisplay, .pinResetPresent].contains(request.action) {
+            _ = try await authenticator.requireApp(tenant: tenant, user: user)
         }
         if request.action == .tokenResync {
             _ = try Validation.otpCode(request.code1 ?? ""); _ = try Validation.otpCode(request.code2 ?? "")
@@ -119,9 +128,15 @@ public struct HelpdeskService: Sendable {
             result.code = code
             extra += message.map { [$0] } ?? []
             result.summary = "code issued (\(code.delivery.rawValue))"
-        case .pinBlock, .ubcDisplay, .pinResetPresent:
-            // Contract placeholder (issue 16): H2 runs these through AuthenticatorService.
-            throw LifelineError(.actionUnavailable, "not built yet")
+        case .pinBlock:
+            try await authenticator.blockPIN(tenant: tenant, user: user, reason: request.reason, caller: caller)
+            result.summary = "PIN blocked at this organization"
+        case .ubcDisplay:
+            result.ubc = try await authenticator.displayUBC(tenant: tenant, user: user, reason: request.reason, caller: caller)
+            result.summary = "unblocking code displayed"
+        case .pinResetPresent:
+            result.pinResetOpenUntil = try await authenticator.openPINReset(tenant: tenant, user: user, reason: request.reason, caller: caller)
+            result.summary = "PIN reset open"
         }
         let record = AuditRecord(time: clock.now(), tenant: tenant.name, actor: caller.actor, subject: user.username, event: request.action.auditEvent,
                                  outcome: "success", reason: note.map { "\(request.reason) (\($0))" } ?? request.reason, source: caller.source)

@@ -84,6 +84,7 @@ extension RecoveryConfig {
         out += directory.problems() + passwordPolicy.problems()
         out += emergencyCodeProblems()
         out += helpdesk.problems()
+        out += authenticator.problems()
         return out
     }
 

@@ -117,6 +117,8 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var timeZone: TenantTimeZone = .utc
     /// The helpdesk's settings: caller verification, four-eyes, helpdesk codes (``HelpdeskSettings``).
     public var helpdesk = HelpdeskSettings()
+    /// The Lifeline Authenticator's settings: PIN length, UBC lifetime, PIN reset window (``AuthenticatorSettings``).
+    public var authenticator = AuthenticatorSettings()
 
     public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
@@ -133,6 +135,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         case passwordPolicy = "password_policy", emergencyCodeTemplates = "emergency_code_templates"
         case timeZone = "time_zone"
         case helpdesk
+        case authenticator
     }
 
     public init(from decoder: any Decoder) throws {
@@ -150,6 +153,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         emergencyCodeTemplates = try c.decodeIfPresent([EmergencyCodeTemplate].self, forKey: .emergencyCodeTemplates) ?? []
         timeZone = try c.decodeIfPresent(TenantTimeZone.self, forKey: .timeZone) ?? .utc
         helpdesk = try c.decodeIfPresent(HelpdeskSettings.self, forKey: .helpdesk) ?? HelpdeskSettings()
+        authenticator = try c.decodeIfPresent(AuthenticatorSettings.self, forKey: .authenticator) ?? AuthenticatorSettings()
     }
 
     /// The emergency-code template `flow` issues: its own, else the tenant's first.
