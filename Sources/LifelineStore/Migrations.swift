@@ -252,6 +252,55 @@ enum Migrations {
             """,
             "CREATE INDEX directory_sync_runs_tenant ON directory_sync_runs (tenant_id, started_at)",
         ]),
+        // The Lifeline Authenticator (issue 16): activations (the code's SHA-256 only), apps (device key, sealed pinKey
+        // and PIN verifier, the wrong-PIN count), links app × organization (sealed orgKey, state, the last offline
+        // step), challenges and online codes (hashes only), unblocking codes (sealed, one row per user and
+        // organization) and operator-held PIN resets. Public keys as base64 text (BLOB and BYTEA differ).
+        // Why the two partial unique indexes: "one live app per user and organization" and "one live link per app and
+        // organization" hold in the database itself, so that two activations racing on different connections cannot
+        // both leave a live link (the later INSERT fails instead). SQLite (3.8+) and PostgreSQL both have them.
+        // Why no foreign key from challenges to devices: a challenge for an unknown device id may be stored (it is
+        // never accepted), so that the answer does not tell whether the device exists.
+        Migration(version: 19, name: "authenticator", statements: [
+            """
+            CREATE TABLE authenticator_activations (id TEXT PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              issued_by TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT)
+            """,
+            "CREATE INDEX authenticator_activations_user ON authenticator_activations (user_id)",
+            """
+            CREATE TABLE authenticator_devices (id TEXT PRIMARY KEY, public_key TEXT NOT NULL, name TEXT NOT NULL, model TEXT NOT NULL,
+              pin_key TEXT NOT NULL, pin_verifier TEXT NOT NULL, pin_length BIGINT NOT NULL, pin_failures BIGINT NOT NULL,
+              created_at BIGINT NOT NULL, last_seen_at BIGINT)
+            """,
+            """
+            CREATE TABLE authenticator_links (id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES authenticator_devices(id),
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              org_key TEXT NOT NULL, state TEXT NOT NULL, blocked_reason TEXT, last_step BIGINT, created_at BIGINT NOT NULL,
+              blocked_at BIGINT, deactivated_at BIGINT)
+            """,
+            "CREATE UNIQUE INDEX authenticator_links_live_user ON authenticator_links (tenant_id, user_id) WHERE state <> 'deactivated'",
+            "CREATE UNIQUE INDEX authenticator_links_live_device ON authenticator_links (device_id, tenant_id) WHERE state <> 'deactivated'",
+            "CREATE INDEX authenticator_links_user ON authenticator_links (tenant_id, user_id, created_at)",
+            "CREATE INDEX authenticator_links_device ON authenticator_links (device_id, created_at)",
+            "CREATE TABLE authenticator_challenges (hash TEXT PRIMARY KEY, device_id TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+            "CREATE INDEX authenticator_challenges_expiry ON authenticator_challenges (expires_at)",
+            """
+            CREATE TABLE authenticator_online_codes (link_id TEXT PRIMARY KEY REFERENCES authenticator_links(id) ON DELETE CASCADE,
+              code_hash TEXT NOT NULL, expires_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE authenticator_ubcs (tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, id TEXT NOT NULL UNIQUE, code TEXT NOT NULL,
+              failures BIGINT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, issued_by TEXT NOT NULL,
+              PRIMARY KEY (tenant_id, user_id))
+            """,
+            """
+            CREATE TABLE authenticator_pin_resets (tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, opened_by TEXT NOT NULL, open_until BIGINT NOT NULL,
+              PRIMARY KEY (tenant_id, user_id))
+            """,
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.
