@@ -4,7 +4,7 @@ extension LifelineRuntime {
     /// The Lifeline Authenticator's service (issue 16) over the runtime's store, key vault, clock and randomness: the
     /// app API, the admin API, the console and the CLI (`lifeline device activation`) all use this one.
     public var authenticator: AuthenticatorService {
-        AuthenticatorService()
+        AuthenticatorService(admin: admin, storage: store, onQueued: { [signal = outboxSignal] in signal.fire() })
     }
 
     /// The helpdesk actions as the local server operator runs them (`lifeline pin block`, `lifeline ubc show`).

@@ -34,8 +34,9 @@ public struct HTTPDependencies: Sendable {
     public var publicURL: String?
     /// The main listener's scheme (`https` with `server.tls`), for those links when `publicURL` is not set.
     public var listenerScheme = "http"
-    /// The Lifeline Authenticator (issue 16): the app API, the admin routes, the console's section.
-    public var authenticator = AuthenticatorService()
+    /// The Lifeline Authenticator (issue 16) as the composition root built it (its notices wake the outbox dispatcher);
+    /// nil: one over ``admin`` and ``storage`` whose notices wait for the dispatcher's next round.
+    public var authenticatorService: AuthenticatorService?
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -49,6 +50,8 @@ public struct HTTPDependencies: Sendable {
 extension HTTPDependencies {
     /// The helpdesk actions (issue 15, and the authenticator's of issue 16), as the admin API and the console run them.
     var helpdesk: HelpdeskService { HelpdeskService(admin: admin, storage: storage, wakingLike: recovery) }
+    /// The Lifeline Authenticator: the app API, the admin routes, the console's section.
+    var authenticator: AuthenticatorService { authenticatorService ?? AuthenticatorService(admin: admin, storage: storage) }
 }
 
 /// Builds the router: public health routes, the validation API and the admin API, each behind an API key.

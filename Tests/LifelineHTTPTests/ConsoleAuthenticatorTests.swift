@@ -89,6 +89,7 @@ struct ConsoleAuthenticatorTests {
             _ = try await fx.runtime.admin.applyRecoveryConfig(tenantName: "acme", config, caller: .cli)
             let help = try await fx.consoleOperator("help", role: .helpdesk)
             try await fx.app().test(.router) { client in
+                _ = try await AuthenticatorFlowTests.activatedApp(fx, client)
                 var b = Browser(client)
                 try await b.consoleLogin(help, fx: fx)
                 _ = try await b.submit(try await b.get("/console/reauth?next=/console"), action: "/console/reauth", ["code": fx.freshCode(help)])
@@ -97,6 +98,38 @@ struct ConsoleAuthenticatorTests {
                 let r = try await b.submit(page, action: Self.action, ["do": "ubc_display", "reason": "INC-3"])
                 #expect(r.status == .forbidden && html(r).contains(t("console.helpdesk_error_caller_required")))
                 #expect(html(r).contains("href=\"/console/users/acme/alice/helpdesk\""))
+            }
+        }
+    }
+
+    @Test("with an activated app: the device is listed; Block PIN → blocked in red and in words; Display UBC and New activation shown once")
+    func buttonsWork() async throws {
+        try await Fixture.with { fx in
+            try await fx.seedAlice()
+            let help = try await fx.consoleOperator("help", role: .helpdesk)
+            try await fx.app().test(.router) { client in
+                _ = try await AuthenticatorFlowTests.activatedApp(fx, client)
+                var b = Browser(client)
+                try await b.consoleLogin(help, fx: fx)
+                let page = try await b.get(Self.page)
+                #expect(html(page).contains("Test phone") && html(page).contains(t("console.authenticator_state_active")))
+                #expect(!html(page).contains("state-blocked"))
+                let blocked = try await b.submit(page, action: Self.action, ["do": "pin_block", "reason": "INC-5"])
+                #expect(blocked.status == .seeOther && blocked.headers[.location] == Self.page + "?a=blocked")
+                let after = html(try await b.get(Self.page + "?a=blocked"))
+                #expect(after.contains(t("console.authenticator_msg_blocked")))
+                // Red (the class) and in words: not colour alone.
+                #expect(after.contains("id=\"authenticator-state\" class=\"state-blocked\" data-blocked=\"true\""), "\(after)")
+                #expect(after.contains("BLOCKED"))
+                _ = try await b.submit(try await b.get("/console/reauth?next=/console"), action: "/console/reauth", ["code": fx.freshCode(help)])
+                let shown = try await b.submit(try await b.get(Self.page), action: Self.action, ["do": "ubc_display", "reason": "INC-5"])
+                #expect(shown.status == .ok && shown.headers[.cacheControl] == "no-store")
+                let ubc = try #require(html(shown).firstMatch(of: /id="ubc-value"><code>([0-9]{8})<\/code>/)).1
+                let later = html(try await b.get(Self.page))
+                #expect(!later.contains(String(ubc)) && later.contains("id=\"authenticator-ubc\""))
+                let activation = try await b.submit(try await b.get(Self.page), action: Self.action, ["do": "activation"])
+                #expect(activation.status == .ok && activation.headers[.cacheControl] == "no-store")
+                #expect(html(activation).contains("lifeline://activate?") && html(activation).contains("<svg"))
             }
         }
     }
