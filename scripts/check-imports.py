@@ -13,7 +13,7 @@ import os
 import re
 import sys
 
-SYSTEM = {"Foundation", "FoundationEssentials", "Dispatch", "Synchronization", "Darwin", "Glibc", "Testing", "XCTest"}
+SYSTEM = {"Foundation", "FoundationEssentials", "FoundationNetworking", "Dispatch", "Synchronization", "Darwin", "Glibc", "Testing", "XCTest"}
 IMPORT = re.compile(r"\s*(?:@\w+(?:\([^)]*\))?\s+)*(?:public |internal |package |private |fileprivate )?import\s+"
                     r"(?:struct |class |enum |protocol |func |var |let |typealias )?(\w+)")
 
