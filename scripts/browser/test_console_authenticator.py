@@ -52,6 +52,10 @@ class Scenarios(LoginScenarios):
     def state(self):
         return self.driver.find_element(By.ID, "authenticator-state")
 
+    def show_section(self):
+        """Scrolls the section into view for the screenshots."""
+        self.driver.execute_script("document.getElementById('authenticator').scrollIntoView()")
+
     def ensure_activated(self):
         """kari's app, activated through the console's New activation and the reference app (once per run)."""
         self.get(PAGE)
@@ -83,6 +87,7 @@ class Scenarios(LoginScenarios):
         rows = self.driver.find_elements(By.CSS_SELECTOR, "#authenticator-devices tbody tr")
         assert rows, self.safe_body()
         assert self.t("console.authenticator_device_active") in rows[0].text, rows[0].text
+        self.show_section()
         self.screenshot("activated")
 
     def block_ubc(self):
@@ -98,6 +103,10 @@ class Scenarios(LoginScenarios):
         assert "BLOCKED" in state.text, state.text
         colour = state.value_of_css_property("color")
         assert colour.startswith("rgba(176, 0, 32") or colour.startswith("rgb(176, 0, 32"), colour
+        # The summary at the top says it too (seed 002: "a red icon in the summary").
+        summary = self.driver.find_element(By.ID, "authenticator-summary-state")
+        assert "state-blocked" in summary.get_attribute("class").split() and "BLOCKED" in summary.text, summary.text
+        self.show_section()
         self.screenshot("blocked")
         self.act("ubc_display")
         value = self.driver.find_element(By.ID, "ubc-value").text.strip()
@@ -108,6 +117,7 @@ class Scenarios(LoginScenarios):
         assert value not in self.driver.page_source
         ubc = self.driver.find_element(By.ID, "authenticator-ubc").text
         assert ubc.startswith(self.t("console.authenticator_ubc_active").split("{")[0].strip()), ubc
+        self.show_section()
         self.screenshot("ubc-active")
         self.no_csp_violations()
 
