@@ -65,7 +65,7 @@ struct AuthenticatorAPITests {
     func rateLimited() async throws {
         try await Fixture.with(configure: { $0.recoveryRequestsPerMinute = 3 }) { fx in
             try await fx.app().test(.router) { client in
-                var statuses: [HTTPResponse.Status] = []
+                var statuses: [HTTPTypes.HTTPResponse.Status] = []
                 for _ in 0..<6 {
                     let r = try await client.send(.post, AuthenticatorWire.pathPrefix + "/status", body: "{}")
                     statuses.append(r.status)
