@@ -136,7 +136,12 @@ public struct AuthenticatorService: Sendable {
         let now = clock.now()
         var views: [AuthenticatorDeviceView] = []
         var blocked = false, pinBlocked = false, seenLive = false
-        for (link, device) in try await storage.authenticatorLinks(tenantID: tenant.id, userID: user.id) {
+        // The live app first (the one that gives codes), then the replaced ones, newest first: two activations in
+        // the same second must not list the replaced app on top.
+        let rows = try await storage.authenticatorLinks(tenantID: tenant.id, userID: user.id).enumerated().sorted {
+            ($0.element.link.state == .deactivated ? 1 : 0, $0.offset) < ($1.element.link.state == .deactivated ? 1 : 0, $1.offset)
+        }.map(\.element)
+        for (link, device) in rows {
             let devicePINBlocked = AuthenticatorLink.pinBlocked(try await storage.authenticatorLinks(deviceID: device.id))
             views.append(AuthenticatorDeviceView(deviceID: device.id, name: device.name, model: device.model, activatedAt: link.createdAt,
                                                  lastSeenAt: device.lastSeenAt, state: link.state.rawValue, pinBlocked: devicePINBlocked,

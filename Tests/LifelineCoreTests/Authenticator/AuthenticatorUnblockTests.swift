@@ -36,6 +36,9 @@ struct AuthenticatorUnblockTests {
         #expect(t.h.store.auditEvents().allSatisfy { !$0.record.reason.contains(ubc.code) })
         let state = try await t.service.userState(tenantName: "demo", username: "alice", caller: t.op())
         #expect(state.ubcState == "active")
+        let notice = try #require(t.h.store.outboxMessages().last { $0.recipient == "alice@demo.example" })
+        let text = String(decoding: try await t.h.vault.open(notice.body!, context: notice.sealContext), as: UTF8.self)
+        #expect(text.contains("issued an unblocking code (UBC)") && !text.contains(ubc.code))
     }
 
     @Test("online unblock of one of two organizations: new PIN, that one active, the other still blocked until its own UBC")
