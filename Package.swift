@@ -172,14 +172,14 @@ let package = Package(
         .testTarget(
             name: "LifelineCoreTests",
             dependencies: [
-                "LifelineCore", "LifelineTestSupport", "LifelineTestStore",
+                "LifelineCore", "LifelineTestSupport", "LifelineTestStore", "LifelineAuthenticatorKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "LifelineStoreTests",
             dependencies: [
-                "LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery", "LifelineTestStore",
+                "LifelineCore", "LifelineStore", "LifelineApp", "LifelineDelivery", "LifelineTestStore", "LifelineAuthenticatorKit",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

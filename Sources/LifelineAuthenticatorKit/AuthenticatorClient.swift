@@ -228,7 +228,7 @@ public actor AuthenticatorClient {
         }
     }
 
-    private func post(_ server: URL, _ route: String, body: [UInt8], key: (any DeviceKey)?) async throws -> HTTPResponse {
+    private func post(_ server: URL, _ route: String, body: [UInt8], key: (any DeviceKey)?) async throws -> TransportResponse {
         let path = AuthenticatorWire.pathPrefix + route
         var headers = ["Content-Type": "application/json", "Accept": "application/json"]
         if let key {
@@ -236,11 +236,11 @@ public actor AuthenticatorClient {
             headers[AuthenticatorWire.signatureHeader] = Data(try key.sign(message)).base64EncodedString()
         }
         guard let url = URL(string: server.absoluteString + path) else { throw AuthenticatorClientError.insecureServer(server.absoluteString) }
-        return try await transport.send(HTTPRequest(url: url, method: "POST", headers: headers, body: Data(body)))
+        return try await transport.send(TransportRequest(url: url, method: "POST", headers: headers, body: Data(body)))
     }
 
     /// An error answer: `{"error": code, "message": text}` (or an ``AuthenticatorWire/Answer`` with a refusal).
-    static func refusal(_ response: HTTPResponse) -> AuthenticatorClientError {
+    static func refusal(_ response: TransportResponse) -> AuthenticatorClientError {
         if let answer = try? JSONDecoder().decode(AuthenticatorWire.Answer.self, from: response.body), answer.result != .ok {
             return .refused(answer)
         }

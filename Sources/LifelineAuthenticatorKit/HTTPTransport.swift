@@ -1,7 +1,7 @@
 import Foundation
 
 /// One HTTP request of the app API.
-public struct HTTPRequest: Sendable, Equatable {
+public struct TransportRequest: Sendable, Equatable {
     /// The full URL (server base URL + `/api/v1/authenticator/...`).
     public var url: URL
     /// `POST` for every request of the app API.
@@ -17,8 +17,8 @@ public struct HTTPRequest: Sendable, Equatable {
     }
 }
 
-/// The answer to an ``HTTPRequest``.
-public struct HTTPResponse: Sendable, Equatable {
+/// The answer to an ``TransportRequest``.
+public struct TransportResponse: Sendable, Equatable {
     /// The HTTP status.
     public var status: Int
     /// Header names lowercased.
@@ -39,5 +39,5 @@ public struct HTTPResponse: Sendable, Equatable {
 /// (connection refused, timeout, TLS failure).
 public protocol HTTPTransport: Sendable {
     /// Sends `request` and returns the answer.
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+    func send(_ request: TransportRequest) async throws -> TransportResponse
 }

@@ -21,7 +21,7 @@ public final class URLSessionTransport: HTTPTransport {
     deinit { session.finishTasksAndInvalidate() }
 
     /// Sends the request and returns the answer (any status).
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    public func send(_ request: TransportRequest) async throws -> TransportResponse {
         var r = URLRequest(url: request.url)
         r.httpMethod = request.method
         r.httpBody = request.body
@@ -41,7 +41,7 @@ public final class URLSessionTransport: HTTPTransport {
                 for (name, value) in http.allHeaderFields {
                     if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
                 }
-                continuation.resume(returning: HTTPResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
+                continuation.resume(returning: TransportResponse(status: http.statusCode, headers: headers, body: data ?? Data()))
             }
             task.resume()
         }

@@ -30,7 +30,7 @@ actor FakeAuthenticatorServer: HTTPTransport {
     func verifier(deviceID: String) -> [UInt8]? { devices[deviceID]?.verifier }
     func setVerifier(_ v: [UInt8], deviceID: String) { devices[deviceID]?.verifier = v }
 
-    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func send(_ request: TransportRequest) async throws -> TransportResponse {
         let path = request.url.path
         let signature = request.headers[AuthenticatorWire.signatureHeader].flatMap { Data(base64Encoded: $0) }.map { Array($0) }
         requests.append((path, request.body, signature != nil))
@@ -81,8 +81,8 @@ actor FakeAuthenticatorServer: HTTPTransport {
         }
     }
 
-    private func answer(_ route: String, deviceID: String, tenant: String?, body: Data) -> HTTPResponse {
-        func reply(_ result: AuthenticatorWire.Result, code: String? = nil, left: Int? = nil) -> HTTPResponse {
+    private func answer(_ route: String, deviceID: String, tenant: String?, body: Data) -> TransportResponse {
+        func reply(_ result: AuthenticatorWire.Result, code: String? = nil, left: Int? = nil) -> TransportResponse {
             let mine = links.filter { $0.deviceID == deviceID }
             let alive = mine.filter { $0.state != "deactivated" }
             return json(AuthenticatorWire.Answer(result: result, code: code, expiresIn: code == nil ? nil : 120, attemptsLeft: left,
@@ -129,12 +129,12 @@ actor FakeAuthenticatorServer: HTTPTransport {
         }
     }
 
-    private func json<T: Encodable>(_ value: T) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: try! JSONEncoder().encode(value))
+    private func json<T: Encodable>(_ value: T) -> TransportResponse {
+        TransportResponse(status: 200, headers: ["Content-Type": "application/json"], body: try! JSONEncoder().encode(value))
     }
 
-    private func error(_ status: Int, _ code: String) -> HTTPResponse {
-        HTTPResponse(status: status, body: Data("{\"error\":\"\(code)\",\"message\":\"\(code.replacingOccurrences(of: "_", with: " "))\"}".utf8))
+    private func error(_ status: Int, _ code: String) -> TransportResponse {
+        TransportResponse(status: status, body: Data("{\"error\":\"\(code)\",\"message\":\"\(code.replacingOccurrences(of: "_", with: " "))\"}".utf8))
     }
 }
 
