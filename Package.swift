@@ -209,7 +209,8 @@ let package = Package(
         .testTarget(
             name: "LifelineHTTPTests",
             dependencies: [
-                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineApp", "LifelineTestSupport",
+                "LifelineCore", "LifelineStore", "LifelineHTTP", "LifelineApp", "LifelineTestSupport", "LifelineAuthenticatorKit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -5,7 +5,7 @@
 #
 #   scripts/browser.sh [--only sms_totp,wrong_code,...]
 #
-# Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_ARTIFACTS (default ./artifacts):
+# Env: LIFELINE_BIN (default .build/debug/lifeline, built when missing), LIFELINE_AUTHENTICATOR_BIN (default beside it), LIFELINE_ARTIFACTS (default ./artifacts):
 # screenshots go to $LIFELINE_ARTIFACTS/browser/NN-name.png, logs to $LIFELINE_ARTIFACTS/browser/logs/.
 # Installs what is missing: chromium, chromium-driver, oathtool, zbar-tools (Debian), selenium, aiosmtpd,
 # selenium-axe-python (PyPI). Last, scripts/browser/test_accessibility.py audits the recovery and console pages with
@@ -55,6 +55,13 @@ if [ ! -x "$BIN" ]; then
     log "building $BIN"
     swift build --product lifeline
 fi
+# The reference app (issue 16), which scripts/browser/test_console_authenticator.py activates with the console's QR code.
+APP_BIN="${LIFELINE_AUTHENTICATOR_BIN:-$(dirname "$BIN")/lifeline-authenticator}"
+if [ ! -x "$APP_BIN" ]; then
+    log "building $APP_BIN"
+    swift build --product lifeline-authenticator
+fi
+export LIFELINE_AUTHENTICATOR_BIN="$APP_BIN"
 
 mkdir -p "$ART" "$LOGS"
 rm -f "$ART"/*.png

@@ -26,6 +26,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics? = n
     deps.operators = runtime.operators
     deps.publicURL = runtime.config.publicURL
     deps.listenerScheme = runtime.config.scheme
+    deps.authenticatorService = runtime.authenticator
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)

@@ -28,7 +28,11 @@ struct AdminHelpdeskController {
                                       contactID: try Self.uuid(input.contactId, "contact_id"))
             let tenant = try context.parameters.require("tenant")
             switch try await helpdesk.perform(tenantName: tenant, username: try context.parameters.require("username"), req, caller: context.principal) {
-            case .done(let result): return try JSON.response(HelpdeskDTO.ResultOut(result))
+            case .done(let result):
+                var response = try JSON.response(HelpdeskDTO.ResultOut(result))
+                // Why no-store: a helpdesk code or a UBC is in the answer, shown this once.
+                if result.code?.code != nil || result.ubc != nil { response.headers[.cacheControl] = "no-store" }
+                return response
             case .pending(let pending): return try JSON.response(HelpdeskDTO.PendingOut(request: HelpdeskDTO.ApprovalOut(pending)), status: .accepted)
             }
         }

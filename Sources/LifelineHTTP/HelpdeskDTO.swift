@@ -10,6 +10,10 @@ enum HelpdeskDTO {
         let emergencyCodeStatus: String?
         let budgetsCleared: Int?
         let code: CodeOut?
+        /// The unblocking code just displayed (`ubc_display`): the only time anyone sees it.
+        let ubc: UBCOut?
+        /// Until when the user may set a new PIN in the app (`pin_reset_present`).
+        let pinResetOpenUntil: Date?
         let summary: String
 
         init(_ r: HelpdeskResult) {
@@ -18,9 +22,13 @@ enum HelpdeskDTO {
             emergencyCodeStatus = r.emergencyCode?.status.rawValue
             budgetsCleared = r.budgetsCleared
             code = r.code.map(CodeOut.init)
+            ubc = r.ubc.map { UBCOut(code: $0.code, expiresAt: $0.expiresAt) }
+            pinResetOpenUntil = r.pinResetOpenUntil
             summary = r.summary
         }
     }
+
+    struct UBCOut: Encodable { let code: String, expiresAt: Date }
 
     struct CodeOut: Encodable {
         /// Only with delivery `show`: the one time it is shown.

@@ -34,6 +34,9 @@ public struct HTTPDependencies: Sendable {
     public var publicURL: String?
     /// The main listener's scheme (`https` with `server.tls`), for those links when `publicURL` is not set.
     public var listenerScheme = "http"
+    /// The Lifeline Authenticator (issue 16) as the composition root built it (its notices wake the outbox dispatcher);
+    /// nil: one over ``admin`` and ``storage`` whose notices wait for the dispatcher's next round.
+    public var authenticatorService: AuthenticatorService?
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -42,6 +45,13 @@ public struct HTTPDependencies: Sendable {
         self.recovery = recovery; self.devOutbox = devOutbox; self.recoveryRequestsPerMinute = recoveryRequestsPerMinute
         self.secureCookies = secureCookies; self.clock = clock
     }
+}
+
+extension HTTPDependencies {
+    /// The helpdesk actions (issue 15, and the authenticator's of issue 16), as the admin API and the console run them.
+    var helpdesk: HelpdeskService { HelpdeskService(admin: admin, storage: storage, wakingLike: recovery) }
+    /// The Lifeline Authenticator: the app API, the admin routes, the console's section.
+    var authenticator: AuthenticatorService { authenticatorService ?? AuthenticatorService(admin: admin, storage: storage) }
 }
 
 /// Builds the router: public health routes, the validation API and the admin API, each behind an API key.
@@ -72,11 +82,15 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
     AdminConsoleController(console: console).addRoutes(to: admin)
     AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
-    AdminHelpdeskController(helpdesk: HelpdeskService(admin: deps.admin, storage: deps.storage, wakingLike: deps.recovery)).addRoutes(to: admin)
+    AdminHelpdeskController(helpdesk: deps.helpdesk).addRoutes(to: admin)
+    AdminAuthenticatorController(deps: deps).addRoutes(to: admin)
     if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))
+    // The authenticator app's API (AuthenticatorWire.pathPrefix): no API key (the device key signs), so behind a per-address budget of its own.
+    AuthenticatorAppController(authenticator: deps.authenticator).addRoutes(to: api.group("/authenticator")
+        .add(middleware: AddressRateLimitMiddleware(limiter: AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics))))
     if let outbox = deps.devOutbox { DevOutboxController(outbox: outbox).addRoutes(to: router) }
     // The self-service web app (docs/web.md): HTML pages behind the same per-address budget as the recovery API,
     // static assets outside it.

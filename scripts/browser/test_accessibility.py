@@ -47,6 +47,8 @@ CONSOLE_PAGES = [
     ("console-search", "/console/users?q=ali", "helpdesk"),
     ("console-user-details", "/console/users/demo/alice", "helpdesk"),
     ("console-helpdesk", "/console/users/demo/alice/helpdesk", "helpdesk"),
+    # kari's authenticator section (activated and blocked by test_console_authenticator.py before this audit runs).
+    ("console-user-authenticator", "/console/users/demo/kari", "helpdesk"),
     ("console-approvals", "/console/approvals", "helpdesk"),
     ("console-audit", "/console/audit", "admin"),
     ("console-settings", "/console/settings/demo", "admin"),

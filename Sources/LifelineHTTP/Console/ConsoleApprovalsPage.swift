@@ -8,7 +8,7 @@ import LifelineCore
 struct ConsoleApprovalsPage {
     let env: ConsoleEnvironment
     var renderer: ConsoleRenderer { env.renderer }
-    var helpdesk: HelpdeskService { HelpdeskService(admin: env.deps.admin, storage: env.deps.storage, wakingLike: env.deps.recovery) }
+    var helpdesk: HelpdeskService { env.deps.helpdesk }
 
     static let outcomes: Set<String> = ["approved", "rejected"]
 

@@ -9,7 +9,7 @@ import LifelineCore
 struct ConsoleHelpdeskPage {
     let env: ConsoleEnvironment
     var renderer: ConsoleRenderer { env.renderer }
-    var helpdesk: HelpdeskService { HelpdeskService(admin: env.deps.admin, storage: env.deps.storage, wakingLike: env.deps.recovery) }
+    var helpdesk: HelpdeskService { env.deps.helpdesk }
 
     /// The outcomes a redirect may name (`?m=`): only these keys are shown, never text from the URL.
     static let outcomes: Set<String> = ["done", "pending", "caller_sent", "caller_verified"]

@@ -26,5 +26,6 @@ enum ConsoleRoutes {
         ConsoleUserAdminPages(env: env).addRoutes(to: pages)
         ConsoleHelpdeskPage(env: env).addRoutes(to: pages)
         ConsoleApprovalsPage(env: env).addRoutes(to: pages)
+        ConsoleAuthenticatorPage(env: env).addRoutes(to: pages)
     }
 }

@@ -31,12 +31,16 @@ struct ConsoleUserPages {
             }
             return renderer.page("console_users", title: renderer.text("pages_search_title", lang), context: context, data: data)
         }
-        group.get("/users/:tenant/:username") { _, context in
-            try await detailsPage(context, tenant: try context.parameters.require("tenant"), username: try context.parameters.require("username"))
+        group.get("/users/:tenant/:username") { request, context in
+            try await detailsPage(context, tenant: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
+                                  outcome: request.uri.queryParameters.get("a").map { String($0) })
         }
     }
 
-    func detailsPage(_ context: ConsoleRequestContext, tenant: String, username: String) async throws -> Response {
+    /// `authenticator`: the authenticator section's message after a refused button (``ConsoleAuthenticatorPage``);
+    /// `outcome`: the key of its message after a redirect (`?a=`).
+    func detailsPage(_ context: ConsoleRequestContext, tenant: String, username: String, authenticator: [String: Any] = [:], outcome: String? = nil,
+                     status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = context.language
         let d = try await env.consoleService.userDetails(tenantName: tenant, username: username, caller: context.principal)
         let authorizer = Authorizer()
@@ -90,6 +94,9 @@ struct ConsoleUserPages {
             data["has_events"] = !events.isEmpty
             data["audit_href"] = "/console/audit?tenant=\(WebRenderer.queryEscape(d.tenant.name))&subject=\(WebRenderer.queryEscape(d.user.username))"
         }
-        return renderer.page("console_user", title: d.user.displayName.isEmpty ? d.user.username : d.user.displayName, context: context, data: data)
+        data.merge(await ConsoleAuthenticatorSection.data(env: env, context: context, tenant: d.tenant.name, username: d.user.username, outcome: outcome)) { $1 }
+        data.merge(authenticator) { $1 }
+        return renderer.page("console_user", title: d.user.displayName.isEmpty ? d.user.username : d.user.displayName, context: context,
+                             status: status, data: data)
     }
 }
