@@ -308,6 +308,11 @@ enum Migrations {
             "ALTER TABLE tokens ADD COLUMN pin_verifier TEXT",
             "ALTER TABLE tokens ADD COLUMN pin_fail_count BIGINT NOT NULL DEFAULT 0",
         ]),
+        // Issue 16: a used online code is marked used (null: outstanding) instead of deleted, so that a replay at
+        // validate is recognised as that code and refused uncounted rather than counted as a wrong PIN.
+        Migration(version: 21, name: "authenticator used online codes", statements: [
+            "ALTER TABLE authenticator_online_codes ADD COLUMN used_at BIGINT",
+        ]),
     ]
 
     /// Applies every migration not yet recorded; returns the versions applied.

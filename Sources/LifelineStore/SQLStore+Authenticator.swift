@@ -142,7 +142,8 @@ extension SQLStore: AuthenticatorStore {
             // 2. The app, with the user's UBC at the tenant and the link's online code.
             guard let row = try await db.raw("""
                 SELECT d.*, u.id AS ubc_id, u.code AS ubc_code, u.failures AS ubc_failures, u.created_at AS ubc_created_at,
-                  u.expires_at AS ubc_expires_at, u.issued_by AS ubc_issued_by, o.code_hash AS online_hash, o.expires_at AS online_expires_at
+                  u.expires_at AS ubc_expires_at, u.issued_by AS ubc_issued_by, o.code_hash AS online_hash, o.expires_at AS online_expires_at,
+                  o.used_at AS online_used_at
                 FROM authenticator_devices d
                   LEFT JOIN authenticator_ubcs u ON u.tenant_id = \(bind: Row.id(tenantID)) AND u.user_id = \(bind: Row.id(userID))
                   LEFT JOIN authenticator_online_codes o ON o.link_id = \(bind: Row.id(link.id))
@@ -160,7 +161,8 @@ extension SQLStore: AuthenticatorStore {
             var online: AuthenticatorOnlineCode?
             if let hash = try row.decode(column: "online_hash", as: String?.self) {
                 online = AuthenticatorOnlineCode(linkID: link.id, codeHash: hash,
-                                                 expiresAt: Row.date(try row.decode(column: "online_expires_at", as: Int64.self)))
+                                                 expiresAt: Row.date(try row.decode(column: "online_expires_at", as: Int64.self)),
+                                                 usedAt: try row.decode(column: "online_used_at", as: Int64?.self).map(Row.date))
             }
             return AuthenticatorCurrent(link: link, device: try Self.authenticatorDevice(from: row), deviceLinks: links, ubc: ubc, onlineCode: online)
         }

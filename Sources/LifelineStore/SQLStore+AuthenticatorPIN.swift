@@ -49,9 +49,9 @@ extension SQLStore {
                 """).first() != nil else { return false }
             // One outstanding code per link: a new one replaces the earlier one.
             try await db.raw("""
-                INSERT INTO authenticator_online_codes (link_id, code_hash, expires_at)
-                VALUES (\(bind: Row.id(code.linkID)), \(bind: code.codeHash), \(bind: Row.millis(code.expiresAt)))
-                ON CONFLICT (link_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at
+                INSERT INTO authenticator_online_codes (link_id, code_hash, expires_at, used_at)
+                VALUES (\(bind: Row.id(code.linkID)), \(bind: code.codeHash), \(bind: Row.millis(code.expiresAt)), NULL)
+                ON CONFLICT (link_id) DO UPDATE SET code_hash = excluded.code_hash, expires_at = excluded.expires_at, used_at = NULL
                 """).run()
             try await self.appendAudit(audit, in: db)
             return true
@@ -60,10 +60,12 @@ extension SQLStore {
 
     public func consumeOnlineCode(linkID: UUID, codeHash: String, now: Date, audit: AuditRecord) async throws -> Bool {
         try await backend.write(lane: audit.chain) { db in
-            // The single-use guard: one DELETE … RETURNING (of concurrent validations with the code, one deletes it).
+            // The single-use guard: one conditional UPDATE … RETURNING (of concurrent validations with the code, one
+            // marks it used). Marked, not deleted: the used code stays so that a replay is recognised as that code.
             try await self.changeThenAudit("""
-                DELETE FROM authenticator_online_codes
-                WHERE link_id = \(bind: Row.id(linkID)) AND code_hash = \(bind: codeHash) AND expires_at > \(bind: Row.millis(now))
+                UPDATE authenticator_online_codes SET used_at = \(bind: Row.millis(now))
+                WHERE link_id = \(bind: Row.id(linkID)) AND code_hash = \(bind: codeHash) AND used_at IS NULL
+                  AND expires_at > \(bind: Row.millis(now))
                   AND EXISTS (SELECT 1 FROM authenticator_links WHERE id = \(bind: Row.id(linkID)) AND state = 'active')
                 RETURNING link_id
                 """, audit: audit, in: db)

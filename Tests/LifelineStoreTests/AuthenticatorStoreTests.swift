@@ -350,6 +350,35 @@ struct AuthenticatorStoreTests {
         }
     }
 
+    @Test("a used online code stays readable as used: consumed twice, the second is false; a new code replaces it",
+          arguments: ContractStoreKind.available)
+    func usedOnlineCodeKept(_ kind: ContractStoreKind) async throws {
+        try await kind.withStores { store, _ in
+            let s = try await Self.seed(store)
+            let (device, link) = try await Self.activate(store, s.alice, s)
+            let code = AuthenticatorOnlineCode(linkID: link.id, codeHash: "code-1", expiresAt: Self.t(120_000))
+            #expect(try await store.issueOnlineCode(code, deviceID: device.id, maxPINFailures: Self.limit, now: Self.t(20),
+                                                    audit: Self.audit("authenticator.code", s.alice, s)))
+            #expect(try await store.consumeOnlineCode(linkID: link.id, codeHash: "code-1", now: Self.t(30), audit: Self.audit("validate", s.alice, s)))
+            #expect(!(try await store.consumeOnlineCode(linkID: link.id, codeHash: "code-1", now: Self.t(31), audit: Self.audit("validate", s.alice, s))),
+                    "single use")
+            #expect(try await Self.count(store, "validate") == 1, "the refused second use writes no audit")
+            // Why kept: a replay of the used code must be recognised as that code (refused, uncounted), not taken for a
+            // wrong PIN.
+            let used = try #require(try await store.currentAuthenticator(tenantID: s.acme.id, userID: s.alice.id)?.onlineCode,
+                                    "the used code is still there")
+            #expect(used.codeHash == "code-1" && used.expiresAt == Self.t(120_000))
+            #expect(used.usedAt == Self.t(30), "marked used, at the first use")
+            // A new code replaces the used one, unused.
+            let next = AuthenticatorOnlineCode(linkID: link.id, codeHash: "code-2", expiresAt: Self.t(240_000))
+            #expect(try await store.issueOnlineCode(next, deviceID: device.id, maxPINFailures: Self.limit, now: Self.t(40),
+                                                    audit: Self.audit("authenticator.code", s.alice, s)))
+            #expect(try await store.currentAuthenticator(tenantID: s.acme.id, userID: s.alice.id)?.onlineCode == next)
+            #expect(!(try await store.consumeOnlineCode(linkID: link.id, codeHash: "code-1", now: Self.t(50), audit: Self.audit("validate", s.alice, s))))
+            #expect(try await store.consumeOnlineCode(linkID: link.id, codeHash: "code-2", now: Self.t(50), audit: Self.audit("validate", s.alice, s)))
+        }
+    }
+
     @Test("an offline step is consumed once by 20 racers; an earlier or equal step never; a correct one clears the wrong-PIN count",
           arguments: ContractStoreKind.available)
     func offlineStepConsumedOnce(_ kind: ContractStoreKind) async throws {

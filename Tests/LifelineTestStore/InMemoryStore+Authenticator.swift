@@ -158,7 +158,9 @@ extension InMemoryStore: AuthenticatorStore {
                   let device = s.authenticator.devices[deviceID], device.pinFailures < maxPINFailures else { return false }
             s.authenticator.devices[deviceID]?.pinFailures = 0
             s.authenticator.devices[deviceID]?.lastSeenAt = now
-            s.authenticator.onlineCodes[code.linkID] = code
+            var fresh = code
+            fresh.usedAt = nil
+            s.authenticator.onlineCodes[code.linkID] = fresh
             Self.append(audit, key: key, to: &s)
             return true
         }
@@ -167,9 +169,10 @@ extension InMemoryStore: AuthenticatorStore {
     public func consumeOnlineCode(linkID: UUID, codeHash: String, now: Date, audit: AuditRecord) async throws -> Bool {
         let key = try await auditKey()
         return write { s in
-            guard let code = s.authenticator.onlineCodes[linkID], code.codeHash == codeHash, code.expiresAt > now,
+            guard let code = s.authenticator.onlineCodes[linkID], code.codeHash == codeHash, code.usable(at: now),
                   s.authenticator.links[linkID]?.state == .active else { return false }
-            s.authenticator.onlineCodes[linkID] = nil
+            // Marked used, not deleted: a replay must still be recognised as this code.
+            s.authenticator.onlineCodes[linkID]?.usedAt = now
             Self.append(audit, key: key, to: &s)
             return true
         }

@@ -10,7 +10,8 @@ public struct AuthenticatorCurrent: Sendable, Equatable {
     public var deviceLinks: [AuthenticatorLink]
     /// The user's UBC at the tenant (any state; check ``AuthenticatorUBC/usable(at:)``).
     public var ubc: AuthenticatorUBC?
-    /// The link's outstanding online code, if any (check its expiry).
+    /// The link's online code, if any: outstanding, or used (kept until replaced, to recognise a replay) — check
+    /// ``AuthenticatorOnlineCode/usable(at:)``.
     public var onlineCode: AuthenticatorOnlineCode?
 
     public init(link: AuthenticatorLink, device: AuthenticatorDevice, deviceLinks: [AuthenticatorLink], ubc: AuthenticatorUBC?,

@@ -75,11 +75,17 @@ public protocol AuthenticatorStore: Sendable {
     func recordWrongPIN(deviceID: UUID, maxFailures: Int, now: Date, audit: AuditRecord, blockAudit: [AuditRecord]) async throws -> AuthenticatorPINCount?
     /// A correct PIN for an online code, conditionally: only if the link `code.linkID` is `active` and belongs to
     /// `deviceID`, and the device's `pin_failures` < `maxPINFailures` — then sets `pin_failures` = 0, `last_seen_at`
-    /// = `now`, makes `code` the link's one online code (replacing any earlier one) and appends `audit`. Returns
-    /// whether it did (false: blocked or deactivated meanwhile — a correct PIN never undoes a block).
+    /// = `now`, makes `code` the link's one online code (replacing any earlier one, used or not; the new one unused) and
+    /// appends `audit`. Returns whether it did (false: blocked or deactivated meanwhile — a correct PIN never undoes a
+    /// block).
     func issueOnlineCode(_ code: AuthenticatorOnlineCode, deviceID: UUID, maxPINFailures: Int, now: Date, audit: AuditRecord) async throws -> Bool
-    /// The single-use use of an online code at validate: deletes the link's online code only if its hash equals
-    /// `codeHash`, `expires_at` > `now` and the link is `active`; appends `audit` when it did. Returns whether it did.
+    /// The single-use use of an online code at validate: marks the link's online code used (`used_at` = `now`; one
+    /// conditional `UPDATE … WHERE used_at IS NULL AND expires_at > now`: of concurrent uses exactly one is true) only if
+    /// its hash equals `codeHash`, it is unused, `expires_at` > `now` and the link is `active`; appends `audit` when it
+    /// did. Returns whether it did. The used code is KEPT, readable through
+    /// ``currentAuthenticator(tenantID:userID:)`` with its ``AuthenticatorOnlineCode/usedAt``, until a new code replaces
+    /// it or the link is blocked or deactivated (why: so that a replay is recognised as that code and refused uncounted,
+    /// not taken for a wrong PIN).
     func consumeOnlineCode(linkID: UUID, codeHash: String, now: Date, audit: AuditRecord) async throws -> Bool
     /// The single-use use of an offline code's step at validate (a correct PIN): only if the link is `active`, its
     /// `last_step` is null or below `step`, and its device's `pin_failures` < `maxPINFailures` — sets `last_step` =

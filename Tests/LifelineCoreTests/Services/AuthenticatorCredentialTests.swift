@@ -135,6 +135,32 @@ struct AuthenticatorCredentialTests {
         #expect(try await !app.validate("55120873"), "expired")
     }
 
+    @Test("a used online code replayed 5 times: all refused, none counted as a wrong PIN, the PIN not blocked")
+    func onlineReplayUncounted() async throws {
+        let app = try await AuthenticatorApp()
+        try await app.issueOnlineCode("40917263")
+        #expect(try await app.validate("40917263"))
+        for i in 1...5 {
+            #expect(try await !app.validate("40917263"), "replay \(i)")
+            #expect(app.lastReason() == "authenticator online code replayed", "replay \(i)")
+        }
+        #expect(try await app.device().pinFailures == 0, "a replay is the right code, not a guess at the PIN")
+        #expect(try await app.link().state == .active)
+        // The app still works: a fresh offline code is accepted.
+        #expect(try await app.validate(app.offlineCode()))
+    }
+
+    @Test("an expired online code is refused and counted as no wrong PIN")
+    func onlineExpiredUncounted() async throws {
+        let app = try await AuthenticatorApp()
+        try await app.issueOnlineCode("55120873")
+        app.clock.advance(by: 121)
+        for _ in 1...4 { #expect(try await !app.validate("55120873")) }
+        #expect(app.lastReason() == "authenticator online code expired")
+        #expect(try await app.device().pinFailures == 0)
+        #expect(try await app.link().state == .active)
+    }
+
     @Test("3 wrong offline codes (a wrong PIN) block every link; then only the unblock code works, once")
     func wrongPINsBlockThenUnblockOffline() async throws {
         let app = try await AuthenticatorApp()

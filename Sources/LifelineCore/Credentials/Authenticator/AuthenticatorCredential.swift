@@ -10,7 +10,8 @@ extension CredentialKind {
 /// The Lifeline Authenticator as a credential type (issue 16, docs/authenticator-codes.md). It accepts, for the user's
 /// live link at the tenant (``AuthenticatorStore/currentAuthenticator(tenantID:userID:)``, one read):
 /// - the **online code** (8 digits the app API issued, stored hashed, 120 s, single use:
-///   ``AuthenticatorStore/consumeOnlineCode(linkID:codeHash:now:audit:)``);
+///   ``AuthenticatorStore/consumeOnlineCode(linkID:codeHash:now:audit:)``, which marks it used and keeps it: a replay
+///   of a used code, or an expired one, is refused and counted nowhere);
 /// - the **offline code** (8 digits, ``AuthenticatorCode/offlineCode(orgKey:pinVerifier:step:)`` over the stored PIN
 ///   verifier, steps T−3…T+1 above the link's last used step, single use per step:
 ///   ``AuthenticatorStore/consumeOfflineStep(linkID:step:maxPINFailures:now:audit:)``). A wrong 8-digit code for a user
@@ -68,7 +69,9 @@ struct AuthenticatorCredential: CredentialType {
         let link = current.link, now = attempt.now
         // Both computed whatever the other gives (one SHA-256, five HMACs), so timing tells neither apart.
         let hash = AuthenticatorRules.onlineCodeHash(code, linkID: link.id)
-        let onlineMatches = current.onlineCode.map { $0.expiresAt > now && ConstantTime.equals($0.codeHash, hash) } ?? false
+        // The hash is compared whatever the code's state: a used or expired code is recognised (and refused uncounted).
+        let onlineHashMatches = current.onlineCode.map { ConstantTime.equals($0.codeHash, hash) } ?? false
+        let onlineMatches = onlineHashMatches && current.onlineCode?.usable(at: now) == true
         let orgKey = try await vault.open(link.orgKey, context: AuthenticatorSealing.orgKeyContext(linkID: link.id, deviceID: link.deviceID, tenantID: link.tenantID))
         let verifier = try await vault.open(current.device.pinVerifier, context: AuthenticatorSealing.pinVerifierContext(deviceID: current.device.id))
         let (step, usedStep) = Self.offlineMatch(code, orgKey: orgKey, pinVerifier: verifier, now: now, lastStep: link.lastStep)
@@ -92,6 +95,12 @@ struct AuthenticatorCredential: CredentialType {
         // Why a replay is refused uncounted: it is the right code of a step already used (the user typed it twice, or a
         // login system resent it), not a guess at the PIN; counting it would let a resend block the PIN.
         if usedStep { return .refused(reason: "authenticator offline code replayed") }
+        // Why a used or expired online code is refused uncounted, likewise: it IS the code the app issued (a login system
+        // retried, the user submitted twice, or was slow), not a guess at the PIN; counting it would let a resend block
+        // the PIN. The store keeps a used code's hash until a new code replaces it, so that it is recognised here.
+        if onlineHashMatches, let online = current.onlineCode {
+            return .refused(reason: online.usedAt != nil ? "authenticator online code replayed" : "authenticator online code expired")
+        }
         // A wrong 8-digit code: the app computes the offline code from the PIN, so a wrong PIN gives a wrong code —
         // counted as a wrong PIN (3 block every link of the app).
         var miss = CredentialMiss(reason: "wrong authenticator code")
