@@ -15,6 +15,9 @@ public struct Authorizer: Sendable {
         // Why everything but validate: the administrator sets the system up; keeping validate apart means an admin
         // key is never configured into a login system, where it would be exposed widely.
         case .admin: Self.admin
+        // Why a role of its own: an agent's key sits on a laptop that can be stolen; it may only authenticate users
+        // (each with their own passcode) and fetch their offline data, nothing else.
+        case .agent: Self.agent
         case .helpdesk: Self.helpdesk
         case .auditor: Self.auditor
         case .useradmin: Self.useradmin
@@ -67,7 +70,11 @@ public struct Authorizer: Sendable {
 
     static let validate: Set<Permission> = [.validate]
 
-    static let admin = Set(Permission.allCases).subtracting(validate)
+    static let agent: Set<Permission> = [.agentAuthenticate]
+
+    /// Why without the agent API: an administrator's key is not a laptop; keeping it apart means offline data is only
+    /// ever issued to a registered agent, which can be listed and revoked.
+    static let admin = Set(Permission.allCases).subtracting(validate).subtracting(agent)
 
     /// Why these: the helpdesk answers a user on the phone. It must see the user and the tokens to help, undo
     /// the states that lock a user out (throttle, fail counter, drift, a disabled token, a guessing budget) and
@@ -79,6 +86,9 @@ public struct Authorizer: Sendable {
         .tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead,
         .emergencyCodesRead, .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage,
+        // Issue 17: the helpdesk reads out a token's offline emergency access tokencode, resets it, lets it be used
+        // online, and marks a lost token (seed 003, privacyIDEA's "lost token"): each audited and notified.
+        .agentsRead, .offlineCodesRead, .offlineCodesManage, .tokensLost,
     ]
 
     /// Why these: the helpdesk's, plus creating and editing users, contacts, tokens, cards and saved recovery
@@ -90,17 +100,17 @@ public struct Authorizer: Sendable {
     /// Why these: everything within its organizations — configuration, directory, API keys, operators of lower
     /// roles, the audit log — but nothing that widens the server (creating tenants, server settings).
     static let tenantAdmin: Set<Permission> = useradmin.union(auditor).union([
-        .configRead, .configWrite, .apiKeysManage, .operatorsRead, .operatorsManage, .directorySync,
+        .configRead, .configWrite, .apiKeysManage, .operatorsRead, .operatorsManage, .directorySync, .agentsManage,
     ])
 
-    static let superuser = Set(Permission.allCases).subtracting(validate)
+    static let superuser = Set(Permission.allCases).subtracting(validate).subtracting(agent)
 
     /// Why these: an auditor checks what happened and what state users are in, and changes nothing. Read access to
     /// the tenants' names (to find the users), users, their tokens and credentials' state (never a secret), and the
     /// audit log; not the recovery configuration nor the API keys (a list of keys helps an attacker).
     static let auditor: Set<Permission> = [
         .tenantsRead, .usersRead, .tokensRead, .cardsRead,
-        .emergencyCodesRead, .recoveryCodesRead, .recoveryBudgetsRead, .auditRead, .authenticatorsRead,
+        .emergencyCodesRead, .recoveryCodesRead, .recoveryBudgetsRead, .auditRead, .authenticatorsRead, .agentsRead,
     ]
 
     /// The permissions only a global principal may use.

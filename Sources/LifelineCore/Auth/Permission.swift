@@ -58,6 +58,19 @@ public enum Permission: String, Sendable, CaseIterable {
     /// Issue an activation for the Lifeline Authenticator, block a user's PIN, display an unblocking code (UBC), and
     /// hold a PIN reset open with the user present (issue 16).
     case authenticatorsManage = "authenticators.manage"
+    /// Register, list and revoke the tenant's laptop agents (issue 17).
+    case agentsManage = "agents.manage"
+    /// See the tenant's agents and the offline data windows issued to users' machines (never a secret).
+    case agentsRead = "agents.read"
+    /// The agent API (`/api/v1/agent/...`): authenticate users online and receive their offline data, refill it. Held
+    /// by the `agent` role only.
+    case agentAuthenticate = "agent.authenticate"
+    /// See a token's offline emergency access tokencodes (the codes themselves, to read out to the user) and their state.
+    case offlineCodesRead = "offline_codes.read"
+    /// Reset a token's offline emergency access tokencodes and switch their online use on or off.
+    case offlineCodesManage = "offline_codes.manage"
+    /// Mark a token as lost (it is disabled and a temporary code replaces it for the tenant's days), and end that.
+    case tokensLost = "tokens.lost"
     /// Server-level settings (global principals only).
     case serverManage = "server.manage"
 }

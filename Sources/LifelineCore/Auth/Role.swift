@@ -5,6 +5,9 @@
 public enum Role: String, Sendable, Codable, CaseIterable {
     /// A login system: calls `POST /api/v1/validate`, nothing else.
     case validate
+    /// A laptop agent (issue 17): authenticates its users online through the agent API and keeps their offline data.
+    /// Nothing else. Made only with `lifeline agent register` (or the admin API's agents), never as a plain key.
+    case agent
     /// Administers tenants, users, tokens, cards, codes, recovery configuration and API keys.
     case admin
     /// Supports users on the phone: sees users and tokens, clears a throttle or a fail counter, resyncs, disables or
@@ -29,7 +32,13 @@ public enum Role: String, Sendable, Codable, CaseIterable {
 
     /// The API a key of this role calls, as the `scope` field shows it: `validate` for the validation API, `admin`
     /// for the admin API (every role but `validate`). Kept so that clients reading `scope` see what they always saw.
-    public var scope: String { self == .validate ? "validate" : "admin" }
+    public var scope: String {
+        switch self {
+        case .validate: "validate"
+        case .agent: "agent"
+        default: "admin"
+        }
+    }
 
     /// The roles `--scope` / `scope` accepts (the two scopes of the keys before roles, which became these roles).
     public static let scopes: [Role] = [.validate, .admin]

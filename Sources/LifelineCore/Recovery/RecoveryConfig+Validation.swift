@@ -85,6 +85,7 @@ extension RecoveryConfig {
         out += emergencyCodeProblems()
         out += helpdesk.problems()
         out += authenticator.problems()
+        out += offline.problems()
         return out
     }
 

@@ -119,6 +119,8 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
     public var helpdesk = HelpdeskSettings()
     /// The Lifeline Authenticator's settings: PIN length, UBC lifetime, PIN reset window (``AuthenticatorSettings``).
     public var authenticator = AuthenticatorSettings()
+    /// Offline authentication for laptop agents: who, how many days, passcode length, failure cap (``OfflinePolicy``, issue 17).
+    public var offline = OfflinePolicy()
 
     public init(methods: [MethodConfig] = [], flows: [FlowDefinition] = [], questions: [SecurityQuestion] = [],
                 limits: RecoveryLimits = RecoveryLimits(), selfserviceURL: String? = nil, defaultCountryCode: String = "+1",
@@ -136,6 +138,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         case timeZone = "time_zone"
         case helpdesk
         case authenticator
+        case offline
     }
 
     public init(from decoder: any Decoder) throws {
@@ -154,6 +157,7 @@ public struct RecoveryConfig: Sendable, Codable, Equatable {
         timeZone = try c.decodeIfPresent(TenantTimeZone.self, forKey: .timeZone) ?? .utc
         helpdesk = try c.decodeIfPresent(HelpdeskSettings.self, forKey: .helpdesk) ?? HelpdeskSettings()
         authenticator = try c.decodeIfPresent(AuthenticatorSettings.self, forKey: .authenticator) ?? AuthenticatorSettings()
+        offline = try c.decodeIfPresent(OfflinePolicy.self, forKey: .offline) ?? OfflinePolicy()
     }
 
     /// The emergency-code template `flow` issues: its own, else the tenant's first.
