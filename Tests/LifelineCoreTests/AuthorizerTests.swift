@@ -16,18 +16,20 @@ struct AuthorizerTests {
     func table() {
         let helpdesk: Set<Permission> = [.tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead, .emergencyCodesRead,
                                          .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
-                                         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage]
+                                         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage,
+                                         .agentsRead, .offlineCodesRead, .offlineCodesManage, .tokensLost]
         let useradmin = helpdesk.union([.usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage])
         let expected: [Role: Set<Permission>] = [
             .validate: [.validate],
             .auditor: [.tenantsRead, .usersRead, .tokensRead, .cardsRead, .emergencyCodesRead, .recoveryCodesRead,
-                       .recoveryBudgetsRead, .auditRead, .authenticatorsRead],
+                       .recoveryBudgetsRead, .auditRead, .authenticatorsRead, .agentsRead],
             .helpdesk: helpdesk,
             .useradmin: useradmin,
             .tenantAdmin: useradmin.union([.auditRead, .configRead, .configWrite, .apiKeysManage, .operatorsRead,
-                                           .operatorsManage, .directorySync]),
-            .superuser: Set(Permission.allCases).subtracting([.validate]),
-            .admin: Set(Permission.allCases).subtracting([.validate]),
+                                           .operatorsManage, .directorySync, .agentsManage]),
+            .superuser: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
+            .admin: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
+            .agent: [.agentAuthenticate],
         ]
         for role in Role.allCases {
             #expect(authorizer.permissions(of: role) == expected[role], "\(role)")
@@ -45,7 +47,7 @@ struct AuthorizerTests {
 
     @Test("whoever may change something may also read it (the use cases look the user up with users.read)")
     func writersRead() {
-        for role in Role.allCases where role != .validate {
+        for role in Role.allCases where role != .validate && role != .agent {
             let held = authorizer.permissions(of: role)
             #expect(held.contains(.usersRead), "\(role)")
             if held.contains(.tokensManage) || held.contains(.tokensWrite) { #expect(held.contains(.tokensRead), "\(role)") }
@@ -86,7 +88,7 @@ struct AuthorizerTests {
     @Test("operator roles rank lowest first; the API-key roles have no rank")
     func ranks() {
         #expect(Role.operatorRoles.compactMap(\.operatorRank) == [0, 1, 2, 3, 4])
-        #expect(Role.validate.operatorRank == nil && Role.admin.operatorRank == nil)
+        #expect(Role.validate.operatorRank == nil && Role.admin.operatorRank == nil && Role.agent.operatorRank == nil)
         #expect(Role.tenantAdmin.rawValue == "tenant-admin")
     }
 
@@ -109,10 +111,13 @@ struct AuthorizerTests {
 
     @Test("a key is never made with more than its maker holds; an admin may make every role")
     func grants() {
-        for role in Role.allCases {
+        for role in Role.allCases where role != .agent {
             #expect(throws: Never.self) { try authorizer.requireGrant(role, by: .cli) }
             #expect(throws: Never.self) { try authorizer.requireGrant(role, by: Self.key(.admin)) }
         }
+        // An agent's key is made only with its agent record (OfflineService.registerAgent), never as a plain key.
+        #expect(throws: LifelineError.self) { try authorizer.requireGrant(.agent, by: .cli) }
+        #expect(throws: LifelineError.self) { try authorizer.requireGrant(.agent, by: Self.key(.admin)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.admin, by: Self.key(.helpdesk)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.helpdesk, by: Self.key(.auditor)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.auditor, by: Self.key(.helpdesk)) }

@@ -57,6 +57,11 @@ public struct Authorizer: Sendable {
     /// that may create keys must never raise its own privileges through a key it makes (issue 15: "never raise
     /// their own privileges").
     public func requireGrant(_ role: Role, by principal: Principal) throws(LifelineError) {
+        // Why never as a plain key: an agent key without its agent record could not be listed or revoked as an agent,
+        // and its machines' offline data could not be ended; `OfflineService.registerAgent` makes both together.
+        if role == .agent {
+            throw LifelineError(.forbidden, "a key with the role 'agent' is made only by registering an agent (lifeline agent register)")
+        }
         var own = principal.roles.reduce(into: Set<Permission>()) { $0.formUnion(permissions(of: $1)) }
         // Why validate counts as held by who may check tokens: a validate key only learns whether a code is right,
         // which `tokens.check` answers in more detail. So an administrator may make the login systems' keys.
