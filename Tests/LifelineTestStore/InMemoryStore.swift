@@ -37,6 +37,7 @@ public final class InMemoryStore: Sendable {
         var directorySyncRuns: [DirectorySyncRun] = []
         var helpdesk = HelpdeskState()
         var authenticator = AuthenticatorState()
+        var offline = OfflineState()
         var operators: [UUID: Operator] = [:]
         var operatorSessions: [UUID: OperatorSession] = [:]
         var operatorEnrolments: [String: OperatorEnrolment] = [:]

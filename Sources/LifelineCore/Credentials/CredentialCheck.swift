@@ -69,8 +69,13 @@ public struct CredentialOutcome: Sendable, Equatable {
     /// The kind that accepted the input, or nil.
     public var acceptedBy: CredentialKind?
     public var throttledUntil: Date?
+    /// The OTP token that accepted the input (set by the OTP-token type, and by the types of per-token credentials such
+    /// as the offline emergency access tokencodes); nil otherwise. The offline data of an agent authentication is built
+    /// for this token (issue 17).
+    public var tokenID: UUID?
 
-    public init(result: CheckResult, reason: String, acceptedBy: CredentialKind? = nil, throttledUntil: Date? = nil) {
+    public init(result: CheckResult, reason: String, acceptedBy: CredentialKind? = nil, throttledUntil: Date? = nil, tokenID: UUID? = nil) {
         self.result = result; self.reason = reason; self.acceptedBy = acceptedBy; self.throttledUntil = throttledUntil
+        self.tokenID = tokenID
     }
 }

@@ -19,8 +19,9 @@ struct CredentialDependencies: Sendable {
 /// digit unblock code too): right after the tokens so that a wrong 8-digit code counts as a wrong PIN of the app (issue
 /// 16) unless the user has an 8-digit token that it could be, and a wrong unblock code counts on the UBC before an
 /// all-digit emergency code could claim it; then the recovery codes, the user's own saved spares (exactly 16
-/// characters, so they never take an OTP's input); then the emergency code, the helpdesk's temporary stand-in. A wrong
-/// input counts on the first of them that it could be.
+/// characters, so they never take an OTP's input); then the emergency code, the helpdesk's temporary stand-in; last a
+/// token's offline emergency access tokencodes (issue 17), which work online only when the helpdesk switches them on. A
+/// wrong input counts on the first of them that it could be.
 struct CredentialRegistry: Sendable {
     /// The registered types, in the order they are tried.
     static let registered: [any CredentialType.Type] = [
@@ -28,6 +29,7 @@ struct CredentialRegistry: Sendable {
         AuthenticatorCredential.self,
         RecoveryCodeCredential.self,
         EmergencyCodeCredential.self,
+        OfflineEmergencyCredential.self,
     ]
 
     /// Every registered kind (what `POST /validate` tries), made once: validate asks for it on every request.

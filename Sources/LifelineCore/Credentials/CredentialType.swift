@@ -48,8 +48,8 @@ struct CredentialAttempt: Sendable {
 
 /// What one credential type found.
 enum CredentialVerdict: Sendable {
-    /// The input was accepted and consumed.
-    case accepted(reason: String)
+    /// The input was accepted and consumed; `tokenID`: the OTP token it was for, when it was for one.
+    case accepted(reason: String, tokenID: UUID? = nil)
     /// The input is this credential, but it cannot be used (used up, expired, revoked, lost a race): reject and count
     /// it nowhere. Why: the submitter knows the (former) credential, so it is no guess, and counting it would let a
     /// user lock themselves out by re-typing an old code.

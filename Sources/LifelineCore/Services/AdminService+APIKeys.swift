@@ -19,12 +19,21 @@ extension AdminService {
             guard expiresAt > now else { throw LifelineError(.invalidRequest, "the expiry must lie in the future") }
             guard expiresAt.timeIntervalSince(now) <= Self.maxAPIKeyLifetime else { throw LifelineError(.invalidRequest, "the expiry may lie at most 3650 days ahead") }
         }
-        let id = random.string(length: 12, alphabet: RandomSourceAlphabet.alphanumerics)
-        let secret = random.string(length: 43, alphabet: RandomSourceAlphabet.alphanumerics) // 43 × log2(62) ≈ 256 bits
-        let key = APIKey(id: id, name: try Validation.displayName(name), role: role, tenantID: tenantID, secretHash: APIKey.hash(secret: secret),
-                         createdAt: now, expiresAt: expiresAt, createdBy: caller.actor)
+        let (key, presented) = try makeAPIKey(role: role, tenantID: tenantID, name: name, expiresAt: expiresAt, createdBy: caller.actor, now: now)
+        let id = key.id
         let reason = role.rawValue + (expiresAt.map { " expires \(Self.iso($0))" } ?? "")
         try await storage.insertAPIKey(key, audit: audit(caller, tenant: tenantName, subject: "apikey:\(id)", event: "apikey.create", reason: reason))
+        return (key, presented)
+    }
+
+    /// A new API key (not stored) and its presented form `ll_<id>_<secret>`: the one piece of code that makes keys, for
+    /// ``createAPIKey(role:tenantName:name:expiresAt:caller:)`` and the agents' keys (issue 17). Why 43 alphanumerics:
+    /// 43 × log2(62) ≈ 256 bits from the CSPRNG; only the secret's hash is stored.
+    func makeAPIKey(role: Role, tenantID: UUID?, name: String, expiresAt: Date?, createdBy: String, now: Date) throws -> (APIKey, String) {
+        let id = random.string(length: 12, alphabet: RandomSourceAlphabet.alphanumerics)
+        let secret = random.string(length: 43, alphabet: RandomSourceAlphabet.alphanumerics)
+        let key = APIKey(id: id, name: try Validation.displayName(name), role: role, tenantID: tenantID, secretHash: APIKey.hash(secret: secret),
+                         createdAt: now, expiresAt: expiresAt, createdBy: createdBy)
         return (key, "ll_\(id)_\(secret)")
     }
 

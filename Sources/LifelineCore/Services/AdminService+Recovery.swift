@@ -21,8 +21,17 @@ extension AdminService {
         guard problems.isEmpty else {
             throw LifelineError(.invalidRequest, problems.map(\.description).joined(separator: "; "))
         }
-        return try await storage.putRecoveryConfig(tenantID: tenant.id, config: config,
-                                                   audit: audit(caller, tenant: tenant.name, subject: tenant.name, event: "recovery.configure"))
+        let before = try await storage.recoveryConfig(tenantID: tenant.id)?.offline ?? OfflinePolicy()
+        let changed = try await storage.putRecoveryConfig(tenantID: tenant.id, config: config,
+                                                          audit: audit(caller, tenant: tenant.name, subject: tenant.name, event: "recovery.configure"))
+        // Issue 17: a change of the offline policy discards every offline data issued under the old one. After the
+        // configuration is stored; a crash in between is covered by the refill's own check of the policy fingerprint.
+        // Why a cast: the offline rows are a port of their own that the administration does not otherwise need.
+        if before.fingerprint != config.offline.fingerprint, let offline = storage as? any OfflineStore {
+            _ = try await offline.endGrants(tenantID: tenant.id, userID: nil, reason: "policy_changed", now: clock.now(),
+                                            audit: audit(caller, tenant: tenant.name, subject: tenant.name, event: "offline.policy_revoke"))
+        }
+        return changed
     }
 
     /// Replaces a user's security answers (question id → answer); each question must be in the tenant's catalog.

@@ -131,8 +131,8 @@ public struct ValidationService: Sendable {
         var claimed: CredentialMiss? = nil
         for type in registry.types where request.kinds.contains(type.kind) {
             switch try await type.check(attempt) {
-            case .accepted:
-                return CredentialOutcome(result: .accept, reason: "accepted", acceptedBy: type.kind)
+            case .accepted(_, let tokenID):
+                return CredentialOutcome(result: .accept, reason: "accepted", acceptedBy: type.kind, tokenID: tokenID)
             case .refused(let reason):
                 try await storage.append(audit("reject", reason))
                 return CredentialOutcome(result: .reject, reason: reason)

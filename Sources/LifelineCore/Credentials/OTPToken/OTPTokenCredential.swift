@@ -33,7 +33,7 @@ struct OTPTokenCredential: CredentialType {
         let code = attempt.input(for: self) ?? ""
         let pin = attempt.request.pin
         let checked = try await checkTokens(attempt.tokens, code: code, pin: pin, now: attempt.now, unix: attempt.unixTime) { attempt.audit("accept", $0) }
-        if checked.accepted { return .accepted(reason: "token") }
+        if checked.accepted { return .accepted(reason: "token", tokenID: checked.acceptedToken) }
         // The same HMAC work when no token was checked (none, or all locked, disabled or throttled), so timing does not tell.
         if !checked.checkedAny { _ = try await decoyWork(code: code, pin: pin, unix: attempt.unixTime) }
         let (result, reason) = checked.result(noTokens: attempt.tokens.isEmpty)
@@ -58,6 +58,8 @@ struct OTPTokenCredential: CredentialType {
     /// What checking a code against a user's tokens found.
     struct TokenCheck {
         var accepted = false
+        /// The token that accepted the code (nil: none did).
+        var acceptedToken: UUID? = nil
         /// Whether the code was checked against at least one token (HMAC work was done).
         var checkedAny = false
         var sawReplay = false, sawResync = false, sawLocked = false, sawDisabled = false
@@ -151,6 +153,7 @@ struct OTPTokenCredential: CredentialType {
                 if try await storage.consume(tokenID: token.id, step: step, drift: drift, seenFailCount: token.failCount, now: now,
                                              audit: acceptAudit("token \(token.id.uuidString.lowercased())")) {
                     out.accepted = true
+                    out.acceptedToken = token.id
                     return out
                 }
                 // Lost the race to a concurrent request with the same code (or a failure recorded meanwhile): a replay.
