@@ -313,10 +313,51 @@ enum Migrations {
         Migration(version: 21, name: "authenticator used online codes", statements: [
             "ALTER TABLE authenticator_online_codes ADD COLUMN used_at BIGINT",
         ]),
+        // Issue 17: offline authentication. Agents (machines with an API key of role `agent`; the name unique among a
+        // tenant's live agents, case-insensitively), the windows of offline data issued to them (grants: the refill
+        // token's SHA-256 and the PIN sealed under a key only the laptop holds, both base64; never the data itself),
+        // the tokens' offline emergency access tokencodes (sealed: the console shows them) and users' groups.
+        // Why the partial unique indexes: "one live agent per name" and "one live grant per user, agent and machine"
+        // hold in the database itself, so that two registrations or issues racing on different connections cannot
+        // both leave a live row. Why no foreign key from grants to tokens: a grant is the record of what was issued,
+        // and stays when the token is deleted (its data ends at the next contact: the token is gone).
+        Migration(version: 22, name: "offline", statements: [
+            """
+            CREATE TABLE agents (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+              name_key TEXT NOT NULL, api_key_id TEXT NOT NULL UNIQUE REFERENCES api_keys(id), created_at BIGINT NOT NULL,
+              created_by TEXT NOT NULL, last_seen_at BIGINT, revoked_at BIGINT)
+            """,
+            "CREATE UNIQUE INDEX agents_live_name ON agents (tenant_id, name_key) WHERE revoked_at IS NULL",
+            "CREATE INDEX agents_tenant ON agents (tenant_id, name_key)",
+            """
+            CREATE TABLE offline_grants (id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, token_id TEXT NOT NULL,
+              agent_id TEXT NOT NULL REFERENCES agents(id), machine TEXT NOT NULL, first_step BIGINT NOT NULL, steps BIGINT NOT NULL,
+              period BIGINT NOT NULL, issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, refill_hash TEXT NOT NULL,
+              sealed_pin TEXT, token_fingerprint TEXT NOT NULL, policy_fingerprint TEXT NOT NULL, ended_at BIGINT, ended_reason TEXT)
+            """,
+            """
+            CREATE UNIQUE INDEX offline_grants_live ON offline_grants (tenant_id, user_id, agent_id, machine) WHERE ended_at IS NULL
+            """,
+            "CREATE INDEX offline_grants_user ON offline_grants (tenant_id, user_id, issued_at)",
+            "CREATE INDEX offline_grants_agent_live ON offline_grants (agent_id) WHERE ended_at IS NULL",
+            """
+            CREATE TABLE offline_emergency_codes (token_id TEXT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              tokencode TEXT NOT NULL, passcode TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+              online_use BIGINT NOT NULL, downloaded_at BIGINT, failures BIGINT NOT NULL)
+            """,
+            "CREATE INDEX offline_emergency_codes_user ON offline_emergency_codes (user_id)",
+            """
+            CREATE TABLE user_groups (user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL, name_key TEXT NOT NULL, PRIMARY KEY (user_id, name_key))
+            """,
+        ]),
     ]
 
-    /// Applies every migration not yet recorded; returns the versions applied.
-    static func apply(on backend: any SQLBackend) async throws -> [Int64] {
+    /// Applies every migration not yet recorded (up to version `last`, for the tests of one migration on a database at
+    /// the one before); returns the versions applied.
+    static func apply(on backend: any SQLBackend, through last: Int64 = .max) async throws -> [Int64] {
         try await backend.write { db in
             if backend.kind == .postgres {
                 // Why the lock here too: on PostgreSQL, CREATE TABLE IF NOT EXISTS is not safe against a concurrent
@@ -327,7 +368,7 @@ enum Migrations {
             try await db.raw("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)").run()
         }
         var applied: [Int64] = []
-        for m in all {
+        for m in all where m.version <= last {
             let did = try await backend.write { db -> Bool in
                 if backend.kind == .postgres {
                     // Why a lock: two servers starting together must not both create the tables.

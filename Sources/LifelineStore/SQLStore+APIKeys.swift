@@ -5,13 +5,18 @@ import SQLKit
 extension SQLStore: APIKeyStore {
     public func insertAPIKey(_ k: APIKey, audit: AuditRecord) async throws {
         try await backend.write(lane: audit.chain) { db in
-            try await db.raw("""
-                INSERT INTO api_keys (id, name, role, tenant_id, secret_hash, created_at, expires_at, created_by)
-                VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.role.rawValue), \(bind: k.tenantID.map(Row.id)),
-                  \(bind: Hex.encode(k.secretHash)), \(bind: Row.millis(k.createdAt)), \(bind: k.expiresAt.map(Row.millis)), \(bind: k.createdBy))
-                """).run()
+            try await Self.insert(apiKey: k, in: db)
             try await self.appendAudit(audit, in: db)
         }
+    }
+
+    /// Inserts the key's row inside the caller's transaction (also an agent's key: ``insertAgent(_:key:audit:)``).
+    static func insert(apiKey k: APIKey, in db: any SQLDatabase) async throws {
+        try await db.raw("""
+            INSERT INTO api_keys (id, name, role, tenant_id, secret_hash, created_at, expires_at, created_by)
+            VALUES (\(bind: k.id), \(bind: k.name), \(bind: k.role.rawValue), \(bind: k.tenantID.map(Row.id)),
+              \(bind: Hex.encode(k.secretHash)), \(bind: Row.millis(k.createdAt)), \(bind: k.expiresAt.map(Row.millis)), \(bind: k.createdBy))
+            """).run()
     }
 
     /// Cached for at most ``apiKeyRecheckInterval`` (a hit costs no database read; a revocation or a deleted row

@@ -14,6 +14,8 @@ public final class SQLStore: Sendable {
     let apiKeysByID = TTLCache<APIKey>(ttl: SQLStore.apiKeyRecheckInterval)
     /// When this process last wrote each key's `last_used_at` (see ``recordAPIKeyUse(_:at:)``).
     let apiKeyUses = Mutex<[String: Date]>([:])
+    /// When this process last wrote each agent's `last_seen_at` (see ``touchAgent(id:at:)``).
+    let agentTouches = Mutex<[UUID: Date]>([:])
     /// Recovery configurations by tenant id (nil: none applied), for at most 5 s.
     let recoveryConfigs = TTLCache<RecoveryConfig?>(ttl: .seconds(5))
     /// Decoy statistics by tenant id, for at most 5 minutes (why: six aggregate queries over all users must not run
@@ -67,6 +69,10 @@ public final class SQLStore: Sendable {
     /// Applies pending schema migrations; returns the versions applied.
     @discardableResult
     public func migrate() async throws -> [Int64] { try await Migrations.apply(on: backend) }
+
+    /// Applies pending migrations up to version `last` only (tests of a migration on a database at the version before).
+    @discardableResult
+    func migrate(through last: Int64) async throws -> [Int64] { try await Migrations.apply(on: backend, through: last) }
 
     /// The database kind.
     public var kind: SQLKind { backend.kind }

@@ -23,6 +23,7 @@ struct OfflineAuthenticateTests {
         #expect(OfflineHarness.verifies(data, OfflineHarness.code(now + 1), at: now + 1))
         #expect(OfflineHarness.verifies(data, OfflineHarness.code(now + 500), at: now + 500))
         // The code just typed online does not verify offline again (the replay), nor a wrong one.
+        #expect(!OfflineHarness.verifies(data, OfflineHarness.code(now), at: now))
         #expect(!OfflineHarness.verifies(data, OfflineHarness.code(now), at: now + 1))
         #expect(!OfflineHarness.verifies(data, t.h.wrongCode(), at: now + 1))
         let grants = try await t.service.grants(tenantName: "demo", username: "alice", caller: t.op())
