@@ -89,6 +89,7 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
+    AdminLostTokenController(admin: deps.admin).addRoutes(to: admin)
     let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
     AdminConsoleController(console: console).addRoutes(to: admin)
     AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)

@@ -77,7 +77,7 @@ struct UserCommand: AsyncParsableCommand {
 }
 
 struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage OTP tokens.", subcommands: [Enroll.self, List.self, OfflineCodes.self])
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage OTP tokens.", subcommands: [Enroll.self, List.self, OfflineCodes.self, Lost.self, Enable.self])
 
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enroll a token; prints its otpauth:// URI (the only time the secret is shown).")
