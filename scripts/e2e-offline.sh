@@ -311,12 +311,12 @@ write_tenant() {
         "$TENANT" "$2" "$MAX_FAILURES" >"$1"
 }
 
-# register_agent NAME: `lifeline agent register`; sets AGENT_KEY from its last line (empty on failure).
+# register_agent LABEL NAME: `lifeline agent register`; sets AGENT_KEY from its last line (empty on failure).
 register_agent() {
     local key
-    cli agent register --tenant "$TENANT" "$1"
+    cli agent register --tenant "$TENANT" "$2"
     key="$(last_line "$OUT")"
-    check "setup: lifeline agent register --tenant $TENANT $1 prints the key on its last line" \
+    check "$1: lifeline agent register --tenant $TENANT $2 prints the key on its last line" \
         "$([ "$RC" -eq 0 ] && printf '%s' "$key" | grep -Eqx 'll_[A-Za-z0-9]+_[A-Za-z0-9]+' || echo "exit $RC: $(both_lines)")"
     if [ "$RC" -eq 0 ]; then AGENT_KEY="$key"; else AGENT_KEY=""; fi
 }
@@ -347,7 +347,7 @@ setup() {
     cli apikey create --scope admin --tenant "$TENANT"
     expect_ok "setup: an admin API key"
     AKEY="$(head -n 1 "$OUT")"
-    register_agent laptop1
+    register_agent setup laptop1
     # Why a larger per-address budget: every request here comes from 127.0.0.1.
     LIFELINE_RECOVERY_REQUESTS_PER_MINUTE=10000 start_server server serve --data-dir "$DATA" --port "$port"
     SERVER="$SERVER_PID"
@@ -469,8 +469,9 @@ check_policy_change() {
     agent_refill "$SA" alice "$BASE" "$AGENT_KEY"
     check "policy: a second refill works (the token rotated and the agent kept the new one)" \
         "$([ "$RC" -eq 0 ] && ! grep -qi 'revoked' "$OUT" "$ERR" || echo "exit $RC: $(both_lines)")"
-    # A refill's window starts at the server's current step.
+    # A refill's window starts at the server's current step, or after the last step used online if that is later.
     FIRST[$SA:alice]="$(now_step)"
+    if [ $((ONLINE_LAST[alice] + 1)) -gt "${FIRST[$SA:alice]}" ]; then FIRST[$SA:alice]=$((ONLINE_LAST[alice] + 1)); fi
     n="$(offline_step "$SA" alice)"
     verify_step "policy: the refilled data verifies a later code" "$SA" alice $((n + 1)) accept
     online "$SP" pat "$BASE" "$AGENT_KEY" "$PIN"
@@ -567,6 +568,10 @@ check_lost() {
     online_step pat
     validate "lost: the lost token's PIN + code is refused (the token is disabled)" pat \
         "$PIN$(totp "${SECRET[pat]}" $((STEP * 30 + 15)))" reject
+    # The token is disabled: pat's offline data ends at the laptop's next contact.
+    agent_refill "$SP" pat "$BASE" "$AGENT_KEY"
+    check "lost: pat's laptop is told at its next refill that the data was revoked" \
+        "$(grep -qi 'revoked' "$OUT" "$ERR" || echo "exit $RC: $(both_lines)")"
     cli token enable --tenant "$TENANT" --token "$TOKEN_PAT"
     if [ "$RC" -ne 0 ]; then
         # Without a CLI command, the admin API's (the console's) enable.
@@ -578,10 +583,6 @@ check_lost() {
     online_step pat
     validate "lost: and the token's PIN + code is accepted again" pat "$PIN$(totp "${SECRET[pat]}" $((STEP * 30 + 15)))" accept
     ONLINE_LAST[pat]="$STEP"
-    # The token changed (disabled, then enabled): pat's offline data ends at the laptop's next contact.
-    agent_refill "$SP" pat "$BASE" "$AGENT_KEY"
-    check "lost: pat's laptop is told its data was revoked at the next refill" \
-        "$(grep -qi 'revoked' "$OUT" "$ERR" || echo "exit $RC: $(both_lines)")"
 }
 
 # --- 6. two instances on one PostgreSQL: the console's API at A, the agent at B --------------------------------
@@ -628,7 +629,7 @@ check_two_instances() {
     vkey="$(head -n 1 "$OUT")"
     cli apikey create --scope admin --tenant "$TENANT"
     akey="$(head -n 1 "$OUT")"
-    register_agent laptop2
+    register_agent "two instances" laptop2
     key2="$AGENT_KEY"
 
     porta="$(py free-port)"
@@ -673,11 +674,14 @@ check_two_instances() {
     check "two instances: A switches online use on" "$([ "$st" = 200 ] || echo "HTTP $st $(head -c 200 "$LOGS/emergency-a.json")")"
     validate "two instances: B's validate accepts it now" bob "$pc" accept "$b"
     validate "two instances: and the tokencode kind alone" bob "$tc" accept "$b"
+    local old_pc="$pc"
     emergency_at POST /reset
     tc2="$tc"; pc2="$pc"
-    if [ -z "$pc2" ]; then emergency_at GET ""; tc2="$tc"; pc2="$pc"; fi
     check "two instances: A resets them: new codes" \
-        "$([ "$st" = 200 ] && [ -n "$pc2" ] && [ "$pc2" != "$pc" ] || echo "HTTP $st $(head -c 200 "$LOGS/emergency-a.json")")"
+        "$([ "$st" = 200 ] && [ -n "$pc2" ] && [ -n "$tc2" ] && [ "$pc2" != "$old_pc" ] || echo "HTTP $st $(head -c 200 "$LOGS/emergency-a.json")")"
+    t="$(laptop_now "$sb" bob)"
+    agent_verify "$sb" bob "$pc2" "$t"
+    expect_refused "two instances: B's laptop does not have them before its next online authentication"
     online "$sb" bob "$b" "$key2"
     expect_ok "two instances: bob's next online authentication at B"
     t="$(laptop_now "$sb" bob)"
