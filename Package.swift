@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "lifeline", targets: ["lifeline"]),
         .executable(name: "lifeline-authenticator", targets: ["lifeline-authenticator"]),
+        .executable(name: "lifeline-agent", targets: ["lifeline-agent"]),
         .library(name: "LifelineAuthenticatorKit", targets: ["LifelineAuthenticatorKit"]),
     ],
     dependencies: [
@@ -45,6 +46,14 @@ let package = Package(
         // The reference app on the command line (tests, demos, the README tour).
         .executableTarget(
             name: "lifeline-authenticator",
+            dependencies: [
+                "LifelineAuthenticatorKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The reference laptop agent of offline authentication (issue 17): online authentication, offline verification.
+        .executableTarget(
+            name: "lifeline-agent",
             dependencies: [
                 "LifelineAuthenticatorKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -27,6 +27,7 @@ public func buildApplication(runtime: LifelineRuntime, metrics: HTTPMetrics? = n
     deps.publicURL = runtime.config.publicURL
     deps.listenerScheme = runtime.config.scheme
     deps.authenticatorService = runtime.authenticator
+    deps.offlineService = runtime.offline
     var services = services
     let limits = ServerLimits(requestReadSeconds: runtime.config.requestReadTimeout, idleSeconds: runtime.config.idleTimeout,
                               maxConnections: runtime.config.maxConnections)

@@ -37,7 +37,17 @@ public enum JSON {
         return try decode(T.self, from: buffer)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer) throws -> T {
+    /// A decoder without key conversion, for types whose `CodingKeys` already spell the snake_case keys (the Kit's wire
+    /// types, e.g. ``OfflineWire``): `.convertFromSnakeCase` would turn `refill_token` into `refillToken` and miss them.
+    static let exactDecoder = JSONDecoder()
+
+    /// ``decode(_:from:)`` with ``exactDecoder`` (the same limit and the same 400s).
+    static func decodeExact<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        return try decode(T.self, from: try await request.readBody(upTo: maxBodySize), decoder: exactDecoder)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer, decoder: JSONDecoder = JSON.decoder) throws -> T {
         do {
             return try decoder.decode(T.self, from: Data(buffer: buffer))
         } catch DecodingError.keyNotFound(let key, _) {

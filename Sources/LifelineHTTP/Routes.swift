@@ -37,6 +37,9 @@ public struct HTTPDependencies: Sendable {
     /// The Lifeline Authenticator (issue 16) as the composition root built it (its notices wake the outbox dispatcher);
     /// nil: one over ``admin`` and ``storage`` whose notices wait for the dispatcher's next round.
     public var authenticatorService: AuthenticatorService?
+    /// Offline authentication (issue 17): the agent API, the offline admin routes and the console's offline pages, as the
+    /// composition root built it; nil: those answer 503 `unavailable`.
+    public var offlineService: OfflineService?
 
     public init(admin: AdminService, validation: ValidationService, storage: any LifelineStorage, metrics: HTTPMetrics,
                 recovery: RecoveryService, devOutbox: (any KeptMessages)? = nil, recoveryRequestsPerMinute: Int = 60, secureCookies: Bool = true,
@@ -52,6 +55,13 @@ extension HTTPDependencies {
     var helpdesk: HelpdeskService { HelpdeskService(admin: admin, storage: storage, wakingLike: recovery) }
     /// The Lifeline Authenticator: the app API, the admin routes, the console's section.
     var authenticator: AuthenticatorService { authenticatorService ?? AuthenticatorService(admin: admin, storage: storage) }
+    /// Offline authentication, or a 503 when this router was built without it.
+    var offline: OfflineService {
+        get throws {
+            guard let offlineService else { throw LifelineError(.unavailable, "offline authentication is not configured on this server") }
+            return offlineService
+        }
+    }
 }
 
 /// Builds the router: public health routes, the validation API and the admin API, each behind an API key.
@@ -79,12 +89,17 @@ public func buildRouter(_ deps: HTTPDependencies) -> Router<AppRequestContext> {
     AdminGuessBudgetController(admin: deps.admin, clock: deps.clock).addRoutes(to: admin)
     AdminCardController(admin: deps.admin).addRoutes(to: admin)
     AdminRecoveryCodeController(admin: deps.admin).addRoutes(to: admin)
+    AdminLostTokenController(admin: deps.admin).addRoutes(to: admin)
     let console = ConsoleService(storage: deps.storage, admin: deps.admin, clock: deps.clock, configText: deps.configText)
     AdminConsoleController(console: console).addRoutes(to: admin)
     AdminDirectoryController(directory: deps.directoryUsers).addRoutes(to: admin)
     AdminHelpdeskController(helpdesk: deps.helpdesk).addRoutes(to: admin)
     AdminAuthenticatorController(deps: deps).addRoutes(to: admin)
     if let operators = deps.operators { AdminOperatorController(operators: operators, deps: deps).addRoutes(to: admin) }
+    AdminOfflineController(deps: deps).addRoutes(to: admin)
+    // The laptop agents' API (OfflineWire.pathPrefix, issue 17): an agent key; the service refuses every other role.
+    AgentAPIController(deps: deps).addRoutes(to: api.group("/agent").add(middleware: APIKeyMiddleware(admin: deps.admin))
+        .group(context: AuthenticatedRequestContext.self))
     let limiter = AddressRateLimiter(perMinute: deps.recoveryRequestsPerMinute, observer: deps.observer ?? deps.metrics)
     RecoveryController(recovery: deps.recovery)
         .addRoutes(to: api.group("/recovery").add(middleware: AddressRateLimitMiddleware(limiter: limiter)))

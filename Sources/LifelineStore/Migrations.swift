@@ -353,6 +353,18 @@ enum Migrations {
               tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL, name_key TEXT NOT NULL, PRIMARY KEY (user_id, name_key))
             """,
         ]),
+        // Issue 17: lost-token temporary replacement (docs/lost-token.md). One row per token (a new mark replaces an ended
+        // one); the temporary code only as an HMAC, with the id of the key it was derived from; its counts of wrong
+        // codes and wrong PINs. Deleting the token deletes the row.
+        Migration(version: 23, name: "lost tokens", statements: [
+            """
+            CREATE TABLE lost_tokens (token_id TEXT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id), user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+              code_hash TEXT NOT NULL, key_id TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+              ended_at BIGINT, ended_reason TEXT, fail_count BIGINT NOT NULL DEFAULT 0, pin_fail_count BIGINT NOT NULL DEFAULT 0)
+            """,
+            "CREATE INDEX lost_tokens_user ON lost_tokens (user_id)",
+        ]),
     ]
 
     /// Applies every migration not yet recorded (up to version `last`, for the tests of one migration on a database at

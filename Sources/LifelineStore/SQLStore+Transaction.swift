@@ -67,6 +67,16 @@ extension SQLStore: TransactionStore {
             return .init(changed: count == nil ? 0 : 1, failCount: count)
         case .revokeRecoveryCodes(let userID, let reason, let at):
             return .init(changed: try await Self.revokeRecoveryCodeSet(userID: userID, reason: reason, at: at, in: db) ? 1 : 0)
+        case .markTokenLost(let lost):
+            let token = try await Self.markTokenLost(lost, in: db)
+            return .init(changed: token == nil ? 0 : 1, token: token)
+        case .useLostToken(let tokenID, let hash, let at):
+            return .init(changed: try await Self.useLostToken(tokenID: tokenID, hash: hash, at: at, in: db) ? 1 : 0)
+        case .countLostTokenFailure(let tokenID, let at, let pin, let maxFailures):
+            let (counted, ended) = try await Self.countLostTokenFailure(tokenID: tokenID, at: at, pin: pin, maxFailures: maxFailures, in: db)
+            return .init(changed: counted ? 1 : 0, reachedLimit: ended)
+        case .endLostTokens(let userID, let tokenID, let reason, let at):
+            return .init(changed: try await Self.endLostTokens(userID: userID, tokenID: tokenID, reason: reason, at: at, in: db))
         case .queueMessage(let message):
             try await Self.insert(message: message, in: db)
             return .init(changed: 1)

@@ -39,7 +39,7 @@ struct TenantCommand: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self, Answers.self, EmergencyCode.self, UserImport.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self, Answers.self, EmergencyCode.self, UserImport.self, Groups.self])
 
     struct Answers: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a user's security answers (replaces all of them).")
@@ -77,7 +77,7 @@ struct UserCommand: AsyncParsableCommand {
 }
 
 struct TokenCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage OTP tokens.", subcommands: [Enroll.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage OTP tokens.", subcommands: [Enroll.self, List.self, OfflineCodes.self, Lost.self, Enable.self])
 
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enroll a token; prints its otpauth:// URI (the only time the secret is shown).")
@@ -128,6 +128,11 @@ struct APIKeyCommand: AsyncParsableCommand {
         var expiresIn: String?
         func run() async throws {
             let role = try Self.role(role: role, scope: scope)
+            // Why refused here with its own message: a plain key of role agent would have no agent record, so the agent
+            // API would refuse it anyway; `agent register` makes the key and the record together.
+            guard role != .agent else {
+                throw LifelineError(.invalidRequest, "keys of role agent are made by 'lifeline agent register --tenant T NAME', which also records the agent")
+            }
             let expires = try expiresIn.map { try APIKeyExpiry.parse($0, now: Date()) }
             let (_, key) = try await withRuntime(storage) {
                 try await $0.admin.createAPIKey(role: role, tenantName: tenant, name: name, expiresAt: expires, caller: .cli)

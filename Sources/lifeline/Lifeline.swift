@@ -12,7 +12,8 @@ struct Lifeline: AsyncParsableCommand {
         abstract: "Lifeline: emergency access and credential recovery.",
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, TokenCommand.self, CardCommand.self,
                       APIKeyCommand.self, KeysCommand.self, AuditCommand.self, RecoveryCodeCommand.self,
-                      OperatorCommand.self, DirectoryCommand.self, DeviceCommand.self, PINCommand.self, UBCCommand.self])
+                      OperatorCommand.self, DirectoryCommand.self, DeviceCommand.self, PINCommand.self, UBCCommand.self,
+                      AgentCommand.self, OfflineCommand.self])
 
     /// Runs the command; a bad input ends with a one-line message on standard error and a non-zero status.
     static func main() async {

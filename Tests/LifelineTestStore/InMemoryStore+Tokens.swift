@@ -92,6 +92,7 @@ extension InMemoryStore: TokenStore {
         return write { s in
             guard s.tokens[id]?.token.tenantID == tenantID else { return false }
             s.tokens[id] = nil
+            s.lostTokens[id] = nil
             Self.append(audit, key: key, to: &s)
             return true
         }

@@ -60,6 +60,16 @@ extension InMemoryStore: TransactionStore {
             return .init(changed: count == nil ? 0 : 1, failCount: count)
         case .revokeRecoveryCodes(let userID, let reason, let at):
             return .init(changed: revokeRecoveryCodeSet(userID: userID, reason: reason, at: at, in: &s) ? 1 : 0)
+        case .markTokenLost(let lost):
+            let token = markTokenLost(lost, in: &s)
+            return .init(changed: token == nil ? 0 : 1, token: token)
+        case .useLostToken(let tokenID, let hash, let at):
+            return .init(changed: useLostToken(tokenID: tokenID, hash: hash, at: at, in: &s) ? 1 : 0)
+        case .countLostTokenFailure(let tokenID, let at, let pin, let maxFailures):
+            let (counted, ended) = countLostTokenFailure(tokenID: tokenID, at: at, pin: pin, maxFailures: maxFailures, in: &s)
+            return .init(changed: counted ? 1 : 0, reachedLimit: ended)
+        case .endLostTokens(let userID, let tokenID, let reason, let at):
+            return .init(changed: endLostTokens(userID: userID, tokenID: tokenID, reason: reason, at: at, in: &s))
         case .queueMessage(let message):
             s.outbox.append(message)
             return .init(changed: 1)

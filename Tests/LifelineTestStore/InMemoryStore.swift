@@ -26,6 +26,8 @@ public final class InMemoryStore: Sendable {
         var outbox: [OutboxMessage] = []
         var directory: [UUID: BuiltinAccountState] = [:]
         var codes: [UUID: StoredEmergencyCode] = [:]
+        /// Lost tokens' records, by token id.
+        var lostTokens: [UUID: LostToken] = [:]
         var cards: [UUID: StoredCard] = [:]
         var budgets: [String: (key: GuessBudgetKey, state: GuessBudgetState, updatedAt: Date)] = [:]
         var passes: [String: BudgetPass] = [:]

@@ -55,6 +55,9 @@ CONSOLE_PAGES = [
     ("console-directory", "/console/directory/demo", "admin"),
     ("console-user-new", "/console/users/new", "admin"),
     ("console-user-edit", "/console/users/demo/alice/edit", "admin"),
+    # Offline authentication (issue 17): the Agents page with its register form (the codes page needs re-authentication,
+    # so test_console_offline.py checks it for CSP and screenshots it instead).
+    ("console-agents", "/console/agents/demo", "admin"),
 ]
 
 

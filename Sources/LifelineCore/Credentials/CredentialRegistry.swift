@@ -27,6 +27,10 @@ struct CredentialRegistry: Sendable {
     static let registered: [any CredentialType.Type] = [
         OTPTokenCredential.self,
         AuthenticatorCredential.self,
+        // A lost token's temporary code (docs/lost-token.md): the everyday stand-in for a token for days, so a wrong
+        // input of its shape (12 symbols, or PIN ‖ 12 symbols: 16–20 characters, which a recovery code can also be)
+        // is most likely a mistyped temporary code, and counts there before the spares below.
+        LostTokenCredential.self,
         RecoveryCodeCredential.self,
         EmergencyCodeCredential.self,
         OfflineEmergencyCredential.self,

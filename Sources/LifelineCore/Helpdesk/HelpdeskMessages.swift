@@ -8,6 +8,9 @@ enum HelpdeskMessages {
     static let catalog = Catalog(texts: ["en": en, "cs": cs, "nb": nb])
 
     static let en: [String: String] = [
+        "helpdesk.token_lost_sms": "{tenant}: the helpdesk marked your token {token} as lost and disabled it; a temporary code replaces it until {until}. If you did not ask for this, contact your helpdesk now.",
+        "helpdesk.token_lost_subject": "{tenant}: your token was marked as lost",
+        "helpdesk.token_lost_body": "Hello,\n\nthe helpdesk marked your token {token} as lost and disabled it. A temporary code, which the helpdesk gave you, replaces it until {until} (with your token's PIN, if it has one). It stops working when your token is enabled again or a new one is enrolled.\n\nIf you did not ask for this, contact your helpdesk now.\n\n{tenant}",
         "helpdesk.caller_code_sms": "{tenant}: your helpdesk verification code is {code}. Read it out only to the helpdesk agent you called.",
         "helpdesk.caller_code_subject": "{tenant}: helpdesk verification code",
         "helpdesk.caller_code_body": "Hello,\n\nyour helpdesk verification code is {code}. Read it out only to the helpdesk agent you are speaking with; it works for 10 minutes.\n\nIf you are not speaking with the helpdesk, ignore this message.\n\n{tenant}",
@@ -33,6 +36,9 @@ enum HelpdeskMessages {
     ]
 
     static let cs: [String: String] = [
+        "helpdesk.token_lost_sms": "{tenant}: helpdesk označil váš token {token} jako ztracený a vypnul ho; do {until} ho nahrazuje dočasný kód. Pokud jste o to nežádali, ihned kontaktujte helpdesk.",
+        "helpdesk.token_lost_subject": "{tenant}: váš token byl označen jako ztracený",
+        "helpdesk.token_lost_body": "Dobrý den,\n\nhelpdesk označil váš token {token} jako ztracený a vypnul ho. Do {until} ho nahrazuje dočasný kód, který vám helpdesk sdělil (s PINem tokenu, pokud ho má). Přestane platit, jakmile bude token znovu zapnut nebo zaregistrován nový.\n\nPokud jste o to nežádali, ihned kontaktujte helpdesk.\n\n{tenant}",
         "helpdesk.caller_code_sms": "{tenant}: váš ověřovací kód pro helpdesk je {code}. Přečtěte ho jen pracovníkovi helpdesku, kterému jste volali.",
         "helpdesk.caller_code_subject": "{tenant}: ověřovací kód pro helpdesk",
         "helpdesk.caller_code_body": "Dobrý den,\n\nváš ověřovací kód pro helpdesk je {code}. Přečtěte ho jen pracovníkovi helpdesku, se kterým mluvíte; platí 10 minut.\n\nPokud s helpdeskem nemluvíte, zprávu ignorujte.\n\n{tenant}",
@@ -58,6 +64,9 @@ enum HelpdeskMessages {
     ]
 
     static let nb: [String: String] = [
+        "helpdesk.token_lost_sms": "{tenant}: brukerstøtten merket kodebrikken {token} som mistet og slo den av; en midlertidig kode erstatter den til {until}. Har du ikke bedt om dette, kontakt brukerstøtten straks.",
+        "helpdesk.token_lost_subject": "{tenant}: kodebrikken din ble merket som mistet",
+        "helpdesk.token_lost_body": "Hei,\n\nbrukerstøtten merket kodebrikken {token} som mistet og slo den av. En midlertidig kode, som brukerstøtten ga deg, erstatter den til {until} (med PIN-koden til brikken, om den har en). Den slutter å virke når brikken slås på igjen eller en ny registreres.\n\nHar du ikke bedt om dette, kontakt brukerstøtten straks.\n\n{tenant}",
         "helpdesk.caller_code_sms": "{tenant}: bekreftelseskoden din til brukerstøtten er {code}. Les den bare opp for brukerstøtten du ringte.",
         "helpdesk.caller_code_subject": "{tenant}: bekreftelseskode til brukerstøtten",
         "helpdesk.caller_code_body": "Hei,\n\nbekreftelseskoden din til brukerstøtten er {code}. Les den bare opp for brukerstøtten du snakker med; den virker i 10 minutter.\n\nSnakker du ikke med brukerstøtten, kan du se bort fra denne meldingen.\n\n{tenant}",

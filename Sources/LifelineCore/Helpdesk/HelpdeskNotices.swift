@@ -21,11 +21,15 @@ struct HelpdeskNotices: Sendable {
     /// The Authenticator's notice `kind` (`authenticator_replaced`: a new app replaced the user's previous one at the
     /// organization) to each of `contacts` that is verified. Why the user is told: an app activated by someone else
     /// (a stolen activation) shows itself to the owner, whose own app stops giving codes at the same moment.
-    func authenticatorNotices(_ kind: String, user: User, tenant: Tenant, contacts: [Contact], now: Date) async throws -> [OutboxMessage] {
+    /// `args`: the message's other placeholders (`token_lost`: `token`, `until`).
+    func authenticatorNotices(_ kind: String, user: User, tenant: Tenant, contacts: [Contact], now: Date,
+                              args: [String: String] = [:]) async throws -> [OutboxMessage] {
         let lang = HelpdeskMessages.catalog.resolve(user.language)
+        var args = args
+        args["tenant"] = tenant.displayName
         var out: [OutboxMessage] = []
         for contact in contacts where contact.verified {
-            out.append(try await message(to: contact, tenant: tenant, kind: kind, lang: lang, args: ["tenant": tenant.displayName], now: now))
+            out.append(try await message(to: contact, tenant: tenant, kind: kind, lang: lang, args: args, now: now))
         }
         return out
     }

@@ -10,14 +10,23 @@ public struct HelpdeskSettings: Sendable, Codable, Equatable {
     public var fourEyes: [HelpdeskAction]
     /// The bounds of helpdesk emergency access codes and how they reach the user.
     public var emergencyCode: HelpdeskCodeTemplate
+    /// How many days the temporary code of a token marked lost lives (`lost_token_days`, 1–30, default 7;
+    /// docs/lost-token.md).
+    public var lostTokenDays: Int
+
+    /// Why at most 30 days: the longest any stand-in code lives (``EmergencyCodeTemplate/maxLifetime``); a token not
+    /// found in a month is replaced, not bridged. Why 7 by default: privacyIDEA's lost token default, a week to find it.
+    public static let lostTokenDaysRange = 1...30
 
     public init(requireCallerVerification: [HelpdeskAction] = [], fourEyes: [HelpdeskAction] = [],
-                emergencyCode: HelpdeskCodeTemplate = HelpdeskCodeTemplate()) {
+                emergencyCode: HelpdeskCodeTemplate = HelpdeskCodeTemplate(), lostTokenDays: Int = 7) {
         self.requireCallerVerification = requireCallerVerification; self.fourEyes = fourEyes; self.emergencyCode = emergencyCode
+        self.lostTokenDays = lostTokenDays
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case requireCallerVerification = "require_caller_verification", fourEyes = "four_eyes", emergencyCode = "emergency_code"
+        case lostTokenDays = "lost_token_days"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,6 +35,7 @@ public struct HelpdeskSettings: Sendable, Codable, Equatable {
         requireCallerVerification = try c.decodeIfPresent([HelpdeskAction].self, forKey: .requireCallerVerification) ?? []
         fourEyes = try c.decodeIfPresent([HelpdeskAction].self, forKey: .fourEyes) ?? []
         emergencyCode = try c.decodeIfPresent(HelpdeskCodeTemplate.self, forKey: .emergencyCode) ?? HelpdeskCodeTemplate()
+        lostTokenDays = try c.decodeIfPresent(Int.self, forKey: .lostTokenDays) ?? 7
     }
 
     /// Every rule these settings break, under `helpdesk`.
@@ -38,6 +48,10 @@ public struct HelpdeskSettings: Sendable, Codable, Equatable {
             out.append(ConfigProblem(path: path + ["four_eyes"], reason: "token_resync cannot wait for approval (its two codes go stale)"))
         }
         out += emergencyCode.problems(path: path + ["emergency_code"])
+        if !Self.lostTokenDaysRange.contains(lostTokenDays) {
+            out.append(ConfigProblem(path: path + ["lost_token_days"],
+                                     reason: "must be \(Self.lostTokenDaysRange.lowerBound) to \(Self.lostTokenDaysRange.upperBound)"))
+        }
         return out
     }
 }

@@ -8,7 +8,7 @@ extension ValidationService {
     /// What a validation reads and writes: the user with their tokens, the emergency code (a wrong guess at it is
     /// counted through the transaction port), the audit log, and the Lifeline Authenticator's links (issue 16).
     public typealias Storage = TenantStore & UserStore & TokenStore & EmergencyCodeStore & RecoveryCodeStore & AuditLog & TransactionStore & RecoveryStore
-        & AuthenticatorStore
+        & AuthenticatorStore & LostTokenStore
 }
 
 extension EmergencyCodeService {
@@ -26,7 +26,7 @@ extension AdminService {
     /// guessing budgets, with the transaction port for changes that revoke an emergency code, and the built-in
     /// directory (checked when a configuration is applied).
     public typealias Storage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & RecoveryStore & CardStore & RecoveryCodeStore
-        & GuessBudgetStore & EmergencyCodeStore & BuiltinDirectory.Storage & TransactionStore
+        & GuessBudgetStore & EmergencyCodeStore & BuiltinDirectory.Storage & TransactionStore & LostTokenStore
 }
 
 extension RecoveryService {

@@ -151,4 +151,4 @@ public protocol HealthProbe: Sendable {
 /// set it uses (e.g. ``AdminService/Storage``).
 public typealias LifelineStorage = TenantStore & UserStore & TokenStore & APIKeyStore & AuditLog & HealthProbe & RecoveryStore & OutboxStore & DirectoryAccountStore
     & EmergencyCodeStore & CardStore & GuessBudgetStore & ServerSecretStore & TransactionStore & RecoveryCodeStore & ConsoleQueryStore
-    & HelpdeskStore & AuthenticatorStore
+    & HelpdeskStore & AuthenticatorStore & LostTokenStore

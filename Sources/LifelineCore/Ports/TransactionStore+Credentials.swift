@@ -1,8 +1,9 @@
 import Foundation
 
 /// The credential changes that have consequences in another feature, composed once for every caller (admin service,
-/// recovery actions, tests): the change, its audit record, and the emergency-code revocation of ``EmergencyCodeRules``,
-/// executed in one transaction.
+/// recovery actions, tests): the change, its audit record, the emergency-code revocation of ``EmergencyCodeRules`` and
+/// the end of lost tokens' temporary codes of ``LostTokenRules`` (seed 000's deactivation rules), executed in one
+/// transaction.
 extension TransactionStore {
     /// Adds a contact of the user `username`, audited with `audit`; revokes the user's usable emergency code.
     public func insertContact(_ contact: Contact, username: String, audit: AuditRecord) async throws {
@@ -19,12 +20,13 @@ extension TransactionStore {
             tx.insertToken(token)
             tx.append(audit)
             EmergencyCodeRules.revokeCode(in: &tx, userID: token.token.userID, username: username, because: .tokenEnrolled, after: audit)
+            LostTokenRules.endCodes(in: &tx, userID: token.token.userID, username: username, because: .tokenEnrolled, after: audit)
         }
     }
 
     /// Sets the state of a token of `owner` (its user's id and username) and returns it as stored, or nil (nothing
     /// written, not even `audit`) when the tenant has no such token. Setting `active` (enable, reset) revokes the
-    /// owner's usable emergency code.
+    /// owner's usable emergency code and ends the owner's lost tokens' temporary codes.
     public func setState(tokenID: UUID, tenantID: UUID, state: TokenState, resetFailCount: Bool, owner: (id: UUID, username: String),
                          audit: AuditRecord) async throws -> Token? {
         var set: UnitOfWork.Ref?
@@ -34,6 +36,8 @@ extension TransactionStore {
             if state == .active {
                 EmergencyCodeRules.revokeCode(in: &tx, userID: owner.id, username: owner.username, because: .tokenActivated,
                                               after: audit, if: .changed(ref))
+                LostTokenRules.endCodes(in: &tx, userID: owner.id, username: owner.username, because: .tokenActivated,
+                                        after: audit, if: .changed(ref))
             }
             set = ref
         }
@@ -51,6 +55,8 @@ extension TransactionStore {
             tx.append(audit, if: .changed(ref))
             EmergencyCodeRules.revokeCode(in: &tx, userID: userID, username: audit.subject, because: .tokenActivated,
                                           after: audit, if: .reactivated(ref))
+            LostTokenRules.endCodes(in: &tx, userID: userID, username: audit.subject, because: .tokenActivated,
+                                    after: audit, if: .reactivated(ref))
             unlock = ref
         }
         return unlock.map(outcome.changed) ?? 0

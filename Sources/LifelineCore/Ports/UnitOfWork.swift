@@ -23,7 +23,8 @@ public struct UnitOfWork: Sendable {
         case changed(Ref)
         /// Only if the referenced ``Operation/unlockTokens(userID:)`` made a locked token active again.
         case reactivated(Ref)
-        /// Only if the referenced ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)`` revoked the code.
+        /// Only if the referenced ``Operation/countEmergencyCodeFailure(userID:at:maxFailures:)`` revoked the code (or
+        /// ``Operation/countLostTokenFailure(tokenID:at:pin:maxFailures:)`` ended the record).
         case reachedLimit(Ref)
         /// Only if the referenced ``Operation/countRecoveryCodeFailure(userID:)`` left the fail count at `limit` or above.
         case failCountReached(Ref, limit: Int)
@@ -63,6 +64,21 @@ public struct UnitOfWork: Sendable {
         /// Revokes the user's active recovery-code set: status `revoked`, `revoked_at` = `at`, `revoked_reason` =
         /// `reason`. Changes 0 rows when the user has no active set.
         case revokeRecoveryCodes(userID: UUID, reason: String, at: Date)
+        /// Marks a token lost (docs/lost-token.md), conditionally: only if the token `lost.tokenID` of `lost.tenantID` is
+        /// active or locked, sets it `disabled` and stores `lost` as its record (replacing an earlier, ended one). Changes
+        /// 0 rows, writing nothing, otherwise: of concurrent marks of one token exactly one changes it. Its result
+        /// carries the token as stored afterwards.
+        case markTokenLost(LostToken)
+        /// The accept guard of a temporary code (multi-use): clears the failure counts of the token's record only if its
+        /// hash is `hash` and it is live at `at` (not ended, not expired). Changes 0 rows otherwise.
+        case useLostToken(tokenID: UUID, hash: String, at: Date)
+        /// Adds one to the live record's wrong-code count (`pin`: its wrong-PIN count), an atomic increment; the count
+        /// that reaches `maxFailures` ends the record (reason ``LostTokenRules/Trigger/tooManyFailures``), and the
+        /// result's `reachedLimit` is then true. 0 rows when the token has no live record at `at`.
+        case countLostTokenFailure(tokenID: UUID, at: Date, pin: Bool, maxFailures: Int)
+        /// Ends the live records (not ended, unexpired at `at`) of the user's tokens (of `tokenID` only, when given):
+        /// `ended_at` = `at`, `ended_reason` = `reason`. Changed: how many ended.
+        case endLostTokens(userID: UUID, tokenID: UUID?, reason: String, at: Date)
         /// Queues a message in the outbox.
         case queueMessage(OutboxMessage)
         /// Appends an audit record to its chain.
@@ -146,6 +162,26 @@ public struct UnitOfWork: Sendable {
     @discardableResult
     public mutating func revokeRecoveryCodes(userID: UUID, reason: String, at: Date, if condition: Condition = .always) -> Ref {
         record(.revokeRecoveryCodes(userID: userID, reason: reason, at: at), if: condition)
+    }
+
+    @discardableResult
+    public mutating func markTokenLost(_ lost: LostToken, if condition: Condition = .always) -> Ref {
+        record(.markTokenLost(lost), if: condition)
+    }
+
+    @discardableResult
+    public mutating func useLostToken(tokenID: UUID, hash: String, at: Date, if condition: Condition = .always) -> Ref {
+        record(.useLostToken(tokenID: tokenID, hash: hash, at: at), if: condition)
+    }
+
+    @discardableResult
+    public mutating func countLostTokenFailure(tokenID: UUID, at: Date, pin: Bool, maxFailures: Int, if condition: Condition = .always) -> Ref {
+        record(.countLostTokenFailure(tokenID: tokenID, at: at, pin: pin, maxFailures: maxFailures), if: condition)
+    }
+
+    @discardableResult
+    public mutating func endLostTokens(userID: UUID, tokenID: UUID? = nil, reason: String, at: Date, if condition: Condition = .always) -> Ref {
+        record(.endLostTokens(userID: userID, tokenID: tokenID, reason: reason, at: at), if: condition)
     }
 
     @discardableResult

@@ -17,6 +17,7 @@ enum ConsoleNav {
         Entry(path: "/console/audit", label: "shell_nav_audit", permission: .auditRead),
         Entry(path: "/console/settings", label: "pages_nav_settings", permission: .configRead),
         Entry(path: "/console/directory", label: "directory_nav", permission: .configRead),
+        Entry(path: "/console/agents", label: "offline_nav_agents", permission: .agentsRead),
         Entry(path: "/console/approvals", label: "helpdesk_nav_approvals", permission: .callersVerify),
         Entry(path: "/console/operators", label: "shell_nav_operators", permission: .operatorsRead),
         Entry(path: "/console/sessions", label: "shell_nav_sessions", permission: nil),

@@ -27,5 +27,8 @@ enum ConsoleRoutes {
         ConsoleHelpdeskPage(env: env).addRoutes(to: pages)
         ConsoleApprovalsPage(env: env).addRoutes(to: pages)
         ConsoleAuthenticatorPage(env: env).addRoutes(to: pages)
+        ConsoleAgentsPage(env: env).addRoutes(to: pages)
+        ConsoleOfflinePage(env: env).addRoutes(to: pages)
+        ConsoleOfflineCodesPage(env: env).addRoutes(to: pages)
     }
 }

@@ -33,14 +33,15 @@ struct ConsoleUserPages {
         }
         group.get("/users/:tenant/:username") { request, context in
             try await detailsPage(context, tenant: try context.parameters.require("tenant"), username: try context.parameters.require("username"),
-                                  outcome: request.uri.queryParameters.get("a").map { String($0) })
+                                  outcome: request.uri.queryParameters.get("a").map { String($0) },
+                                  offline: request.uri.queryParameters.get("o").map { String($0) })
         }
     }
 
     /// `authenticator`: the authenticator section's message after a refused button (``ConsoleAuthenticatorPage``);
-    /// `outcome`: the key of its message after a redirect (`?a=`).
+    /// `outcome`: the key of its message after a redirect (`?a=`); `offline`: the offline section's (`?o=`).
     func detailsPage(_ context: ConsoleRequestContext, tenant: String, username: String, authenticator: [String: Any] = [:], outcome: String? = nil,
-                     status: HTTPResponse.Status = .ok) async throws -> Response {
+                     offline: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let lang = context.language
         let d = try await env.consoleService.userDetails(tenantName: tenant, username: username, caller: context.principal)
         let authorizer = Authorizer()
@@ -60,8 +61,12 @@ struct ConsoleUserPages {
         ]
         if let tokens = d.tokens {
             data["show_tokens"] = true
+            // "Manage emergency access tokencodes" (seed 003): a context action of each token, for offline_codes.read.
+            let mayOfflineCodes = env.deps.offlineService != nil && authorizer.allows(context.principal, .offlineCodesRead)
+            data["may_offline_codes"] = mayOfflineCodes
             data["tokens"] = tokens.map { t -> [String: Any] in
                 ["id": t.token.id.uuidString.lowercased(), "type": t.token.type.rawValue.uppercased(), "label": t.token.label,
+                 "offline_codes_href": mayOfflineCodes ? ConsoleOfflineCodesPage.path(d.tenant.name, d.user.username, t.token.id) : "",
                  "state": renderer.text("pages_state_\(t.display.rawValue)", lang), "state_class": t.display.rawValue,
                  "fail_count": "\(t.token.failCount) / \(t.token.maxFail)", "drift": t.token.drift,
                  "last_use": t.lastUse.map { ConsoleFormat.time($0, lang) } ?? (t.token.type == .hotp ? "#\(t.token.counter)" : "–")]
@@ -95,6 +100,7 @@ struct ConsoleUserPages {
             data["audit_href"] = "/console/audit?tenant=\(WebRenderer.queryEscape(d.tenant.name))&subject=\(WebRenderer.queryEscape(d.user.username))"
         }
         data.merge(await ConsoleAuthenticatorSection.data(env: env, context: context, tenant: d.tenant.name, username: d.user.username, outcome: outcome)) { $1 }
+        data.merge(await ConsoleOfflineSection.data(env: env, context: context, tenant: d.tenant.name, username: d.user.username, outcome: offline)) { $1 }
         data.merge(authenticator) { $1 }
         return renderer.page("console_user", title: d.user.displayName.isEmpty ? d.user.username : d.user.displayName, context: context,
                              status: status, data: data)
