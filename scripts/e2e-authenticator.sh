@@ -50,6 +50,9 @@ if [ -e "$BIN" ]; then BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"
 if [ -e "$APP" ]; then APP="$(cd "$(dirname "$APP")" && pwd)/$(basename "$APP")"; fi
 PY="${PYTHON:-python3}"
 HELPER="$ROOT/scripts/e2e_checks.py"
+# start_server, wait_ready, stop_server PID [SIGNAL], stop_all_servers (SERVERS, STOP_RC)
+# shellcheck source=lib/server.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/server.sh"
 
 CMD_TIMEOUT=60      # seconds for any one command
 READY_TIMEOUT=60    # seconds for the server to answer
@@ -71,7 +74,6 @@ FAIL=0
 SUMMARY_DONE=0
 WORK=""
 LOGS=""
-SERVERS=()
 CMD_PID=""
 BASE=""
 DATA=""
@@ -150,42 +152,12 @@ app() {
     run_cmd "$pin" "$APP" "$sub" "$@" --state "$state"
 }
 
-start_server() {
-    local name="$1"
-    shift
-    "$PY" "$HELPER" exec "$BIN" "$@" </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err" &
-    SERVER_PID=$!
-    SERVERS+=("$SERVER_PID")
-}
-
-stop_server() {
-    local pid="$1" i=0 rc=0 p rest=()
-    STOP_RC=""
-    kill -s TERM "$pid" 2>/dev/null || true
-    while [ "$i" -lt $((STOP_TIMEOUT * 10)) ] && kill -0 "$pid" 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        STOP_RC=timeout
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
-    if [ -z "$STOP_RC" ]; then STOP_RC=$rc; fi
-    for p in "${SERVERS[@]}"; do
-        if [ "$p" != "$pid" ]; then rest+=("$p"); fi
-    done
-    SERVERS=("${rest[@]}")
-}
-
 # shellcheck disable=SC2317  # called from the traps
 cleanup() {
-    local rc=$? pid
+    local rc=$?
     trap - EXIT INT TERM
     if [ -n "$CMD_PID" ]; then kill -TERM "$CMD_PID" 2>/dev/null || true; fi
-    for pid in "${SERVERS[@]}"; do
-        stop_server "$pid"
-    done
+    stop_all_servers
     if [ "$SUMMARY_DONE" != 1 ]; then
         not_ok "e2e-authenticator.sh" "stopped early (exit $rc)"
         summary
@@ -356,7 +328,7 @@ setup() {
     # every app command here is two requests (challenge, then the signed one) from 127.0.0.1, ~140 in two minutes.
     LIFELINE_RECOVERY_REQUESTS_PER_MINUTE=10000 start_server server serve --data-dir "$DATA" --port "$port"
     SERVER="$SERVER_PID"
-    reason="$({ py wait-http "$BASE/ready" --pid "$SERVER" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1)"
+    reason="$(wait_ready "$BASE" "$SERVER")"
     check "setup: server ready on SQLite" "$reason"
     [ -z "$reason" ]
 }

@@ -26,6 +26,9 @@ BIN="${LIFELINE_BIN:-$ROOT/.build/debug/lifeline}"
 if [ -e "$BIN" ]; then BIN="$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")"; fi
 PY="${PYTHON:-python3}"
 HELPER="$ROOT/scripts/e2e_checks.py"
+# start_server, wait_ready, stop_server PID [SIGNAL], stop_all_servers (SERVERS, STOP_RC, STOP_SECS)
+# shellcheck source=lib/server.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/server.sh"
 
 CMD_TIMEOUT=60      # seconds for any one CLI command
 READY_TIMEOUT=60    # seconds for a server to answer
@@ -36,7 +39,6 @@ FAIL=0
 SUMMARY_DONE=0
 WORK=""
 LOGS=""
-SERVERS=()          # pids of running servers
 CMD_PID=""          # the command run_cmd is waiting for
 PG_ADMIN_URL=""     # set once the e2e database exists, to drop it on exit
 PG_DB=""
@@ -96,50 +98,6 @@ cli() {
     run_cmd "$BIN" "$@"
 }
 
-# start_server NAME ARG...: starts `lifeline ARG...` in the background with default signal handling; its
-# output goes to $LOGS/NAME.out and .err. Sets SERVER_PID.
-start_server() {
-    local name="$1"
-    shift
-    # A simple command, not a function: $! must be the server's own pid (python execs it in place).
-    "$PY" "$HELPER" exec "$BIN" "$@" </dev/null >"$LOGS/$name.out" 2>"$LOGS/$name.err" &
-    SERVER_PID=$!
-    SERVERS+=("$SERVER_PID")
-}
-
-forget_server() {
-    local pid="$1" p rest=()
-    for p in "${SERVERS[@]}"; do
-        if [ "$p" != "$pid" ]; then rest+=("$p"); fi
-    done
-    SERVERS=("${rest[@]}")
-}
-
-# stop_server PID SIGNAL: sends SIGNAL and waits up to STOP_TIMEOUT s (then KILL). Sets STOP_RC to the exit
-# status, or to "timeout" when it had to be killed; STOP_SECS to the tenths of seconds waited.
-stop_server() {
-    local pid="$1" sig="$2" i=0 rc=0
-    STOP_RC=""
-    kill -s "$sig" "$pid" 2>/dev/null || true
-    while [ "$i" -lt $((STOP_TIMEOUT * 10)) ] && kill -0 "$pid" 2>/dev/null; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -KILL "$pid" 2>/dev/null || true
-        STOP_RC=timeout
-    fi
-    wait "$pid" 2>/dev/null || rc=$?
-    if [ -z "$STOP_RC" ]; then STOP_RC=$rc; fi
-    STOP_SECS="$((i / 10)).$((i % 10))"
-    forget_server "$pid"
-}
-
-# wait_ready BASE PID: waits until BASE/ready answers 200; prints the reason on failure.
-wait_ready() {
-    { py wait-http "$1/ready" --pid "$2" --timeout "$READY_TIMEOUT" 2>&1 >/dev/null || true; } | tail -n 1
-}
-
 # totp SECRET [EPOCH]: the TOTP code at EPOCH (default now).
 totp() {
     oathtool --totp -b "$1" --now "@${2:-$(date +%s)}"
@@ -147,12 +105,10 @@ totp() {
 
 # shellcheck disable=SC2317  # called from the traps
 cleanup() {
-    local rc=$? pid
+    local rc=$?
     trap - EXIT INT TERM
     if [ -n "$CMD_PID" ]; then kill -TERM "$CMD_PID" 2>/dev/null || true; fi
-    for pid in "${SERVERS[@]}"; do
-        stop_server "$pid" TERM
-    done
+    stop_all_servers
     if [ -n "$PG_DB" ] && [ -n "$PSQL" ]; then
         timeout -k 5 30 "$PSQL" "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 \
             -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" </dev/null >/dev/null 2>&1 || true

@@ -48,6 +48,11 @@
                                                  server closes within --wait s; then GET /health on a held one, and
                                                  waits for the server to close that one when idle; prints
                                                  "refused=R/M existing=STATUS idle_closed=yes|no"
+    e2e_checks.py api METHOD URL [--key K] [--body JSON] [--out FILE]
+                                                 one JSON request (bearer key K); print the HTTP status (0: no answer)
+                                                 and write the answer's body to FILE
+    e2e_checks.py json-field FILE NAME...        the value of NAME (dotted: a.b) in the JSON document FILE, one line
+                                                 per NAME: strings as they are, anything else as JSON; empty when absent
     e2e_checks.py scan SECRET_BASE32 FILE...     exit 1 (and name what was found) when any FILE holds the secret as
                                                  base32, hex or raw bytes
 """
@@ -324,6 +329,33 @@ def forge_anchor(args):
     return 0
 
 
+def api(args):
+    headers = {"Content-Type": "application/json"}
+    if args.key:
+        headers["Authorization"] = f"Bearer {args.key}"
+    try:
+        st, text = request(args.method, args.url, args.body, headers, timeout=30)
+    except OSError as e:
+        st, text = 0, str(e)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write(text)
+    print(st)
+
+
+def json_field(args):
+    try:
+        with open(args.file, "r", encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        doc = None
+    for name in args.names:
+        v = doc
+        for part in name.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        print("" if v is None else v if isinstance(v, str) else json.dumps(v))
+
+
 def scan(args):
     raw = base64.b32decode(args.secret.upper())
     needles = {
@@ -548,6 +580,17 @@ def main():
     s.add_argument("src")
     s.add_argument("dst")
     s.set_defaults(func=forge_anchor)
+    s = sub.add_parser("api")
+    s.add_argument("method")
+    s.add_argument("url")
+    s.add_argument("--key")
+    s.add_argument("--body")
+    s.add_argument("--out")
+    s.set_defaults(func=api)
+    s = sub.add_parser("json-field")
+    s.add_argument("file")
+    s.add_argument("names", nargs="+")
+    s.set_defaults(func=json_field)
     s = sub.add_parser("scan")
     s.add_argument("secret")
     s.add_argument("files", nargs="+")

@@ -9,7 +9,9 @@
 #    (scripts/peers/samba-ad.sh; LIFELINE_TEST_AD_*), checks they answer, and runs
 #    swift test --skip-build "$@"
 # 4. scripts/e2e.sh (end-to-end checks of the built binary on SQLite and PostgreSQL; always, also in CI) and
-#    scripts/e2e-authenticator.sh (the reference app lifeline-authenticator against a live server), then
+#    scripts/e2e-authenticator.sh (the reference app lifeline-authenticator against a live server) and
+#    scripts/e2e-offline.sh (the reference laptop agent lifeline-agent online, with the server stopped, and against two
+#    servers on one PostgreSQL), then
 #    scripts/browser.sh (Selenium + headless Chromium through the web app, with a real SMTP capture and SMS
 #    receiver; screenshots in ci-artifacts/browser, or $LIFELINE_ARTIFACTS)
 # 5. scripts/api-fuzz.sh (schemathesis against the live server), unless LIFELINE_SKIP_FUZZ=1 outside CI
@@ -205,6 +207,12 @@ log "e2e-authenticator"
 run_child "$ROOT/scripts/e2e-authenticator.sh" || rc=$?
 if [ "$rc" -ne 0 ]; then
     log "e2e-authenticator failed (exit $rc)"
+    exit "$rc"
+fi
+log "e2e-offline"
+run_child "$ROOT/scripts/e2e-offline.sh" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    log "e2e-offline failed (exit $rc)"
     exit "$rc"
 fi
 

@@ -35,6 +35,9 @@ public struct DemoSeeder: Sendable {
         ("admin", .tenantAdmin, "demo-tenant-console-4826", "ADMINDEMOCONSOLETOTPSECRETXYZ567"),
     ]
 
+    /// The demo laptop agent (issue 17): registered anew on every start, its key printed with the other keys.
+    static let agentName = "demo-laptop"
+
     /// The demo users' security answers (question id → answer).
     static let answers: [String: [String: String]] = [
         "alice": ["pet": "Rex", "city": "Brno", "teacher": "Novak", "school": "Masaryk", "street": "Husova"],
@@ -55,7 +58,8 @@ public struct DemoSeeder: Sendable {
     public func seed(baseURL: String) async throws -> String {
         let caller = Caller(actor: "demo", scope: .admin)
         let admin = runtime.admin
-        _ = try await Self.tenantFile().apply(admin: admin, caller: caller)
+        let file = try Self.tenantFile()
+        _ = try await file.apply(admin: admin, caller: caller)
         var lines: [String] = []
         for (username, display, language, email, phone, secret) in Self.users {
             if (try? await admin.user(tenantName: "demo", username: username, caller: caller)) == nil {
@@ -84,10 +88,16 @@ public struct DemoSeeder: Sendable {
                                                                secretBase32: secret, caller: caller)
             operatorLines.append("operator \(name): password=\(password) totp=\(secret)")
         }
+        // Why revoke the previous start's agent: its key was shown only then, and a live agent keeps its name. Revoking
+        // it (with its key) ends its laptops' offline data at their next contact; the new agent's key is printed below.
+        for agent in try await runtime.offline.agents(tenantName: "demo", caller: caller) where agent.revokedAt == nil && agent.name == Self.agentName {
+            try await runtime.offline.revokeAgent(tenantName: "demo", agentID: agent.id, caller: caller)
+        }
         // Why: every start mints a global admin key; without this, restarts would leave a pile of live ones.
         _ = try await admin.revokeDemoKeys(caller: caller)
         let (_, validateKey) = try await admin.createAPIKey(role: .validate, tenantName: "demo", name: "demo validate", caller: caller)
         let (_, adminKey) = try await admin.createAPIKey(role: .admin, tenantName: nil, name: "demo admin", caller: caller)
+        let agentKey = try await runtime.offline.registerAgent(tenantName: "demo", name: Self.agentName, caller: caller).key
         return """
 
         Lifeline demo — tenant "demo" (demo data only: these secrets are public)
@@ -115,6 +125,8 @@ public struct DemoSeeder: Sendable {
         API keys (new on every start, which revokes the previous start's; shown only now):
           validate: \(validateKey)
           admin:    \(adminKey)
+          agent:    \(agentKey)
+            (the laptop agent "\(Self.agentName)" of tenant demo, for lifeline-agent --key; docs/offline.md)
 
         Try:
           curl -s -X POST \(baseURL)/api/v1/validate -H 'Authorization: Bearer \(validateKey)' \\
@@ -122,6 +134,13 @@ public struct DemoSeeder: Sendable {
             -d "{\\"tenant\\":\\"demo\\",\\"username\\":\\"alice\\",\\"code\\":\\"$(oathtool --totp -b \(Self.users[0].5))\\"}"
           curl -s \(baseURL)/api/v1/admin/tenants/demo/tokens -H 'Authorization: Bearer \(adminKey)'
           curl -s \(baseURL)/metrics
+
+        Offline login on a laptop (the demo tenant lets its users take \(file.recovery.offline.days) days of offline data; README "Offline login"):
+          swift build --product lifeline-agent
+          oathtool --totp -b \(Self.users[0].5) | .build/debug/lifeline-agent --state /tmp/laptop.json \\
+            --server \(baseURL) --key \(agentKey) authenticate alice
+          stop the server; once the code has changed (the next 30 s), it verifies offline:
+          oathtool --totp -b \(Self.users[0].5) | .build/debug/lifeline-agent --state /tmp/laptop.json verify alice
 
         """
     }

@@ -21,6 +21,7 @@ struct AuthorizerTests {
         let useradmin = helpdesk.union([.usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage])
         let expected: [Role: Set<Permission>] = [
             .validate: [.validate],
+            .agent: [.agentAuthenticate],
             .auditor: [.tenantsRead, .usersRead, .tokensRead, .cardsRead, .emergencyCodesRead, .recoveryCodesRead,
                        .recoveryBudgetsRead, .auditRead, .authenticatorsRead, .agentsRead],
             .helpdesk: helpdesk,

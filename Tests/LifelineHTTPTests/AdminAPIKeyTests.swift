@@ -119,17 +119,22 @@ struct AdminAPIKeyTests {
                 for m in text.matches(of: /ll_[A-Za-z0-9]{12}_[A-Za-z0-9]{43}/) where !seen.contains(String(m.output)) { seen.append(String(m.output)) }
                 return seen
             }
+            // validate, admin and the demo laptop agent's key (issue 17)
             let first = try await seed()
-            #expect(first.count == 2)
+            #expect(first.count == 3)
             for key in first { #expect(try await fx.runtime.admin.authenticate(presentedKey: key, source: "") != nil) }
             let second = try await seed()
-            #expect(second.count == 2)
+            #expect(second.count == 3)
             for key in first { #expect(try await fx.runtime.admin.authenticate(presentedKey: key, source: "") == nil, "a demo key of the previous start still works") }
             for key in second { #expect(try await fx.runtime.admin.authenticate(presentedKey: key, source: "") != nil) }
             // The keys that are not the demo's are left alone.
             #expect(try await fx.runtime.admin.authenticate(presentedKey: fx.adminKey, source: "") != nil)
             let events = try await fx.runtime.store.recentEvents(tenant: nil, limit: 200).map(\.record)
             #expect(events.filter { $0.event == "apikey.revoke" && $0.actor == "demo" }.count == 2)
+            // The previous start's agent is revoked with its key (one event), and a new one registered.
+            #expect(events.filter { $0.event == "agent.revoke" && $0.actor == "demo" }.count == 1)
+            #expect(try await fx.runtime.offline.agents(tenantName: "demo", caller: Caller(actor: "demo", scope: .admin))
+                .filter { $0.revokedAt == nil }.map(\.name) == ["demo-laptop"])
         }
     }
 
