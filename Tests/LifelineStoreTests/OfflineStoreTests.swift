@@ -202,6 +202,20 @@ struct OfflineStoreTests {
             #expect(try await Self.count(store, "user.groups") == 4)
         }
     }
+
+    @Test("10 replacements of one user's groups race: one list wins whole", arguments: OfflineStoreKind.available)
+    func groupsRace(_ kind: OfflineStoreKind) async throws {
+        try await kind.withStores { store, second in
+            let s = try await Self.seed(store)
+            let lists = (0..<10).map { i in (0..<5).map { "g\(i)-\($0)" } }
+            _ = try await Self.results(10, (store, second)) { st, i in
+                try await st.setGroups(tenantID: s.acme.id, userID: s.alice.id, groups: lists[i], audit: Fixture.audit("user.groups"))
+            }
+            let stored = try await store.groups(userID: s.alice.id)
+            #expect(lists.map { $0.sorted() }.contains(stored), "\(stored)")
+            #expect(try await Self.count(store, "user.groups") == 10)
+        }
+    }
 }
 
 /// The offline store's adapters under test: SQL ones get a second store instance on the same database (its own
