@@ -10,9 +10,13 @@ import LifelineAuthenticatorKit
 public struct OfflineDataBuilder: Sendable {
     /// One built window: its salt and the concatenated tags.
     public struct Window: Sendable, Equatable {
+        /// The window's salt (``OfflineConstruction/saltBytes`` random bytes).
         public var salt: [UInt8]
+        /// The tags of steps `firstStep ..< firstStep + steps`, ``OfflineConstruction/tagBytes`` bytes each, concatenated.
         public var tags: [UInt8]
+        /// The first step covered.
         public var firstStep: Int64
+        /// How many steps the window covers.
         public var steps: Int
     }
 

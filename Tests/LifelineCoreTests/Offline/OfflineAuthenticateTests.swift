@@ -146,6 +146,34 @@ struct OfflineAuthenticateTests {
         #expect(try await t.refill(agent, token).result == "revoked")
     }
 
+    @Test func ofConcurrentRefillsWithOneTokenExactlyOneSucceeds() async throws {
+        let t = try OfflineHarness()
+        try await t.seed()
+        let (_, agent) = try await t.agent()
+        let token = try #require(try await t.authenticate(agent, t.h.totp()).refillToken)
+        let results = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 { group.addTask { try await t.refill(agent, token).result } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 == "refilled" }.count == 1)
+        #expect(results.filter { $0 == "revoked" }.count == 7)
+    }
+
+    @Test func aPolicyStoredWithoutTheApplyPathStillEndsTheDataAtTheRefill() async throws {
+        let t = try OfflineHarness()
+        try await t.seed()
+        let (_, agent) = try await t.agent()
+        let token = try #require(try await t.authenticate(agent, t.h.totp()).refillToken)
+        // As if the process stopped between storing the configuration and ending the grants.
+        let tenant = try await t.h.admin.tenant("demo", caller: .cli)
+        var config = try await t.h.admin.recoveryConfig(tenantName: "demo", caller: .cli)
+        config.offline.days = 2
+        let record = AuditRecord(time: t.h.clock.now(), tenant: "demo", actor: "test", subject: "demo", event: "recovery.configure",
+                                 outcome: "success", reason: "", source: "")
+        _ = try await t.h.store.putRecoveryConfig(tenantID: tenant.id, config: config, audit: record)
+        #expect(try await t.refill(agent, token) == OfflineWire.AuthenticateResponse(result: "revoked", offlineReason: "policy_changed"))
+    }
+
     @Test func theBuilderMakesFourteenDaysOfThirtySecondSteps() throws {
         let builder = OfflineDataBuilder(random: CSPRNG())
         let secret = ServiceHarness.secret
