@@ -497,6 +497,27 @@ check_rotate() {
     fi
     check "rotate: a token enrolled under the new key validates on the running server" "$reason"
 
+    # Lost token (issue 17, docs/lost-token.md): the CLI marks carol's token lost and prints the temporary code on its
+    # last line; the running server accepts it (twice: multi-use); after `token enable` (found) it is refused.
+    local lost_id lost_code
+    cli token list --tenant acme --user carol --data-dir "$SQLITE_DIR"
+    lost_id="$(sed -n 2p "$OUT" | cut -f1)"
+    cli token lost --tenant acme --token "$lost_id" --data-dir "$SQLITE_DIR"
+    lost_code="$(tail -n 1 "$OUT")"
+    reason=""
+    if [ "$RC" -ne 0 ]; then reason="exit $RC, $(first_line "$ERR")"
+    elif ! printf '%s' "$lost_code" | grep -Eq '^[2-9A-HJKMNP-Z]{12}$'; then reason="last line: $lost_code"
+    elif ! grep -q 'disabled' "$OUT" || ! grep -q 'until' "$OUT"; then reason="stdout: $(tr '\n' '|' <"$OUT" | cut -c1-200)"; fi
+    check "lost: token lost prints the validity, then a 12-character code on its last line" "$reason"
+    result="$(py validate "$base" "$VALIDATE_KEY" acme carol "$lost_code")"
+    check "lost: validate accepts the temporary code" "$([ "$result" = accept ] || echo "$result")"
+    result="$(py validate "$base" "$VALIDATE_KEY" acme carol "$lost_code")"
+    check "lost: validate accepts it again (multi-use)" "$([ "$result" = accept ] || echo "$result")"
+    cli token enable --tenant acme --token "$lost_id" --data-dir "$SQLITE_DIR"
+    check "lost: token enable (found) exits 0" "$([ "$RC" -eq 0 ] || echo "exit $RC, $(first_line "$ERR")")"
+    result="$(py validate "$base" "$VALIDATE_KEY" acme carol "$lost_code")"
+    check "lost: after token enable the temporary code is refused" "$([ "$result" = reject ] || echo "$result")"
+
     cli audit verify --data-dir "$SQLITE_DIR"
     expect_success "rotate: audit verify ok while the server runs" '^audit chain ok: [0-9]+ events in [0-9]+ chains$'
 

@@ -47,6 +47,8 @@ struct ConsoleHelpdeskPage {
             _ = try await helpdesk.sendCallerCode(tenantName: tenant, username: username, contactID: form["contact_id"].flatMap(UUID.init(uuidString:)),
                                                   caller: context.principal)
             return ConsoleRenderer.redirect(back + "?m=caller_sent")
+        case "token_lost":
+            return try await ConsoleLostToken.post(context, env: env, tenant: tenant, username: username, back: back)
         case "caller_check":
             switch try await helpdesk.checkCallerCode(tenantName: tenant, username: username, code: form["code"] ?? "", caller: context.principal) {
             case .verified: return ConsoleRenderer.redirect(back + "?m=caller_verified")
@@ -105,6 +107,8 @@ struct ConsoleHelpdeskPage {
         }
         let contacts = try await admin.contacts(tenantName: tenant.name, username: user.username, caller: principal).filter(\.verified)
         let tokens = try await admin.listTokens(tenantName: tenant.name, username: user.username, caller: principal).1
+        let lost = await ConsoleLostToken.states(context, env: env, userID: user.id)
+        let mayLost = authorizer.allows(principal, .tokensLost)
         let code = try? await admin.emergencyCode(tenantName: tenant.name, username: user.username, caller: principal).1
         let budgets = (try? await admin.guessBudgets(tenantName: tenant.name, username: user.username, caller: principal)) ?? []
         let now = env.now
@@ -118,7 +122,7 @@ struct ConsoleHelpdeskPage {
             "tokens": tokens.map { t -> [String: Any] in
                 ["id": t.id.uuidString.lowercased(), "label": t.label.isEmpty ? t.type.rawValue.uppercased() : t.label,
                  "state": renderer.text("helpdesk_state_\(t.state.rawValue)", lang), "fail_count": t.failCount,
-                 "disabled": t.state == .disabled]
+                 "disabled": t.state == .disabled, "is_lost": lost[t.id] != nil, "lost_until": lost[t.id] ?? "", "may_lost": mayLost && t.state != .disabled]
             },
             "has_tokens": !tokens.isEmpty, "may_tokens": may(.tokenReset),
             "token_hints": hints(.tokenReset).merging(["needs_caller_any": [.tokenReset, .tokenResync, .tokenDisable, .tokenEnable]
