@@ -16,18 +16,21 @@ struct AuthorizerTests {
     func table() {
         let helpdesk: Set<Permission> = [.tenantsRead, .usersRead, .tokensRead, .tokensManage, .cardsRead, .emergencyCodesRead,
                                          .emergencyCodesRevoke, .recoveryCodesRead, .recoveryBudgetsRead, .recoveryBudgetsLift,
-                                         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage]
+                                         .callersVerify, .helpdeskCodesIssue, .authenticatorsRead, .authenticatorsManage,
+                                         // Issue 17.
+                                         .agentsRead, .offlineCodesRead, .offlineCodesManage, .tokensLost]
         let useradmin = helpdesk.union([.usersWrite, .tokensWrite, .tokensCheck, .cardsWrite, .recoveryCodesManage])
         let expected: [Role: Set<Permission>] = [
             .validate: [.validate],
+            .agent: [.agentAuthenticate],
             .auditor: [.tenantsRead, .usersRead, .tokensRead, .cardsRead, .emergencyCodesRead, .recoveryCodesRead,
-                       .recoveryBudgetsRead, .auditRead, .authenticatorsRead],
+                       .recoveryBudgetsRead, .auditRead, .authenticatorsRead, .agentsRead],
             .helpdesk: helpdesk,
             .useradmin: useradmin,
             .tenantAdmin: useradmin.union([.auditRead, .configRead, .configWrite, .apiKeysManage, .operatorsRead,
-                                           .operatorsManage, .directorySync]),
-            .superuser: Set(Permission.allCases).subtracting([.validate]),
-            .admin: Set(Permission.allCases).subtracting([.validate]),
+                                           .operatorsManage, .directorySync, .agentsManage]),
+            .superuser: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
+            .admin: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
         ]
         for role in Role.allCases {
             #expect(authorizer.permissions(of: role) == expected[role], "\(role)")
@@ -45,7 +48,7 @@ struct AuthorizerTests {
 
     @Test("whoever may change something may also read it (the use cases look the user up with users.read)")
     func writersRead() {
-        for role in Role.allCases where role != .validate {
+        for role in Role.allCases where role != .validate && role != .agent {
             let held = authorizer.permissions(of: role)
             #expect(held.contains(.usersRead), "\(role)")
             if held.contains(.tokensManage) || held.contains(.tokensWrite) { #expect(held.contains(.tokensRead), "\(role)") }
@@ -109,10 +112,13 @@ struct AuthorizerTests {
 
     @Test("a key is never made with more than its maker holds; an admin may make every role")
     func grants() {
-        for role in Role.allCases {
+        for role in Role.allCases where role != .agent {
             #expect(throws: Never.self) { try authorizer.requireGrant(role, by: .cli) }
             #expect(throws: Never.self) { try authorizer.requireGrant(role, by: Self.key(.admin)) }
         }
+        // Issue 17: an agent key is made only by registering an agent (OfflineService.registerAgent), never granted.
+        #expect(throws: LifelineError.self) { try authorizer.requireGrant(.agent, by: .cli) }
+        #expect(throws: LifelineError.self) { try authorizer.requireGrant(.agent, by: Self.key(.admin)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.admin, by: Self.key(.helpdesk)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.helpdesk, by: Self.key(.auditor)) }
         #expect(throws: LifelineError.self) { try authorizer.requireGrant(.auditor, by: Self.key(.helpdesk)) }
