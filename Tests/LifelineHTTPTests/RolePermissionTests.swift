@@ -65,6 +65,9 @@ struct RolePermissionTests {
         Route(.post, "/tenants/{t}/tokens/{token}/enable", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/reset", helpers),
         Route(.post, "/tenants/{t}/tokens/{token}/resync", #"{"code1":"000000","code2":"000001"}"#, helpers),
+        // Issue 17: the lost-token temporary replacement (permission tokens.lost).
+        Route(.post, "/tenants/{t}/tokens/{token}/lost", helpers),
+        Route(.delete, "/tenants/{t}/tokens/{token}/lost", helpers),
         Route(.delete, "/tenants/{t}/users/alice/emergency-code", helpers),
         Route(.delete, "/tenants/{t}/users/alice/recovery-budget", helpers),
         Route(.get, "/tenants/{t}/users/alice/caller-verification", helpers),
