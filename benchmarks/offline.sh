@@ -4,7 +4,8 @@
 #
 # Usage: benchmarks/offline.sh [--users N] [--release] [--keep]
 #   --users N    authentications measured (default 20), and as many validations for the baseline
-#   --release    build and measure release binaries (swift build -c release; slow to build on a small machine);
+#   --release    build and measure release binaries (swift build -c release; not on a shared machine: it holds the
+#                SwiftPM build lock for a long time);
 #                without it the debug binaries of `swift build` are measured, and the output says so
 #   --keep       keep the temp dir (server log, the agent's state file)
 # LIFELINE_BIN / LIFELINE_AGENT_BIN override the binaries. See benchmarks/README.md. It prints figures and asserts
@@ -20,7 +21,7 @@ KEEP=0
 DAYS=14
 TENANT=bench
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
     case "$1" in
         --users) USERS="${2:-}"; shift ;;
