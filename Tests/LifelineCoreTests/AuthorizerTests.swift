@@ -30,7 +30,6 @@ struct AuthorizerTests {
                                            .operatorsManage, .directorySync, .agentsManage]),
             .superuser: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
             .admin: Set(Permission.allCases).subtracting([.validate, .agentAuthenticate]),
-            .agent: [.agentAuthenticate],
         ]
         for role in Role.allCases {
             #expect(authorizer.permissions(of: role) == expected[role], "\(role)")
