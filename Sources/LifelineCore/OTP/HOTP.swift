@@ -12,18 +12,7 @@ public enum HOTP {
     /// The code for `counter` under a key prepared once for several counters (a validation's window).
     public static func code(mac keyed: OTPKeyedMAC, counter: UInt64, digits: Int) -> String {
         precondition((6...8).contains(digits), "digits must be 6...8")
-        var message = [UInt8](repeating: 0, count: 8)
-        var c = counter
-        for i in stride(from: 7, through: 0, by: -1) {
-            message[i] = UInt8(truncatingIfNeeded: c)
-            c >>= 8
-        }
-        let mac = keyed.mac(message)
-        let offset = Int(mac[mac.count - 1] & 0x0f)
-        let binary = (UInt32(mac[offset] & 0x7f) << 24)
-            | (UInt32(mac[offset + 1]) << 16)
-            | (UInt32(mac[offset + 2]) << 8)
-            | UInt32(mac[offset + 3])
+        let binary = keyed.truncated(counter: counter)
         let value = binary % powersOfTen[digits]
         var text = String(value)
         if text.count < digits { text = String(repeating: "0", count: digits - text.count) + text }

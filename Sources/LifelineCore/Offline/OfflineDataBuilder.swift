@@ -38,15 +38,25 @@ public struct OfflineDataBuilder: Sendable {
         let hidden = width == 0 ? [] : random.bytes(width * steps)
         let mask: UInt32 = hiddenBits == 0 ? 0 : (UInt32(1) << UInt32(hiddenBits)) &- 1
         let keyed = OTPKeyedMAC(algorithm: algorithm, key: secret)
-        let prefix = pin ?? ""
+        let tagger = OfflineConstruction.Tagger(salt: salt)
+        // The passcode of each step in one buffer: the PIN, then the step's digits written in place. Why not strings:
+        // the allocations per step were most of a download's CPU (benchmarks/offline-builder.sh; docs/offline.md).
+        let pinBytes = Array((pin ?? "").utf8)
+        var passcode = pinBytes + [UInt8](repeating: UInt8(ascii: "0"), count: digits)
+        let modulus = (0..<digits).reduce(UInt32(1)) { r, _ in r * 10 }
         var tags: [UInt8] = []
         tags.reserveCapacity(steps * OfflineConstruction.tagBytes)
         for i in 0..<steps {
             let step = firstStep + Int64(i)
-            let code = HOTP.code(mac: keyed, counter: UInt64(bitPattern: step &+ drift), digits: digits)
+            // The same digits as HOTP.code (RFC 4226: the truncated value modulo 10^digits, zero-padded).
+            var value = keyed.truncated(counter: UInt64(bitPattern: step &+ drift)) % modulus
+            for k in stride(from: passcode.count - 1, through: pinBytes.count, by: -1) {
+                passcode[k] = UInt8(ascii: "0") + UInt8(value % 10)
+                value /= 10
+            }
             var r: UInt32 = 0
             for j in 0..<width { r = (r << 8) | UInt32(hidden[i * width + j]) }
-            tags += OfflineConstruction.tag(salt: salt, step: step, passcode: prefix + code, hidden: r & mask)
+            passcode.withUnsafeBytes { tagger.appendTag(step: step, passcode: $0, hidden: r & mask, to: &tags) }
         }
         return Window(salt: salt, tags: tags, firstStep: firstStep, steps: steps)
     }

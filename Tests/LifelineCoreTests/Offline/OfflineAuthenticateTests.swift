@@ -188,4 +188,28 @@ struct OfflineAuthenticateTests {
         #expect(OfflineConstruction.matches(expected: Array(window.tags[i..<i + 5]), salt: window.salt, step: step,
                                             passcode: OfflineHarness.code(step + 2), hiddenBits: OfflineConstruction.hiddenBits))
     }
+
+    /// A "random" source that counts, so that the builder's hidden values and salt are known.
+    struct CountingRandom: RandomSource {
+        func bytes(_ count: Int) -> [UInt8] { (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) } }
+    }
+
+    @Test("the builder's fast path writes the same tags as the construction's reference function, with and without a PIN",
+          arguments: [(6, nil as String?), (8, "4321"), (6, "0000000")])
+    func theBuilderMatchesTheReferenceTags(digits: Int, pin: String?) throws {
+        let secret = ServiceHarness.secret
+        let first: Int64 = 59_123_456
+        let window = OfflineDataBuilder(random: CountingRandom()).build(secret: secret, algorithm: .sha1, digits: digits, drift: -1,
+                                                                        pin: pin, firstStep: first, steps: 300)
+        // Each call of the counting source starts again: the salt is its first 32 bytes, the hidden values its first 600.
+        let hidden = CountingRandom().bytes(2 * 300)
+        #expect(window.salt == CountingRandom().bytes(OfflineConstruction.saltBytes))
+        for i in 0..<300 {
+            let step = first + Int64(i)
+            let code = HOTP.code(secret: secret, counter: UInt64(step - 1), digits: digits, algorithm: .sha1)
+            let r = UInt32(hidden[2 * i]) << 8 | UInt32(hidden[2 * i + 1])
+            let expected = OfflineConstruction.tag(salt: window.salt, step: step, passcode: (pin ?? "") + code, hidden: r)
+            #expect(Array(window.tags[i * 5..<i * 5 + 5]) == expected, "step \(i)")
+        }
+    }
 }
