@@ -69,34 +69,14 @@ RE_UBC_BLOCKED='ubc_blocked'
 RE_NO_UBC='no_ubc'
 RE_DEACTIVATED='deactivated'
 
-PASS=0
-FAIL=0
-SUMMARY_DONE=0
+E2E_NAME=e2e-authenticator
+# shellcheck source=lib/checks.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/checks.sh"
 WORK=""
 LOGS=""
 CMD_PID=""
 BASE=""
 DATA=""
-
-ok() {
-    PASS=$((PASS + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-not_ok() {
-    FAIL=$((FAIL + 1))
-    printf 'not ok - %s: %s\n' "$1" "$2"
-}
-
-# check NAME REASON: ok when REASON is empty.
-check() {
-    if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "$2"; fi
-}
-
-summary() {
-    SUMMARY_DONE=1
-    printf 'e2e-authenticator: %d passed, %d failed\n' "$PASS" "$FAIL"
-}
 
 first_line() {
     if [ -s "$1" ]; then head -n 1 -- "$1" | cut -c1-200; else printf '(empty)'; fi

@@ -70,9 +70,9 @@ PIN=4826            # the PIN of pat's token (not weak: no run, repetition or al
 WRONG_PIN=7391
 EMERGENCY_RE='[2-9A-HJKMNP-Z]{4}-?[2-9A-HJKMNP-Z]{4}-?[2-9A-HJKMNP-Z]{4}-?[2-9A-HJKMNP-Z]{4}'
 
-PASS=0
-FAIL=0
-SUMMARY_DONE=0
+E2E_NAME=e2e-offline
+# shellcheck source=lib/checks.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/checks.sh"
 WORK=""
 LOGS=""
 CMD_PID=""
@@ -83,26 +83,6 @@ OWN_PG=0
 PG_ADMIN_URL=""
 PG_DB=""
 PSQL=""
-
-ok() {
-    PASS=$((PASS + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-not_ok() {
-    FAIL=$((FAIL + 1))
-    printf 'not ok - %s: %s\n' "$1" "$2"
-}
-
-# check NAME REASON: ok when REASON is empty.
-check() {
-    if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "$2"; fi
-}
-
-summary() {
-    SUMMARY_DONE=1
-    printf 'e2e-offline: %d passed, %d failed\n' "$PASS" "$FAIL"
-}
 
 # Both outputs of the last command on one line, shortened (for failure reasons).
 both_lines() {

@@ -34,35 +34,15 @@ CMD_TIMEOUT=60      # seconds for any one CLI command
 READY_TIMEOUT=60    # seconds for a server to answer
 STOP_TIMEOUT=10     # seconds for a server to exit after SIGTERM/SIGINT
 
-PASS=0
-FAIL=0
-SUMMARY_DONE=0
+E2E_NAME=e2e
+# shellcheck source=lib/checks.sh source-path=SCRIPTDIR
+source "$ROOT/scripts/lib/checks.sh"
 WORK=""
 LOGS=""
 CMD_PID=""          # the command run_cmd is waiting for
 PG_ADMIN_URL=""     # set once the e2e database exists, to drop it on exit
 PG_DB=""
 PSQL=""
-
-ok() {
-    PASS=$((PASS + 1))
-    printf 'ok - %s\n' "$1"
-}
-
-not_ok() {
-    FAIL=$((FAIL + 1))
-    printf 'not ok - %s: %s\n' "$1" "$2"
-}
-
-# check NAME REASON: ok when REASON is empty.
-check() {
-    if [ -z "$2" ]; then ok "$1"; else not_ok "$1" "$2"; fi
-}
-
-summary() {
-    SUMMARY_DONE=1
-    printf 'e2e: %d passed, %d failed\n' "$PASS" "$FAIL"
-}
 
 # The first line of a file, shortened (for failure reasons).
 first_line() {
